@@ -1,0 +1,61 @@
+// Copies one tile from the strided source into a small contiguous buffer in the
+// computing precision, in output order (y, x, channel), while it is hot in cache.
+#pragma once
+
+#include <cstring>
+#include <type_traits>
+
+#include "element.hpp"
+#include "hot_loops.hpp"
+#include "kernel.hpp"
+
+namespace fasttile {
+
+// Converts n contiguous source elements.
+template <class E, class T>
+inline void convert_run(const unsigned char* src, std::int64_t n, T* dst, const HotLoops& loops) {
+    if constexpr (std::is_same_v<E, T>) {
+        std::memcpy(dst, src, static_cast<std::size_t>(n) * sizeof(T));
+    } else if constexpr (std::is_same_v<E, Half>) {
+        loops.widen_f16(src, n, dst);
+    } else if constexpr (std::is_same_v<E, BFloat16>) {
+        loops.widen_bf16(src, n, dst);
+    } else {
+        for (std::int64_t i = 0; i < n; ++i)
+            dst[i] = to_compute<T>(load_unaligned<E>(src + i * static_cast<std::int64_t>(sizeof(E))));
+    }
+}
+
+// Tile at `p` (already offset to its unit and inner index). With `mean`, the
+// channels are averaged in order: ((x0 + x1) + x2 ...) / C, all in T.
+template <class E, class T>
+void gather_tile(const unsigned char* p, const TileSource& s, bool mean, T* buf, const HotLoops& loops) {
+    const std::int64_t C = s.channels, h = s.height, w = s.width;
+    const std::int64_t es = static_cast<std::int64_t>(sizeof(E));
+    if (mean) {
+        const T count = static_cast<T>(C);
+        for (std::int64_t y = 0; y < h; ++y) {
+            for (std::int64_t x = 0; x < w; ++x) {
+                const unsigned char* px = p + y * s.s_y + x * s.s_x;
+                T acc = to_compute<T>(load_unaligned<E>(px));
+                for (std::int64_t c = 1; c < C; ++c) acc = acc + to_compute<T>(load_unaligned<E>(px + c * s.s_channel));
+                buf[y * w + x] = acc / count;
+            }
+        }
+        return;
+    }
+    const bool rows_contiguous = s.s_x == C * es && (C == 1 || s.s_channel == es);
+    for (std::int64_t y = 0; y < h; ++y) {
+        const unsigned char* row = p + y * s.s_y;
+        T* dst = buf + y * w * C;
+        if (rows_contiguous) {
+            convert_run<E, T>(row, w * C, dst, loops);
+            continue;
+        }
+        for (std::int64_t x = 0; x < w; ++x)
+            for (std::int64_t c = 0; c < C; ++c)
+                dst[x * C + c] = to_compute<T>(load_unaligned<E>(row + x * s.s_x + c * s.s_channel));
+    }
+}
+
+}  // namespace fasttile

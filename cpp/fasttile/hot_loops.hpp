@@ -1,0 +1,46 @@
+// The loops where the time goes, one table per instruction set. The driver in
+// render.cpp calls only these for contiguous per-tile buffers; each table is
+// compiled in its own target region (see simd_*.cpp) and chosen at run time.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "pixel_rule.hpp"
+
+namespace fasttile {
+
+struct HotLoops {
+    const char* name;
+    // Min and max over the finite values of x[0..n); returns how many were not
+    // finite. lo/hi are left untouched where no value is finite.
+    std::int64_t (*minmax_f32)(const float* x, std::int64_t n, float* lo, float* hi);
+    std::int64_t (*minmax_f64)(const double* x, std::int64_t n, double* lo, double* hi);
+    // q[i] = pixel rule applied to x[i]
+    void (*quantize_f32)(const float* x, std::int64_t n, const Affine<float>& p, unsigned char* q);
+    void (*quantize_f64)(const double* x, std::int64_t n, const Affine<double>& p, unsigned char* q);
+    // Widen contiguous half / bfloat16 bits to float.
+    void (*widen_f16)(const unsigned char* src, std::int64_t n, float* dst);
+    void (*widen_bf16)(const unsigned char* src, std::int64_t n, float* dst);
+};
+
+// Implementations, each defined in its own translation unit.
+const HotLoops& scalar_loops();
+#if defined(__x86_64__) || defined(_M_X64)
+const HotLoops& sse2_loops();
+const HotLoops& avx2_loops();
+#endif
+#if defined(__aarch64__)
+const HotLoops& neon_loops();
+#endif
+
+// Runtime dispatch (dispatch.cpp).
+const HotLoops& active_loops();
+// Paths this CPU can run, widest first.
+std::vector<std::string> supported_paths();
+// Selects a path by name ("auto" = the widest supported); throws
+// std::invalid_argument for an unknown or unsupported one.
+void select_path(const std::string& name);
+
+}  // namespace fasttile

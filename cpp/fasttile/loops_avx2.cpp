@@ -1,0 +1,147 @@
+// AVX2 + F16C hot loops, compiled inside a target region so that the rest of the
+// library stays baseline x86-64. Only intrinsics live inside the region; tails go
+// to the scalar table (another translation unit), which computes the same bytes.
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+
+#include "hot_loops.hpp"
+
+#pragma GCC push_options
+#pragma GCC target("avx2,f16c")
+
+namespace fasttile {
+namespace {
+
+std::int64_t minmax_f32_avx2(const float* x, std::int64_t n, float* lo, float* hi) {
+    const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    const __m256 inf = _mm256_set1_ps(__builtin_inff());
+    const __m256 ninf = _mm256_set1_ps(-__builtin_inff());
+    __m256 l0 = _mm256_set1_ps(*lo), h0 = _mm256_set1_ps(*hi), l1 = l0, h1 = h0;
+    std::int64_t bad = 0, i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const __m256 v0 = _mm256_loadu_ps(x + i), v1 = _mm256_loadu_ps(x + i + 8);
+        const __m256 f0 = _mm256_cmp_ps(_mm256_and_ps(v0, abs_mask), inf, _CMP_LT_OQ);
+        const __m256 f1 = _mm256_cmp_ps(_mm256_and_ps(v1, abs_mask), inf, _CMP_LT_OQ);
+        l0 = _mm256_min_ps(l0, _mm256_blendv_ps(inf, v0, f0));
+        h0 = _mm256_max_ps(h0, _mm256_blendv_ps(ninf, v0, f0));
+        l1 = _mm256_min_ps(l1, _mm256_blendv_ps(inf, v1, f1));
+        h1 = _mm256_max_ps(h1, _mm256_blendv_ps(ninf, v1, f1));
+        const int finite_bits = _mm256_movemask_ps(f0) | (_mm256_movemask_ps(f1) << 8);
+        if (finite_bits != 0xffff) bad += 16 - __builtin_popcount(static_cast<unsigned>(finite_bits));
+    }
+    alignas(32) float ls[8], hs[8];
+    _mm256_store_ps(ls, _mm256_min_ps(l0, l1));
+    _mm256_store_ps(hs, _mm256_max_ps(h0, h1));
+    float lo_v = ls[0], hi_v = hs[0];
+    for (int k = 1; k < 8; ++k) {
+        lo_v = ls[k] < lo_v ? ls[k] : lo_v;
+        hi_v = hs[k] > hi_v ? hs[k] : hi_v;
+    }
+    *lo = lo_v;
+    *hi = hi_v;
+    return bad + scalar_loops().minmax_f32(x + i, n - i, lo, hi);
+}
+
+std::int64_t minmax_f64_avx2(const double* x, std::int64_t n, double* lo, double* hi) {
+    const __m256d abs_mask = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7fffffffffffffffLL));
+    const __m256d inf = _mm256_set1_pd(__builtin_inf());
+    const __m256d ninf = _mm256_set1_pd(-__builtin_inf());
+    __m256d l = _mm256_set1_pd(*lo), h = _mm256_set1_pd(*hi);
+    std::int64_t bad = 0, i = 0;
+    for (; i + 4 <= n; i += 4) {
+        const __m256d v = _mm256_loadu_pd(x + i);
+        const __m256d f = _mm256_cmp_pd(_mm256_and_pd(v, abs_mask), inf, _CMP_LT_OQ);
+        l = _mm256_min_pd(l, _mm256_blendv_pd(inf, v, f));
+        h = _mm256_max_pd(h, _mm256_blendv_pd(ninf, v, f));
+        bad += 4 - __builtin_popcount(static_cast<unsigned>(_mm256_movemask_pd(f)));
+    }
+    alignas(32) double ls[4], hs[4];
+    _mm256_store_pd(ls, l);
+    _mm256_store_pd(hs, h);
+    double lo_v = ls[0], hi_v = hs[0];
+    for (int k = 1; k < 4; ++k) {
+        lo_v = ls[k] < lo_v ? ls[k] : lo_v;
+        hi_v = hs[k] > hi_v ? hs[k] : hi_v;
+    }
+    *lo = lo_v;
+    *hi = hi_v;
+    return bad + scalar_loops().minmax_f64(x + i, n - i, lo, hi);
+}
+
+struct LevelsF32 {
+    __m256 lo, hi, a, b, s, c, zero, top;
+    explicit LevelsF32(const Affine<float>& p)
+        : lo(_mm256_set1_ps(p.lo)), hi(_mm256_set1_ps(p.hi)), a(_mm256_set1_ps(p.a)), b(_mm256_set1_ps(p.b)),
+          s(_mm256_set1_ps(p.s)), c(_mm256_set1_ps(p.c)), zero(_mm256_setzero_ps()), top(_mm256_set1_ps(255.0f)) {}
+    // Separate mul and add (no FMA): the pixel rule forbids contraction.
+    __m256i operator()(__m256 v) const {
+        v = _mm256_min_ps(_mm256_max_ps(v, lo), hi);
+        v = _mm256_add_ps(_mm256_mul_ps(_mm256_sub_ps(_mm256_mul_ps(v, a), b), s), c);
+        return _mm256_cvttps_epi32(_mm256_min_ps(_mm256_max_ps(v, zero), top));
+    }
+};
+
+void quantize_f32_avx2(const float* x, std::int64_t n, const Affine<float>& p, unsigned char* q) {
+    const LevelsF32 levels(p);
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    std::int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        const __m256i i0 = levels(_mm256_loadu_ps(x + i)), i1 = levels(_mm256_loadu_ps(x + i + 8));
+        const __m256i i2 = levels(_mm256_loadu_ps(x + i + 16)), i3 = levels(_mm256_loadu_ps(x + i + 24));
+        // packs work per 128-bit lane; the permute restores element order
+        const __m256i bytes = _mm256_packus_epi16(_mm256_packs_epi32(i0, i1), _mm256_packs_epi32(i2, i3));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(q + i), _mm256_permutevar8x32_epi32(bytes, order));
+    }
+    scalar_loops().quantize_f32(x + i, n - i, p, q + i);
+}
+
+void quantize_f64_avx2(const double* x, std::int64_t n, const Affine<double>& p, unsigned char* q) {
+    const __m256d lo = _mm256_set1_pd(p.lo), hi = _mm256_set1_pd(p.hi), a = _mm256_set1_pd(p.a),
+                  b = _mm256_set1_pd(p.b), s = _mm256_set1_pd(p.s), c = _mm256_set1_pd(p.c),
+                  zero = _mm256_setzero_pd(), top = _mm256_set1_pd(255.0);
+    auto levels = [&](__m256d v) {
+        v = _mm256_min_pd(_mm256_max_pd(v, lo), hi);
+        v = _mm256_add_pd(_mm256_mul_pd(_mm256_sub_pd(_mm256_mul_pd(v, a), b), s), c);
+        return _mm256_cvttpd_epi32(_mm256_min_pd(_mm256_max_pd(v, zero), top));  // four int32
+    };
+    std::int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const __m128i w0 = _mm_packs_epi32(levels(_mm256_loadu_pd(x + i)), levels(_mm256_loadu_pd(x + i + 4)));
+        const __m128i w1 = _mm_packs_epi32(levels(_mm256_loadu_pd(x + i + 8)), levels(_mm256_loadu_pd(x + i + 12)));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(q + i), _mm_packus_epi16(w0, w1));
+    }
+    scalar_loops().quantize_f64(x + i, n - i, p, q + i);
+}
+
+void widen_f16_avx2(const unsigned char* src, std::int64_t n, float* dst) {
+    std::int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(dst + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 2 * i))));
+    scalar_loops().widen_f16(src + 2 * i, n - i, dst + i);
+}
+
+void widen_bf16_avx2(const unsigned char* src, std::int64_t n, float* dst) {
+    std::int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256i words = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + 2 * i)));
+        _mm256_storeu_ps(dst + i, _mm256_castsi256_ps(_mm256_slli_epi32(words, 16)));
+    }
+    scalar_loops().widen_bf16(src + 2 * i, n - i, dst + i);
+}
+
+}  // namespace
+}  // namespace fasttile
+
+#pragma GCC pop_options
+
+namespace fasttile {
+
+// Outside the target region: building the table must run on any CPU.
+const HotLoops& avx2_loops() {
+    static const HotLoops loops{"avx2",           minmax_f32_avx2, minmax_f64_avx2, quantize_f32_avx2,
+                                quantize_f64_avx2, widen_f16_avx2,  widen_bf16_avx2};
+    return loops;
+}
+
+}  // namespace fasttile
+#endif

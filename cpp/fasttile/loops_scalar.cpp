@@ -1,0 +1,55 @@
+// Portable reference implementation of the hot loops; also the fallback path.
+#include <cmath>
+#include <cstring>
+
+#include "element.hpp"
+#include "hot_loops.hpp"
+
+namespace fasttile {
+namespace {
+
+template <class T>
+std::int64_t minmax_scalar(const T* x, std::int64_t n, T* lo, T* hi) {
+    T l = *lo, h = *hi;
+    std::int64_t bad = 0;
+    for (std::int64_t i = 0; i < n; ++i) {
+        const T v = x[i];
+        if (std::isfinite(v)) {
+            l = v < l ? v : l;
+            h = v > h ? v : h;
+        } else {
+            ++bad;
+        }
+    }
+    *lo = l;
+    *hi = h;
+    return bad;
+}
+
+template <class T>
+void quantize_scalar(const T* x, std::int64_t n, const Affine<T>& p, unsigned char* q) {
+    for (std::int64_t i = 0; i < n; ++i) q[i] = quantize_one(x[i], p);
+}
+
+void widen_f16_scalar(const unsigned char* src, std::int64_t n, float* dst) {
+    for (std::int64_t i = 0; i < n; ++i) dst[i] = half_to_float(load_unaligned<std::uint16_t>(src + 2 * i));
+}
+
+void widen_bf16_scalar(const unsigned char* src, std::int64_t n, float* dst) {
+    for (std::int64_t i = 0; i < n; ++i) dst[i] = bfloat16_to_float(load_unaligned<std::uint16_t>(src + 2 * i));
+}
+
+}  // namespace
+
+const HotLoops& scalar_loops() {
+    static const HotLoops loops{"scalar",
+                                minmax_scalar<float>,
+                                minmax_scalar<double>,
+                                quantize_scalar<float>,
+                                quantize_scalar<double>,
+                                widen_f16_scalar,
+                                widen_bf16_scalar};
+    return loops;
+}
+
+}  // namespace fasttile

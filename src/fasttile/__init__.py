@@ -1,0 +1,45 @@
+"""fasttile: render neural-network weights as a mosaic of tiles, fast.
+
+    img = fasttile.render(W)            # uint8 (H, W) or (H, W, 3)
+"""
+
+from __future__ import annotations
+
+import os as _os
+import warnings as _warnings
+
+from ._layout import LAYOUTS_BY_NDIM
+from ._render import NORMALIZATIONS, MosaicTooLarge, default_threads, render
+
+__version__ = "0.1.0"
+LAYOUTS = tuple(name for names in LAYOUTS_BY_NDIM.values() for name in names)
+
+__all__ = ["LAYOUTS", "NORMALIZATIONS", "MosaicTooLarge", "render", "simd_info", "__version__"]
+
+
+def simd_info() -> dict:
+    """Which kernel runs: the backend, the SIMD path in use, the paths this CPU
+    supports (widest first) and the default thread count. Set FASTTILE_SIMD to a
+    supported path name before import to force a narrower one."""
+    from . import _native_backend
+
+    info = {"backend": "numpy", "path": None, "supported": [], "threads": default_threads()}
+    core = _native_backend._core
+    if core is not None:
+        info.update(backend="native", path=core.simd_path(), supported=list(core.simd_paths()))
+    return info
+
+
+def _check_forced_path() -> None:
+    forced = _os.environ.get("FASTTILE_SIMD")
+    info = simd_info()
+    if forced and info["backend"] == "native" and forced != "auto" and forced not in info["supported"]:
+        _warnings.warn(
+            f"FASTTILE_SIMD={forced!r} is not a path this CPU supports ({', '.join(info['supported'])}); "
+            f"using {info['path']}",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+
+
+_check_forced_path()

@@ -1,0 +1,202 @@
+"""Layout resolution: every supported layout becomes one strided tile view.
+
+The kernel sees tiles through a two-level index (outer unit, inner tile), channels,
+height and width, each with a byte stride of any sign, over the caller's memory. This
+module is the only place that knows what "hwio" or "cols" means.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Optional, Union
+
+import numpy as np
+
+from ._arrays import raw_view
+
+LAYOUTS_BY_NDIM = {
+    2: ("rows", "cols"),
+    3: ("nhw",),
+    4: ("oihw", "hwio", "ohwi", "nhwc", "nchw"),
+}
+DEFAULT_LAYOUT = {2: "rows", 3: "nhw", 4: "oihw"}
+# 4-D layouts: which axis holds (units, channels, height, width)
+_AXES_4D = {
+    "oihw": (0, 1, 2, 3),
+    "nchw": (0, 1, 2, 3),
+    "hwio": (3, 2, 0, 1),
+    "ohwi": (0, 3, 1, 2),
+    "nhwc": (0, 3, 1, 2),
+}
+
+Channel = Union[None, int, str]
+
+
+@dataclass(frozen=True)
+class TileView:
+    data: np.ndarray  # the caller's memory, typed as the kernel reads it; never written
+    dtype: str  # kernel element type
+    offset: int  # bytes from data's pointer to element (0, 0, 0, 0, 0)
+    shape: tuple[int, int, int, int, int]  # (units, inner, channels, height, width)
+    strides: tuple[int, int, int, int, int]  # bytes
+    channel_mean: bool
+    split_channels: bool  # one gray tile per (unit, channel): a filter per grid row
+
+    @property
+    def units(self) -> int:
+        return self.shape[0]
+
+    @property
+    def rgb(self) -> bool:
+        return self.shape[2] == 3 and not self.channel_mean
+
+
+@dataclass(frozen=True)
+class _Axis:
+    size: int
+    stride: int
+
+
+def infer_tile_shape(d: int) -> tuple[int, ...]:
+    side = math.isqrt(d // 3)
+    if d % 3 == 0 and 3 * side * side == d:
+        return (side, side, 3)
+    side = math.isqrt(d)
+    if side * side == d:
+        return (side, side)
+    raise ValueError(
+        f"cannot infer the tile shape: {d} values per tile is neither h*h (gray) nor h*h*3 (RGB); "
+        "pass tile_shape=(h, w) or (h, w, c)"
+    )
+
+
+def _check_tile_shape(tile_shape: object, d: int) -> tuple[int, int, int]:
+    if not isinstance(tile_shape, (tuple, list)) or len(tile_shape) not in (2, 3):
+        raise ValueError(f"tile_shape must be (h, w) or (h, w, c), got {tile_shape!r}")
+    dims = []
+    for v in tile_shape:
+        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
+            raise ValueError(f"tile_shape must hold positive integers, got {tile_shape!r}")
+        dims.append(int(v))
+    h, w = dims[0], dims[1]
+    c = dims[2] if len(dims) == 3 else 1
+    if h * w * c != d:
+        raise ValueError(f"tile_shape {tuple(dims)} holds {h * w * c} values but each tile has {d}")
+    return h, w, c
+
+
+def _dense_axes(
+    d_axis: _Axis, tile_shape: object, channel_order: str
+) -> tuple[_Axis, _Axis, _Axis]:
+    """Channel, row and column axes of a flattened tile of d_axis.size values."""
+    if tile_shape is None:
+        tile_shape = infer_tile_shape(d_axis.size)
+    h, w, c = _check_tile_shape(tile_shape, d_axis.size)
+    s = d_axis.stride
+    if channel_order == "hwc":
+        return _Axis(c, s), _Axis(h, w * c * s), _Axis(w, c * s)
+    if channel_order == "chw":
+        return _Axis(c, h * w * s), _Axis(h, w * s), _Axis(w, s)
+    raise ValueError(f"channel_order must be 'hwc' or 'chw', got {channel_order!r}")
+
+
+def resolve(
+    arr: np.ndarray,
+    dtype: str,
+    *,
+    layout: Optional[str] = None,
+    tile_shape: object = None,
+    channel_order: str = "hwc",
+    channel: Channel = None,
+    bgr: bool = False,
+) -> TileView:
+    """Reduce `arr` in `layout` to a TileView. Raises ValueError naming the problem."""
+    ndim = arr.ndim
+    if ndim not in LAYOUTS_BY_NDIM:
+        raise ValueError(
+            f"weights must have 2, 3 or 4 dimensions, got shape {arr.shape}; "
+            "a single flattened tile is weights.reshape(1, -1)"
+        )
+    if layout is None:
+        layout = DEFAULT_LAYOUT[ndim]
+    if not isinstance(layout, str) or layout.lower() not in sum(LAYOUTS_BY_NDIM.values(), ()):
+        known = ", ".join(sum(LAYOUTS_BY_NDIM.values(), ()))
+        raise ValueError(f"unknown layout {layout!r}; choose one of {known}")
+    layout = layout.lower()
+    if layout not in LAYOUTS_BY_NDIM[ndim]:
+        raise ValueError(
+            f"layout {layout!r} needs {_ndim_of(layout)}-D weights, got shape {arr.shape}; "
+            f"{ndim}-D layouts are {', '.join(LAYOUTS_BY_NDIM[ndim])}"
+        )
+    if 0 in arr.shape:
+        raise ValueError(f"weights are empty (shape {arr.shape})")
+    if tile_shape is not None and ndim != 2:
+        raise ValueError(f"tile_shape applies to 2-D weights only; layout {layout!r} fixes the tile shape")
+
+    data = raw_view(arr, dtype)
+    axes = [_Axis(n, s) for n, s in zip(data.shape, data.strides)]
+    if layout in ("rows", "cols"):
+        unit, d = (axes[0], axes[1]) if layout == "rows" else (axes[1], axes[0])
+        chan, row, col = _dense_axes(d, tile_shape, channel_order)
+    elif layout == "nhw":
+        unit, row, col = axes
+        chan = _Axis(1, 0)
+    else:
+        u, c, y, x = _AXES_4D[layout]
+        unit, chan, row, col = axes[u], axes[c], axes[y], axes[x]
+    return _with_channels(data, dtype, unit, chan, row, col, channel, bgr)
+
+
+def _ndim_of(layout: str) -> int:
+    return next(n for n, names in LAYOUTS_BY_NDIM.items() if layout in names)
+
+
+def _with_channels(
+    data: np.ndarray,
+    dtype: str,
+    unit: _Axis,
+    chan: _Axis,
+    row: _Axis,
+    col: _Axis,
+    channel: Channel,
+    bgr: bool,
+) -> TileView:
+    c = chan.size
+    offset = 0
+    inner = _Axis(1, 0)
+    mean = False
+    if channel is None:
+        mode = "rgb" if c == 3 else "gray" if c == 1 else "split"
+    elif isinstance(channel, str):
+        if channel not in ("mean", "split"):
+            raise ValueError(f"channel must be None, an index, 'mean' or 'split', got {channel!r}")
+        mode = channel
+    elif isinstance(channel, (int, np.integer)) and not isinstance(channel, bool):
+        k = int(channel)
+        if not -c <= k < c:
+            raise ValueError(f"channel={k} is out of range for tiles with {c} channels")
+        offset += (k % c) * chan.stride
+        chan = _Axis(1, 0)
+        mode = "gray"
+    else:
+        raise ValueError(f"channel must be None, an index, 'mean' or 'split', got {channel!r}")
+
+    if bgr:
+        if mode != "rgb":
+            raise ValueError(f"bgr=True needs RGB tiles (3 channels), but these tiles have {c}")
+        offset += 2 * chan.stride
+        chan = _Axis(3, -chan.stride)
+    if mode == "split":
+        inner, chan = chan, _Axis(1, 0)
+    elif mode == "mean":
+        mean = True
+    return TileView(
+        data=data,
+        dtype=dtype,
+        offset=offset,
+        shape=(unit.size, inner.size, chan.size, row.size, col.size),
+        strides=(unit.stride, inner.stride, chan.stride, row.stride, col.stride),
+        channel_mean=mean,
+        split_channels=mode == "split",
+    )

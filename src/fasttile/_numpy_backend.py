@@ -1,0 +1,183 @@
+"""The NumPy backend: the same contract as the compiled kernel, in plain NumPy.
+
+It is the reference the tests hold the kernel to (byte for byte), the baseline the
+benchmarks beat, and the fallback when the compiled module cannot be imported. It
+works through the bank in chunks of tiles so its temporaries stay bounded.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+
+from . import _pixel_rule as rule
+from ._layout import TileView
+from ._plan import Plan
+
+REPORTED_BAD_TILES = 16
+_CHUNK_VALUES = 1 << 22
+
+
+class _Interface:
+    """Lets NumPy build a strided read-only view at any byte offset of `base`."""
+
+    def __init__(self, base: np.ndarray, interface: dict):
+        self.base = base
+        self.__array_interface__ = interface
+
+
+def strided_view(view: TileView) -> np.ndarray:
+    data = view.data
+    pointer = data.__array_interface__["data"][0] + view.offset
+    iface = {
+        "version": 3,
+        "shape": view.shape,
+        "strides": view.strides,
+        "typestr": data.dtype.str,
+        "data": (pointer, True),
+    }
+    return np.asarray(_Interface(data, iface))
+
+
+def compute_dtype(view: TileView) -> np.dtype:
+    return np.dtype(np.float64 if view.dtype == "float64" else np.float32)
+
+
+def _to_compute(block: np.ndarray, view: TileView) -> np.ndarray:
+    t = compute_dtype(view)
+    if view.dtype == "bfloat16":
+        return (block.astype(np.uint32) << 16).view(np.float32)
+    return block.astype(t)
+
+
+def _units(view: TileView, indices: Optional[np.ndarray]) -> np.ndarray:
+    return np.arange(view.units, dtype=np.int64) if indices is None else indices
+
+
+def _chunks(view: TileView, units: np.ndarray):
+    per_unit = int(np.prod(view.shape[1:]))
+    step = max(1, _CHUNK_VALUES // per_unit)
+    x = strided_view(view)
+    for k0 in range(0, len(units), step):
+        yield k0, x[units[k0 : k0 + step]]
+
+
+def _tiles(block: np.ndarray, view: TileView) -> np.ndarray:
+    """(units, inner, C, h, w) raw -> (tiles, h, w, C') in T, channels averaged if asked."""
+    values = _to_compute(block, view)
+    if view.channel_mean:
+        acc = values[:, :, 0]
+        for c in range(1, values.shape[2]):
+            acc = acc + values[:, :, c]
+        values = (acc / values.dtype.type(values.shape[2]))[:, :, None]
+    k, inner, c, h, w = values.shape
+    return values.reshape(k * inner, c, h, w).transpose(0, 2, 3, 1)
+
+
+def _finite_range(tiles: np.ndarray):
+    finite = np.isfinite(tiles)
+    inf = tiles.dtype.type(np.inf)
+    lo = np.where(finite, tiles, inf).min(axis=(1, 2, 3))
+    hi = np.where(finite, tiles, -inf).max(axis=(1, 2, 3))
+    bad = (~finite).sum(axis=(1, 2, 3))
+    return lo, hi, bad, finite
+
+
+class _NonFinite:
+    def __init__(self) -> None:
+        self.count = 0
+        self.tiles: list[int] = []
+
+    def add(self, bad: np.ndarray, first_tile: int) -> None:
+        where = np.flatnonzero(bad)
+        self.count += int(bad.sum())
+        room = REPORTED_BAD_TILES - len(self.tiles)
+        self.tiles.extend(int(t) + first_tile for t in where[:room])
+
+    def result(self) -> tuple[int, list[int]]:
+        return self.count, self.tiles
+
+
+def _affine(plan: Plan, lo: np.ndarray, hi: np.ndarray, dtype: np.dtype) -> rule.Affine:
+    n = lo.shape[0]
+    if plan.mode == "tile":
+        return rule.range_affine(lo, hi)
+    if plan.mode == "symmetric":
+        has = lo <= hi
+        amax = np.where(has, np.maximum(np.abs(lo), np.abs(hi)), 0).astype(dtype)
+        return rule.symmetric_affine(amax)
+    if plan.mode == "range":
+        one = lambda v: np.full(n, v, dtype=dtype)  # noqa: E731
+        return rule.range_affine(one(plan.lo), one(plan.hi))
+    return rule.symmetric_affine(np.full(n, plan.hi, dtype=dtype))
+
+
+def _cells(out: np.ndarray, grid_rows: int, grid_cols: int, tile_h: int, tile_w: int, pad: int) -> np.ndarray:
+    """Writable view (rows, cols, tile_h, tile_w, channels) of the tile areas."""
+    rgb = out.ndim == 3
+    ch = 3 if rgb else 1
+    rs = out.strides[0]
+    cell_h, cell_w = tile_h + pad, tile_w + pad
+    origin = out[pad:, pad:]
+    return np.lib.stride_tricks.as_strided(
+        origin,
+        shape=(grid_rows, grid_cols, tile_h, tile_w, ch),
+        strides=(cell_h * rs, cell_w * ch, rs, ch, 1),
+        writeable=True,
+    )
+
+
+def render(view: TileView, indices: Optional[np.ndarray], plan: Plan, out: np.ndarray) -> tuple[int, list[int]]:
+    dtype = compute_dtype(view)
+    units = _units(view, indices)
+    inner = view.shape[1]
+    h, w = view.shape[3], view.shape[4]
+    z = plan.zoom
+    out[...] = np.asarray(plan.pad_value if out.ndim == 3 else plan.pad_value[0], dtype=np.uint8)
+    cells = _cells(out, plan.nrows, plan.ncols, h * z, w * z, plan.padding)
+    nonfinite = _NonFinite()
+    for k0, block in _chunks(view, units):
+        tiles = _tiles(block, view)
+        first = k0 * inner
+        lo, hi, bad, finite = _finite_range(tiles)
+        nonfinite.add(bad, first)
+        if nonfinite.count and not plan.mark_nonfinite:
+            continue  # keep counting, stop drawing: render() raises
+        levels = rule.quantize(tiles, _affine(plan, lo, hi, dtype))  # (t, h, w, C)
+        if plan.lut is not None:
+            pixels = plan.lut[levels[..., 0]]
+        else:
+            pixels = levels
+        if plan.mark_nonfinite and bad.any():
+            pixels = np.where(finite.all(axis=3)[..., None], pixels, np.asarray(plan.marker, np.uint8))
+        if z > 1:
+            pixels = np.repeat(np.repeat(pixels, z, axis=1), z, axis=2)
+        t = np.arange(first, first + len(tiles))
+        rows, cols = (t % plan.nrows, t // plan.nrows) if plan.column_fill else (t // plan.ncols, t % plan.ncols)
+        cells[rows, cols] = pixels
+    return nonfinite.result()
+
+
+def scan_range(view: TileView, indices: Optional[np.ndarray]) -> tuple[float, float, tuple[int, list[int]]]:
+    units = _units(view, indices)
+    inner = view.shape[1]
+    lo_all, hi_all = np.inf, -np.inf
+    nonfinite = _NonFinite()
+    for k0, block in _chunks(view, units):
+        lo, hi, bad, _ = _finite_range(_tiles(block, view))
+        nonfinite.add(bad, k0 * inner)
+        lo_all = min(lo_all, float(lo.min()))
+        hi_all = max(hi_all, float(hi.max()))
+    return lo_all, hi_all, nonfinite.result()
+
+
+def unit_sq_norms(view: TileView, indices: Optional[np.ndarray]) -> np.ndarray:
+    units = _units(view, indices)
+    norms = np.empty(len(units), dtype=np.float64)
+    for k0, block in _chunks(view, units):
+        values = _to_compute(block, view).transpose(0, 1, 3, 4, 2).reshape(len(block), -1)
+        squares = values.astype(np.float64) ** 2
+        # cumsum adds strictly left to right, as the kernel does
+        norms[k0 : k0 + len(block)] = np.cumsum(squares, axis=1)[:, -1]
+    return norms

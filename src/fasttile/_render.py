@@ -1,0 +1,255 @@
+"""fasttile.render: validate everything cheaply in Python, then one backend call."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from typing import Any, Optional, Sequence, Union
+
+import numpy as np
+
+from . import _native_backend, _numpy_backend
+from ._arrays import as_weights
+from ._colors import MARKER, colormap_lut, gray_lut, pad_triple
+from ._grid import layout_grid
+from ._layout import Channel, TileView, resolve
+from ._plan import Plan
+
+NORMALIZATIONS = ("tile", "global", "symmetric", "global-symmetric", "none")
+REPORTED_BAD_TILES = _numpy_backend.REPORTED_BAD_TILES
+
+
+class MosaicTooLarge(ValueError, MemoryError):
+    """The mosaic cannot be allocated."""
+
+
+def default_threads() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+_warned_fallback = False
+
+
+def _backend(name: str):
+    global _warned_fallback
+    if name == "numpy":
+        return _numpy_backend
+    if name not in ("auto", "native"):
+        raise ValueError(f"backend must be 'auto', 'native' or 'numpy', got {name!r}")
+    if _native_backend.available():
+        return _native_backend
+    if name == "native":
+        raise ImportError(f"the compiled fasttile kernel cannot be imported: {_native_backend.IMPORT_ERROR}")
+    if not _warned_fallback:
+        _warned_fallback = True
+        warnings.warn(
+            f"fasttile: the compiled kernel cannot be imported ({_native_backend.IMPORT_ERROR}); "
+            "using the much slower NumPy backend",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    return _numpy_backend
+
+
+def _threads(threads: Optional[int]) -> int:
+    if threads is None:
+        return default_threads()
+    if not hasattr(threads, "__index__") or isinstance(threads, bool):
+        raise ValueError(f"threads must be a positive integer or None, got {threads!r}")
+    n = int(threads.__index__())
+    if n < 1:
+        raise ValueError(f"threads must be at least 1, got {n}")
+    return min(n, 1024)
+
+
+def _selection(
+    view: TileView, indices: Any, order: str, top: Optional[int], backend, threads: int
+) -> Optional[np.ndarray]:
+    n = view.units
+    sel: Optional[np.ndarray] = None
+    if isinstance(indices, slice):
+        sel = np.arange(n, dtype=np.int64)[indices]
+    elif indices is not None:
+        idx = np.asarray(indices)
+        if idx.ndim != 1:
+            raise ValueError(f"indices must be one-dimensional, got shape {idx.shape}")
+        if idx.dtype.kind == "b":
+            if idx.shape[0] != n:
+                raise ValueError(f"a boolean indices mask needs {n} entries, got {idx.shape[0]}")
+            idx = np.flatnonzero(idx)
+        elif idx.size and idx.dtype.kind not in "iu":
+            raise ValueError(f"indices must be integers, a boolean mask or a slice, got dtype {idx.dtype}")
+        idx = idx.astype(np.int64)
+        bad = np.flatnonzero((idx < -n) | (idx >= n))
+        if bad.size:
+            k = int(bad[0])
+            raise IndexError(f"indices[{k}] = {int(idx[k])} is out of range for {n} tiles")
+        sel = np.where(idx < 0, idx + n, idx)
+    if sel is not None and sel.size == 0:
+        raise ValueError("indices selects no tiles")
+    if order == "norm":
+        norms = backend.unit_sq_norms(view, sel, threads) if backend is _native_backend else (
+            backend.unit_sq_norms(view, sel))
+        base = sel if sel is not None else np.arange(n, dtype=np.int64)
+        sel = base[np.argsort(-norms, kind="stable")]  # largest first; NaN last
+    elif order != "index":
+        raise ValueError(f"order must be 'index' or 'norm', got {order!r}")
+    if top is not None:
+        if not hasattr(top, "__index__") or isinstance(top, bool) or int(top) < 1:
+            raise ValueError(f"top must be a positive integer, got {top!r}")
+        base = sel if sel is not None else np.arange(n, dtype=np.int64)
+        sel = base[: int(top)]
+    return None if sel is None else np.ascontiguousarray(sel, dtype=np.int64)
+
+
+def _compute_type(view: TileView):
+    return np.float64 if view.dtype == "float64" else np.float32
+
+
+def _value_range(value_range: Any, view: TileView) -> tuple[float, float]:
+    try:
+        lo, hi = (float(v) for v in value_range)
+    except (TypeError, ValueError):
+        raise ValueError(f"value_range must be a pair (lo, hi) of numbers, got {value_range!r}") from None
+    t = _compute_type(view)
+    with np.errstate(over="ignore"):
+        lo_t, hi_t = t(lo), t(hi)
+    if not (np.isfinite(lo_t) and np.isfinite(hi_t)):
+        raise ValueError(f"value_range must be finite in {np.dtype(t).name}, got {value_range!r}")
+    if not lo_t < hi_t:
+        raise ValueError(f"value_range must satisfy lo < hi (in {np.dtype(t).name}), got {value_range!r}")
+    return float(lo_t), float(hi_t)
+
+
+def _nonfinite_error(count: int, tiles: Sequence[int], view: TileView, sel: Optional[np.ndarray]) -> ValueError:
+    inner = view.shape[1]
+    names = []
+    for t in tiles:
+        unit = int(sel[t // inner]) if sel is not None else t // inner
+        names.append(str(unit) if inner == 1 else f"{unit} (channel {t % inner})")
+    where = ", ".join(names) + (" and possibly others" if len(tiles) >= REPORTED_BAD_TILES else "")
+    return ValueError(
+        f"weights contain {count} non-finite value{'s' if count != 1 else ''} (NaN or inf) in "
+        f"tile{'s' if len(tiles) != 1 else ''} {where}; pass nonfinite='mark' to paint them magenta"
+    )
+
+
+def _check_out(out: Any, shape: tuple[int, ...], view: TileView) -> np.ndarray:
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"out must be a numpy array, got {type(out).__name__}")
+    if out.dtype != np.uint8:
+        raise TypeError(f"out must have dtype uint8, got {out.dtype}")
+    if out.shape != shape:
+        raise ValueError(f"out has shape {out.shape} but the mosaic is {shape}")
+    if not out.flags.writeable:
+        raise ValueError("out is read-only")
+    pixel = 3 if len(shape) == 3 else 1
+    if out.strides[1] != pixel or (pixel == 3 and out.strides[2] != 1) or out.strides[0] < shape[1] * pixel:
+        raise ValueError("out must have contiguous pixels within each row (a row slice of an image is fine)")
+    if np.may_share_memory(out, view.data):
+        raise ValueError("out overlaps the weights; fasttile never writes into the weights")
+    return out
+
+
+def _allocate(shape: tuple[int, ...]) -> np.ndarray:
+    try:
+        return np.empty(shape, dtype=np.uint8)
+    except (MemoryError, ValueError) as exc:
+        size = int(np.prod(shape, dtype=np.float64))
+        raise MosaicTooLarge(f"cannot allocate the {' x '.join(map(str, shape))} mosaic ({size:.3g} bytes)") from exc
+
+
+def render(
+    weights: Any,
+    *,
+    layout: Optional[str] = None,
+    tile_shape: Optional[Sequence[int]] = None,
+    channel_order: str = "hwc",
+    channel: Channel = None,
+    bgr: bool = False,
+    normalize: Optional[str] = None,
+    value_range: Optional[Sequence[float]] = None,
+    nonfinite: str = "raise",
+    indices: Union[None, slice, Sequence[int], np.ndarray] = None,
+    order: str = "index",
+    top: Optional[int] = None,
+    nrows: Optional[int] = None,
+    ncols: Optional[int] = None,
+    fill: str = "rows",
+    padding: int = 1,
+    pad_value: Union[int, Sequence[int]] = 0,
+    zoom: int = 1,
+    cmap: Any = None,
+    out: Optional[np.ndarray] = None,
+    threads: Optional[int] = None,
+    backend: str = "auto",
+) -> np.ndarray:
+    """Render a bank of weights as one uint8 mosaic: (H, W) gray or (H, W, 3) RGB.
+
+    See the README for every option; DESIGN.md for the exact pixel rule.
+    """
+    arr, dtype = as_weights(weights)
+    view = resolve(arr, dtype, layout=layout, tile_shape=tile_shape, channel_order=channel_order,
+                   channel=channel, bgr=bool(bgr))
+    impl = _backend(backend)
+    nthreads = _threads(threads)
+
+    if normalize is None:
+        normalize = "none" if value_range is not None else "tile"
+    if normalize not in NORMALIZATIONS:
+        raise ValueError(f"normalize must be one of {', '.join(NORMALIZATIONS)}, got {normalize!r}")
+    if value_range is not None and normalize != "none":
+        raise ValueError(f"value_range needs normalize='none' (got normalize={normalize!r})")
+    if normalize == "none" and value_range is None:
+        raise ValueError("normalize='none' needs value_range=(lo, hi)")
+    if nonfinite not in ("raise", "mark"):
+        raise ValueError(f"nonfinite must be 'raise' or 'mark', got {nonfinite!r}")
+    if fill not in ("rows", "columns"):
+        raise ValueError(f"fill must be 'rows' or 'columns', got {fill!r}")
+    mark = nonfinite == "mark"
+    pad, pad_is_colour = pad_triple(pad_value)
+    if cmap is not None and view.rgb:
+        raise ValueError("cmap colours gray tiles; these tiles are RGB (pick one with channel=k, or channel='mean')")
+    rgb_out = view.rgb or cmap is not None or mark or pad_is_colour
+    lut = colormap_lut(cmap) if cmap is not None else (gray_lut() if rgb_out and not view.rgb else None)
+
+    sel = _selection(view, indices, order, top, impl, nthreads)
+    units = view.units if sel is None else len(sel)
+    tiles = units * view.shape[1]
+    grid = layout_grid(
+        tiles, view.shape[3], view.shape[4], nrows=nrows, ncols=ncols, padding=padding, zoom=zoom,
+        natural_ncols=view.shape[1] if view.split_channels and view.shape[1] > 1 else None,
+    )
+    shape = (grid.height, grid.width, 3) if rgb_out else (grid.height, grid.width)
+    out = _check_out(out, shape, view) if out is not None else _allocate(shape)
+
+    mode, lo, hi = normalize, 0.0, 0.0
+    if normalize == "none":
+        mode = "range"
+        lo, hi = _value_range(value_range, view)
+    elif normalize in ("global", "global-symmetric"):
+        if impl is _native_backend:
+            glo, ghi, (count, bad_tiles) = impl.scan_range(view, sel, nthreads)
+        else:
+            glo, ghi, (count, bad_tiles) = impl.scan_range(view, sel)
+        if count and not mark:
+            raise _nonfinite_error(count, bad_tiles, view, sel)
+        if not glo <= ghi:
+            glo = ghi = 0.0
+        if normalize == "global":
+            mode, lo, hi = "range", glo, ghi
+        else:
+            mode, hi = "fixed-symmetric", max(abs(glo), abs(ghi))
+
+    plan = Plan(
+        mode=mode, lo=lo, hi=hi, nrows=grid.nrows, ncols=grid.ncols, column_fill=fill == "columns",
+        padding=grid.padding, zoom=grid.zoom, pad_value=pad, lut=lut, mark_nonfinite=mark, marker=MARKER,
+        threads=nthreads,
+    )
+    count, bad_tiles = impl.render(view, sel, plan, out)
+    if count and not mark:
+        raise _nonfinite_error(count, bad_tiles, view, sel)
+    return out
