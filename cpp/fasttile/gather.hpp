@@ -26,22 +26,33 @@ inline void convert_run(const unsigned char* src, std::int64_t n, T* dst, const 
     }
 }
 
-// Tile at `p` (already offset to its unit and inner index). With `mean`, the
-// channels are averaged in order: ((x0 + x1) + x2 ...) / C, all in T.
+// Mean of a pixel's channels without overflow: float results accumulate in double
+// and divide once; double results add terms already divided by C. In channel order.
+template <class E, class T>
+inline T channel_mean(const unsigned char* px, std::int64_t channels, std::int64_t stride) {
+    const double count = static_cast<double>(channels);
+    if constexpr (std::is_same_v<T, float>) {
+        double acc = static_cast<double>(to_compute<T>(load_unaligned<E>(px)));
+        for (std::int64_t c = 1; c < channels; ++c)
+            acc = acc + static_cast<double>(to_compute<T>(load_unaligned<E>(px + c * stride)));
+        return static_cast<float>(acc / count);
+    } else {
+        double acc = to_compute<T>(load_unaligned<E>(px)) / count;
+        for (std::int64_t c = 1; c < channels; ++c) acc = acc + to_compute<T>(load_unaligned<E>(px + c * stride)) / count;
+        return acc;
+    }
+}
+
+// Tile at `p` (already offset to its unit and inner index), into buf as (y, x, c);
+// with `mean`, one value per pixel.
 template <class E, class T>
 void gather_tile(const unsigned char* p, const TileSource& s, bool mean, T* buf, const HotLoops& loops) {
     const std::int64_t C = s.channels, h = s.height, w = s.width;
     const std::int64_t es = static_cast<std::int64_t>(sizeof(E));
     if (mean) {
-        const T count = static_cast<T>(C);
-        for (std::int64_t y = 0; y < h; ++y) {
-            for (std::int64_t x = 0; x < w; ++x) {
-                const unsigned char* px = p + y * s.s_y + x * s.s_x;
-                T acc = to_compute<T>(load_unaligned<E>(px));
-                for (std::int64_t c = 1; c < C; ++c) acc = acc + to_compute<T>(load_unaligned<E>(px + c * s.s_channel));
-                buf[y * w + x] = acc / count;
-            }
-        }
+        for (std::int64_t y = 0; y < h; ++y)
+            for (std::int64_t x = 0; x < w; ++x)
+                buf[y * w + x] = channel_mean<E, T>(p + y * s.s_y + x * s.s_x, C, s.s_channel);
         return;
     }
     const bool rows_contiguous = s.s_x == C * es && (C == 1 || s.s_channel == es);

@@ -133,7 +133,9 @@ py::array_t<double> unit_sq_norms(const py::array& data, const std::string& dtyp
                                   const Dims5& shape, const Dims5& strides,
                                   const std::optional<py::array_t<std::int64_t, py::array::c_style>>& indices,
                                   int threads) {
-    const fasttile::TileSource src = make_source(data, dtype, offset, shape, strides, indices, false);
+    // Norms read every channel, so any channel count is fine (the flag only lifts the
+    // 1-or-3 rule that drawing needs; unit_sq_norms never averages).
+    const fasttile::TileSource src = make_source(data, dtype, offset, shape, strides, indices, true);
     std::vector<double> norms;
     {
         py::gil_scoped_release release;

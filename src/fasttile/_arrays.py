@@ -45,13 +45,13 @@ def as_weights(weights: Any) -> tuple[np.ndarray, str]:
         arr = weights
     elif root == "torch":
         arr, forced = _from_torch(weights)
+    elif hasattr(weights, "__dlpack__") and not hasattr(weights, "__array__"):
+        arr = np.from_dlpack(weights)
     else:
         try:
             arr = np.asarray(weights)
         except (TypeError, ValueError, RuntimeError) as exc:
-            if not hasattr(weights, "__dlpack__"):
-                raise TypeError(f"weights of type {type(weights).__name__} cannot be viewed as an array") from exc
-            arr = np.from_dlpack(weights)
+            raise TypeError(f"weights of type {type(weights).__name__} cannot be viewed as an array") from exc
     if forced:
         return arr, forced
     return arr, element_type(arr)

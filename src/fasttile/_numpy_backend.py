@@ -63,14 +63,27 @@ def _chunks(view: TileView, units: np.ndarray):
         yield k0, x[units[k0 : k0 + step]]
 
 
+def _channel_mean(values: np.ndarray) -> np.ndarray:
+    """Mean over axis 2 without overflow, as the kernel does: float32 results sum in
+    float64 and divide once; float64 results add terms already divided by C."""
+    count = float(values.shape[2])
+    with np.errstate(invalid="ignore", over="ignore"):
+        if values.dtype == np.float32:
+            acc = values[:, :, 0].astype(np.float64)
+            for c in range(1, values.shape[2]):
+                acc = acc + values[:, :, c].astype(np.float64)
+            return (acc / count).astype(np.float32)
+        acc = values[:, :, 0] / count
+        for c in range(1, values.shape[2]):
+            acc = acc + values[:, :, c] / count
+        return acc
+
+
 def _tiles(block: np.ndarray, view: TileView) -> np.ndarray:
     """(units, inner, C, h, w) raw -> (tiles, h, w, C') in T, channels averaged if asked."""
     values = _to_compute(block, view)
     if view.channel_mean:
-        acc = values[:, :, 0]
-        for c in range(1, values.shape[2]):
-            acc = acc + values[:, :, c]
-        values = (acc / values.dtype.type(values.shape[2]))[:, :, None]
+        values = _channel_mean(values)[:, :, None]
     k, inner, c, h, w = values.shape
     return values.reshape(k * inner, c, h, w).transpose(0, 2, 3, 1)
 
@@ -177,7 +190,8 @@ def unit_sq_norms(view: TileView, indices: Optional[np.ndarray]) -> np.ndarray:
     norms = np.empty(len(units), dtype=np.float64)
     for k0, block in _chunks(view, units):
         values = _to_compute(block, view).transpose(0, 1, 3, 4, 2).reshape(len(block), -1)
-        squares = values.astype(np.float64) ** 2
-        # cumsum adds strictly left to right, as the kernel does
-        norms[k0 : k0 + len(block)] = np.cumsum(squares, axis=1)[:, -1]
+        with np.errstate(over="ignore", invalid="ignore"):  # huge float64 weights: inf, as in C++
+            squares = values.astype(np.float64) ** 2
+            # cumsum adds strictly left to right, as the kernel does
+            norms[k0 : k0 + len(block)] = np.cumsum(squares, axis=1)[:, -1]
     return norms
