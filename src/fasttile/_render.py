@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from dataclasses import dataclass
 from typing import Any, Optional, Sequence, Union
 
 import numpy as np
@@ -162,7 +163,42 @@ def _allocate(shape: tuple[int, ...]) -> np.ndarray:
         raise MosaicTooLarge(f"cannot allocate the {' x '.join(map(str, shape))} mosaic ({size:.3g} bytes)") from exc
 
 
-def render(
+@dataclass(frozen=True)
+class Rendered:
+    """A mosaic and where its tiles came from (for labels and tools)."""
+
+    image: np.ndarray
+    view: TileView
+    selection: Optional[np.ndarray]  # shown outer units, or None for all in order
+    nrows: int
+    ncols: int
+    column_fill: bool
+    padding: int
+    zoom: int
+
+    def tile_origin(self, t: int) -> tuple[int, int]:
+        """(y, x) of display tile t's top-left pixel."""
+        r, c = (t % self.nrows, t // self.nrows) if self.column_fill else (t // self.ncols, t % self.ncols)
+        h, w = self.view.shape[3] * self.zoom, self.view.shape[4] * self.zoom
+        return self.padding + r * (h + self.padding), self.padding + c * (w + self.padding)
+
+    def unit_of(self, t: int) -> int:
+        u = t // self.view.shape[1]
+        return int(self.selection[u]) if self.selection is not None else u
+
+
+def render(weights: Any, **options: Any) -> np.ndarray:
+    """Render a bank of weights as one uint8 mosaic: (H, W) gray or (H, W, 3) RGB.
+
+    Options (all keyword-only): layout, tile_shape, channel_order, channel, bgr,
+    normalize, value_range, nonfinite, indices, order, top, nrows, ncols, fill,
+    padding, pad_value, zoom, cmap, out, threads, backend. See the README for each;
+    DESIGN.md gives the exact pixel rule.
+    """
+    return render_detailed(weights, **options).image
+
+
+def render_detailed(
     weights: Any,
     *,
     layout: Optional[str] = None,
@@ -186,11 +222,8 @@ def render(
     out: Optional[np.ndarray] = None,
     threads: Optional[int] = None,
     backend: str = "auto",
-) -> np.ndarray:
-    """Render a bank of weights as one uint8 mosaic: (H, W) gray or (H, W, 3) RGB.
-
-    See the README for every option; DESIGN.md for the exact pixel rule.
-    """
+) -> Rendered:
+    """render(), also returning where each tile came from."""
     arr, dtype = as_weights(weights)
     view = resolve(arr, dtype, layout=layout, tile_shape=tile_shape, channel_order=channel_order,
                    channel=channel, bgr=bool(bgr))
@@ -252,4 +285,4 @@ def render(
     count, bad_tiles = impl.render(view, sel, plan, out)
     if count and not mark:
         raise _nonfinite_error(count, bad_tiles, view, sel)
-    return out
+    return Rendered(out, view, sel, grid.nrows, grid.ncols, fill == "columns", grid.padding, grid.zoom)
