@@ -69,4 +69,41 @@ void gather_tile(const unsigned char* p, const TileSource& s, bool mean, T* buf,
     }
 }
 
+// kLanes tiles side by side: buf[pos * kLanes + lane], positions in (y, x, c) order.
+// When the tiles sit one element apart (consecutive columns of a "cols" bank, or
+// consecutive output filters of an HWIO kernel), each position is one contiguous
+// run: every cache line of the bank is read once, whole.
+// lane_stride: bytes between consecutive lanes when constant, else 0 (origins then
+// gives each lane's tile).
+template <class E, class T>
+void gather_lanes(const unsigned char* const* origins, std::int64_t lane_stride, const TileSource& s, bool mean,
+                  T* buf, const HotLoops& loops) {
+    const std::int64_t C = s.channels, h = s.height, w = s.width;
+    const bool adjacent = lane_stride == static_cast<std::int64_t>(sizeof(E));
+    std::int64_t pos = 0;
+    for (std::int64_t y = 0; y < h; ++y) {
+        for (std::int64_t x = 0; x < w; ++x) {
+            const std::int64_t px = y * s.s_y + x * s.s_x;
+            if (mean) {
+                for (int k = 0; k < kLanes; ++k)
+                    buf[pos * kLanes + k] = channel_mean<E, T>(origins[k] + px, C, s.s_channel);
+                ++pos;
+                continue;
+            }
+            for (std::int64_t c = 0; c < C; ++c, ++pos) {
+                const std::int64_t off = px + c * s.s_channel;
+                T* dst = buf + pos * kLanes;
+                if (adjacent) {
+                    convert_run<E, T>(origins[0] + off, kLanes, dst, loops);
+                } else if (lane_stride) {
+                    const unsigned char* src = origins[0] + off;
+                    for (int k = 0; k < kLanes; ++k, src += lane_stride) dst[k] = to_compute<T>(load_unaligned<E>(src));
+                } else {
+                    for (int k = 0; k < kLanes; ++k) dst[k] = to_compute<T>(load_unaligned<E>(origins[k] + off));
+                }
+            }
+        }
+    }
+}
+
 }  // namespace fasttile

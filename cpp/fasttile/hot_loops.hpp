@@ -11,6 +11,9 @@
 
 namespace fasttile {
 
+// Tiles processed side by side in the across-tile path: 16 float32 fill one cache line.
+constexpr int kLanes = 16;
+
 struct HotLoops {
     const char* name;
     // Min and max over the finite values of x[0..n); returns how many were not
@@ -20,6 +23,14 @@ struct HotLoops {
     // q[i] = pixel rule applied to x[i]
     void (*quantize_f32)(const float* x, std::int64_t n, const Affine<float>& p, unsigned char* q);
     void (*quantize_f64)(const double* x, std::int64_t n, const Affine<double>& p, unsigned char* q);
+    // Across-tile ("lanes") forms: x holds kLanes tiles interleaved, x[pos * kLanes + lane].
+    // Per-lane min/max over finite values and per-lane non-finite counts (lo/hi/bad
+    // have kLanes entries and are updated in place), and quantization with per-lane
+    // parameters. n is the number of positions.
+    void (*minmax_lanes_f32)(const float* x, std::int64_t n, float* lo, float* hi, std::int64_t* bad);
+    void (*minmax_lanes_f64)(const double* x, std::int64_t n, double* lo, double* hi, std::int64_t* bad);
+    void (*quantize_lanes_f32)(const float* x, std::int64_t n, const Affine<float>* p, unsigned char* q);
+    void (*quantize_lanes_f64)(const double* x, std::int64_t n, const Affine<double>* p, unsigned char* q);
     // Widen contiguous half / bfloat16 bits to float.
     void (*widen_f16)(const unsigned char* src, std::int64_t n, float* dst);
     void (*widen_bf16)(const unsigned char* src, std::int64_t n, float* dst);

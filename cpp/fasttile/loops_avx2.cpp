@@ -113,6 +113,130 @@ void quantize_f64_avx2(const double* x, std::int64_t n, const Affine<double>& p,
     scalar_loops().quantize_f64(x + i, n - i, p, q + i);
 }
 
+// Across-tile forms: a position holds kLanes = 16 tiles, two float vectors.
+void minmax_lanes_f32_avx2(const float* x, std::int64_t n, float* lo, float* hi, std::int64_t* bad) {
+    const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    const __m256 inf = _mm256_set1_ps(__builtin_inff());
+    const __m256 ninf = _mm256_set1_ps(-__builtin_inff());
+    __m256 l0 = _mm256_loadu_ps(lo), l1 = _mm256_loadu_ps(lo + 8);
+    __m256 h0 = _mm256_loadu_ps(hi), h1 = _mm256_loadu_ps(hi + 8);
+    __m256i b0 = _mm256_setzero_si256(), b1 = _mm256_setzero_si256();
+    for (std::int64_t i = 0; i < n; ++i) {
+        const __m256 v0 = _mm256_loadu_ps(x + i * 16), v1 = _mm256_loadu_ps(x + i * 16 + 8);
+        const __m256 f0 = _mm256_cmp_ps(_mm256_and_ps(v0, abs_mask), inf, _CMP_LT_OQ);
+        const __m256 f1 = _mm256_cmp_ps(_mm256_and_ps(v1, abs_mask), inf, _CMP_LT_OQ);
+        l0 = _mm256_min_ps(l0, _mm256_blendv_ps(inf, v0, f0));
+        h0 = _mm256_max_ps(h0, _mm256_blendv_ps(ninf, v0, f0));
+        l1 = _mm256_min_ps(l1, _mm256_blendv_ps(inf, v1, f1));
+        h1 = _mm256_max_ps(h1, _mm256_blendv_ps(ninf, v1, f1));
+        // a finite lane's mask is -1: counting "not finite" = adding (mask + 1)
+        b0 = _mm256_add_epi32(b0, _mm256_add_epi32(_mm256_castps_si256(f0), _mm256_set1_epi32(1)));
+        b1 = _mm256_add_epi32(b1, _mm256_add_epi32(_mm256_castps_si256(f1), _mm256_set1_epi32(1)));
+    }
+    _mm256_storeu_ps(lo, l0);
+    _mm256_storeu_ps(lo + 8, l1);
+    _mm256_storeu_ps(hi, h0);
+    _mm256_storeu_ps(hi + 8, h1);
+    alignas(32) std::int32_t counts[16];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(counts), b0);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(counts + 8), b1);
+    for (int k = 0; k < 16; ++k) bad[k] += counts[k];
+}
+
+void minmax_lanes_f64_avx2(const double* x, std::int64_t n, double* lo, double* hi, std::int64_t* bad) {
+    const __m256d abs_mask = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7fffffffffffffffLL));
+    const __m256d inf = _mm256_set1_pd(__builtin_inf());
+    const __m256d ninf = _mm256_set1_pd(-__builtin_inf());
+    __m256d l[4], h[4];
+    __m256i b[4];
+    for (int k = 0; k < 4; ++k) {
+        l[k] = _mm256_loadu_pd(lo + 4 * k);
+        h[k] = _mm256_loadu_pd(hi + 4 * k);
+        b[k] = _mm256_setzero_si256();
+    }
+    for (std::int64_t i = 0; i < n; ++i) {
+        for (int k = 0; k < 4; ++k) {
+            const __m256d v = _mm256_loadu_pd(x + i * 16 + 4 * k);
+            const __m256d f = _mm256_cmp_pd(_mm256_and_pd(v, abs_mask), inf, _CMP_LT_OQ);
+            l[k] = _mm256_min_pd(l[k], _mm256_blendv_pd(inf, v, f));
+            h[k] = _mm256_max_pd(h[k], _mm256_blendv_pd(ninf, v, f));
+            b[k] = _mm256_add_epi64(b[k], _mm256_add_epi64(_mm256_castpd_si256(f), _mm256_set1_epi64x(1)));
+        }
+    }
+    alignas(32) std::int64_t counts[16];
+    for (int k = 0; k < 4; ++k) {
+        _mm256_storeu_pd(lo + 4 * k, l[k]);
+        _mm256_storeu_pd(hi + 4 * k, h[k]);
+        _mm256_store_si256(reinterpret_cast<__m256i*>(counts + 4 * k), b[k]);
+    }
+    for (int k = 0; k < 16; ++k) bad[k] += counts[k];
+}
+
+template <class T, class V, class Load>
+V lane_field(const Affine<T>* p, int first, T Affine<T>::*field, Load load) {
+    alignas(32) T values[8];
+    for (int k = 0; k < static_cast<int>(sizeof(V) / sizeof(T)); ++k) values[k] = p[first + k].*field;
+    return load(values);
+}
+
+struct LaneLevelsF32 {
+    __m256 lo, hi, a, b, s, c, zero, top;
+    LaneLevelsF32(const Affine<float>* p, int first) : zero(_mm256_setzero_ps()), top(_mm256_set1_ps(255.0f)) {
+        auto load = [](const float* v) { return _mm256_load_ps(v); };
+        lo = lane_field<float, __m256>(p, first, &Affine<float>::lo, load);
+        hi = lane_field<float, __m256>(p, first, &Affine<float>::hi, load);
+        a = lane_field<float, __m256>(p, first, &Affine<float>::a, load);
+        b = lane_field<float, __m256>(p, first, &Affine<float>::b, load);
+        s = lane_field<float, __m256>(p, first, &Affine<float>::s, load);
+        c = lane_field<float, __m256>(p, first, &Affine<float>::c, load);
+    }
+    __m256i operator()(__m256 v) const {
+        v = _mm256_min_ps(_mm256_max_ps(v, lo), hi);
+        v = _mm256_add_ps(_mm256_mul_ps(_mm256_sub_ps(_mm256_mul_ps(v, a), b), s), c);
+        return _mm256_cvttps_epi32(_mm256_min_ps(_mm256_max_ps(v, zero), top));
+    }
+};
+
+void quantize_lanes_f32_avx2(const float* x, std::int64_t n, const Affine<float>* p, unsigned char* q) {
+    const LaneLevelsF32 first(p, 0), second(p, 8);
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    std::int64_t i = 0;
+    for (; i + 2 <= n; i += 2) {  // two positions: 32 values, 32 bytes
+        const float* v = x + i * 16;
+        const __m256i i0 = first(_mm256_loadu_ps(v)), i1 = second(_mm256_loadu_ps(v + 8));
+        const __m256i i2 = first(_mm256_loadu_ps(v + 16)), i3 = second(_mm256_loadu_ps(v + 24));
+        const __m256i bytes = _mm256_packus_epi16(_mm256_packs_epi32(i0, i1), _mm256_packs_epi32(i2, i3));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(q + i * 16), _mm256_permutevar8x32_epi32(bytes, order));
+    }
+    if (i < n) scalar_loops().quantize_lanes_f32(x + i * 16, n - i, p, q + i * 16);
+}
+
+void quantize_lanes_f64_avx2(const double* x, std::int64_t n, const Affine<double>* p, unsigned char* q) {
+    const __m256d zero = _mm256_setzero_pd(), top = _mm256_set1_pd(255.0);
+    __m256d lo[4], hi[4], a[4], b[4], s[4], c[4];
+    auto load = [](const double* v) { return _mm256_load_pd(v); };
+    for (int k = 0; k < 4; ++k) {
+        lo[k] = lane_field<double, __m256d>(p, 4 * k, &Affine<double>::lo, load);
+        hi[k] = lane_field<double, __m256d>(p, 4 * k, &Affine<double>::hi, load);
+        a[k] = lane_field<double, __m256d>(p, 4 * k, &Affine<double>::a, load);
+        b[k] = lane_field<double, __m256d>(p, 4 * k, &Affine<double>::b, load);
+        s[k] = lane_field<double, __m256d>(p, 4 * k, &Affine<double>::s, load);
+        c[k] = lane_field<double, __m256d>(p, 4 * k, &Affine<double>::c, load);
+    }
+    for (std::int64_t i = 0; i < n; ++i) {
+        __m128i words[4];
+        for (int k = 0; k < 4; ++k) {
+            __m256d v = _mm256_loadu_pd(x + i * 16 + 4 * k);
+            v = _mm256_min_pd(_mm256_max_pd(v, lo[k]), hi[k]);
+            v = _mm256_add_pd(_mm256_mul_pd(_mm256_sub_pd(_mm256_mul_pd(v, a[k]), b[k]), s[k]), c[k]);
+            words[k] = _mm256_cvttpd_epi32(_mm256_min_pd(_mm256_max_pd(v, zero), top));
+        }
+        const __m128i bytes =
+            _mm_packus_epi16(_mm_packs_epi32(words[0], words[1]), _mm_packs_epi32(words[2], words[3]));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(q + i * 16), bytes);
+    }
+}
+
 void widen_f16_avx2(const unsigned char* src, std::int64_t n, float* dst) {
     std::int64_t i = 0;
     for (; i + 8 <= n; i += 8)
@@ -138,8 +262,17 @@ namespace fasttile {
 
 // Outside the target region: building the table must run on any CPU.
 const HotLoops& avx2_loops() {
-    static const HotLoops loops{"avx2",           minmax_f32_avx2, minmax_f64_avx2, quantize_f32_avx2,
-                                quantize_f64_avx2, widen_f16_avx2,  widen_bf16_avx2};
+    static const HotLoops loops{"avx2",
+                                minmax_f32_avx2,
+                                minmax_f64_avx2,
+                                quantize_f32_avx2,
+                                quantize_f64_avx2,
+                                minmax_lanes_f32_avx2,
+                                minmax_lanes_f64_avx2,
+                                quantize_lanes_f32_avx2,
+                                quantize_lanes_f64_avx2,
+                                widen_f16_avx2,
+                                widen_bf16_avx2};
     return loops;
 }
 

@@ -31,6 +31,27 @@ void quantize_scalar(const T* x, std::int64_t n, const Affine<T>& p, unsigned ch
     for (std::int64_t i = 0; i < n; ++i) q[i] = quantize_one(x[i], p);
 }
 
+template <class T>
+void minmax_lanes_scalar(const T* x, std::int64_t n, T* lo, T* hi, std::int64_t* bad) {
+    for (std::int64_t i = 0; i < n; ++i) {
+        for (int k = 0; k < kLanes; ++k) {
+            const T v = x[i * kLanes + k];
+            if (std::isfinite(v)) {
+                lo[k] = v < lo[k] ? v : lo[k];
+                hi[k] = v > hi[k] ? v : hi[k];
+            } else {
+                ++bad[k];
+            }
+        }
+    }
+}
+
+template <class T>
+void quantize_lanes_scalar(const T* x, std::int64_t n, const Affine<T>* p, unsigned char* q) {
+    for (std::int64_t i = 0; i < n; ++i)
+        for (int k = 0; k < kLanes; ++k) q[i * kLanes + k] = quantize_one(x[i * kLanes + k], p[k]);
+}
+
 void widen_f16_scalar(const unsigned char* src, std::int64_t n, float* dst) {
     for (std::int64_t i = 0; i < n; ++i) dst[i] = half_to_float(load_unaligned<std::uint16_t>(src + 2 * i));
 }
@@ -47,6 +68,10 @@ const HotLoops& scalar_loops() {
                                 minmax_scalar<double>,
                                 quantize_scalar<float>,
                                 quantize_scalar<double>,
+                                minmax_lanes_scalar<float>,
+                                minmax_lanes_scalar<double>,
+                                quantize_lanes_scalar<float>,
+                                quantize_lanes_scalar<double>,
                                 widen_f16_scalar,
                                 widen_bf16_scalar};
     return loops;

@@ -101,6 +101,58 @@ void quantize_f64_sse2(const double* x, std::int64_t n, const Affine<double>& p,
     scalar_loops().quantize_f64(x + i, n - i, p, q + i);
 }
 
+// Across-tile forms: a position holds 16 tiles, four float vectors. The double
+// forms use the scalar table (same bytes, slower).
+void minmax_lanes_f32_sse2(const float* x, std::int64_t n, float* lo, float* hi, std::int64_t* bad) {
+    const __m128 abs_mask = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff));
+    const __m128 inf = _mm_set1_ps(__builtin_inff());
+    const __m128 ninf = _mm_set1_ps(-__builtin_inff());
+    const __m128i one = _mm_set1_epi32(1);
+    __m128 l[4], h[4];
+    __m128i b[4];
+    for (int k = 0; k < 4; ++k) {
+        l[k] = _mm_loadu_ps(lo + 4 * k);
+        h[k] = _mm_loadu_ps(hi + 4 * k);
+        b[k] = _mm_setzero_si128();
+    }
+    for (std::int64_t i = 0; i < n; ++i) {
+        for (int k = 0; k < 4; ++k) {
+            const __m128 v = _mm_loadu_ps(x + i * 16 + 4 * k);
+            const __m128 f = _mm_cmplt_ps(_mm_and_ps(v, abs_mask), inf);
+            l[k] = _mm_min_ps(l[k], _mm_or_ps(_mm_and_ps(f, v), _mm_andnot_ps(f, inf)));
+            h[k] = _mm_max_ps(h[k], _mm_or_ps(_mm_and_ps(f, v), _mm_andnot_ps(f, ninf)));
+            b[k] = _mm_add_epi32(b[k], _mm_add_epi32(_mm_castps_si128(f), one));
+        }
+    }
+    alignas(16) std::int32_t counts[16];
+    for (int k = 0; k < 4; ++k) {
+        _mm_storeu_ps(lo + 4 * k, l[k]);
+        _mm_storeu_ps(hi + 4 * k, h[k]);
+        _mm_store_si128(reinterpret_cast<__m128i*>(counts + 4 * k), b[k]);
+    }
+    for (int k = 0; k < 16; ++k) bad[k] += counts[k];
+}
+
+void quantize_lanes_f32_sse2(const float* x, std::int64_t n, const Affine<float>* p, unsigned char* q) {
+    __m128 lo[4], hi[4], a[4], b[4], s[4], c[4];
+    for (int k = 0; k < 4; ++k) {
+        const Affine<float>* r = p + 4 * k;
+        lo[k] = _mm_setr_ps(r[0].lo, r[1].lo, r[2].lo, r[3].lo);
+        hi[k] = _mm_setr_ps(r[0].hi, r[1].hi, r[2].hi, r[3].hi);
+        a[k] = _mm_setr_ps(r[0].a, r[1].a, r[2].a, r[3].a);
+        b[k] = _mm_setr_ps(r[0].b, r[1].b, r[2].b, r[3].b);
+        s[k] = _mm_setr_ps(r[0].s, r[1].s, r[2].s, r[3].s);
+        c[k] = _mm_setr_ps(r[0].c, r[1].c, r[2].c, r[3].c);
+    }
+    for (std::int64_t i = 0; i < n; ++i) {
+        const float* v = x + i * 16;
+        __m128i w[4];
+        for (int k = 0; k < 4; ++k) w[k] = levels_f32(_mm_loadu_ps(v + 4 * k), lo[k], hi[k], a[k], b[k], s[k], c[k]);
+        const __m128i bytes = _mm_packus_epi16(_mm_packs_epi32(w[0], w[1]), _mm_packs_epi32(w[2], w[3]));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(q + i * 16), bytes);
+    }
+}
+
 void widen_bf16_sse2(const unsigned char* src, std::int64_t n, float* dst) {
     const __m128i zero = _mm_setzero_si128();
     std::int64_t i = 0;
@@ -117,8 +169,17 @@ void widen_f16_sse2(const unsigned char* src, std::int64_t n, float* dst) { scal
 }  // namespace
 
 const HotLoops& sse2_loops() {
-    static const HotLoops loops{"sse2",           minmax_f32_sse2, minmax_f64_sse2, quantize_f32_sse2,
-                                quantize_f64_sse2, widen_f16_sse2,  widen_bf16_sse2};
+    static const HotLoops loops{"sse2",
+                                minmax_f32_sse2,
+                                minmax_f64_sse2,
+                                quantize_f32_sse2,
+                                quantize_f64_sse2,
+                                minmax_lanes_f32_sse2,
+                                scalar_loops().minmax_lanes_f64,
+                                quantize_lanes_f32_sse2,
+                                scalar_loops().quantize_lanes_f64,
+                                widen_f16_sse2,
+                                widen_bf16_sse2};
     return loops;
 }
 
