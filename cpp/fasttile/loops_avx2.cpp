@@ -12,7 +12,38 @@
 namespace fasttile {
 namespace {
 
+// Unmasked min/max, plus the OR of (x - x): zero exactly when every value is finite.
+// Returns false (results unusable) when a non-finite value was seen.
+bool minmax_all_finite_f32_avx2(const float* x, std::int64_t n, float* lo, float* hi) {
+    __m256 l0 = _mm256_set1_ps(*lo), h0 = _mm256_set1_ps(*hi), l1 = l0, h1 = h0;
+    __m256 bad = _mm256_setzero_ps();
+    std::int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const __m256 v0 = _mm256_loadu_ps(x + i), v1 = _mm256_loadu_ps(x + i + 8);
+        l0 = _mm256_min_ps(l0, v0);
+        h0 = _mm256_max_ps(h0, v0);
+        l1 = _mm256_min_ps(l1, v1);
+        h1 = _mm256_max_ps(h1, v1);
+        bad = _mm256_or_ps(bad, _mm256_or_ps(_mm256_sub_ps(v0, v0), _mm256_sub_ps(v1, v1)));
+    }
+    if (!_mm256_testz_si256(_mm256_castps_si256(bad), _mm256_castps_si256(bad))) return false;
+    alignas(32) float ls[8], hs[8];
+    _mm256_store_ps(ls, _mm256_min_ps(l0, l1));
+    _mm256_store_ps(hs, _mm256_max_ps(h0, h1));
+    float lo_v = ls[0], hi_v = hs[0];
+    for (int k = 1; k < 8; ++k) {
+        lo_v = ls[k] < lo_v ? ls[k] : lo_v;
+        hi_v = hs[k] > hi_v ? hs[k] : hi_v;
+    }
+    float tail_lo = lo_v, tail_hi = hi_v;
+    if (scalar_loops().minmax_f32(x + i, n - i, &tail_lo, &tail_hi)) return false;
+    *lo = tail_lo;
+    *hi = tail_hi;
+    return true;
+}
+
 std::int64_t minmax_f32_avx2(const float* x, std::int64_t n, float* lo, float* hi) {
+    if (minmax_all_finite_f32_avx2(x, n, lo, hi)) return 0;
     const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
     const __m256 inf = _mm256_set1_ps(__builtin_inff());
     const __m256 ninf = _mm256_set1_ps(-__builtin_inff());
@@ -42,7 +73,36 @@ std::int64_t minmax_f32_avx2(const float* x, std::int64_t n, float* lo, float* h
     return bad + scalar_loops().minmax_f32(x + i, n - i, lo, hi);
 }
 
+bool minmax_all_finite_f64_avx2(const double* x, std::int64_t n, double* lo, double* hi) {
+    __m256d l0 = _mm256_set1_pd(*lo), h0 = _mm256_set1_pd(*hi), l1 = l0, h1 = h0;
+    __m256d bad = _mm256_setzero_pd();
+    std::int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256d v0 = _mm256_loadu_pd(x + i), v1 = _mm256_loadu_pd(x + i + 4);
+        l0 = _mm256_min_pd(l0, v0);
+        h0 = _mm256_max_pd(h0, v0);
+        l1 = _mm256_min_pd(l1, v1);
+        h1 = _mm256_max_pd(h1, v1);
+        bad = _mm256_or_pd(bad, _mm256_or_pd(_mm256_sub_pd(v0, v0), _mm256_sub_pd(v1, v1)));
+    }
+    if (!_mm256_testz_si256(_mm256_castpd_si256(bad), _mm256_castpd_si256(bad))) return false;
+    alignas(32) double ls[4], hs[4];
+    _mm256_store_pd(ls, _mm256_min_pd(l0, l1));
+    _mm256_store_pd(hs, _mm256_max_pd(h0, h1));
+    double lo_v = ls[0], hi_v = hs[0];
+    for (int k = 1; k < 4; ++k) {
+        lo_v = ls[k] < lo_v ? ls[k] : lo_v;
+        hi_v = hs[k] > hi_v ? hs[k] : hi_v;
+    }
+    double tail_lo = lo_v, tail_hi = hi_v;
+    if (scalar_loops().minmax_f64(x + i, n - i, &tail_lo, &tail_hi)) return false;
+    *lo = tail_lo;
+    *hi = tail_hi;
+    return true;
+}
+
 std::int64_t minmax_f64_avx2(const double* x, std::int64_t n, double* lo, double* hi) {
+    if (minmax_all_finite_f64_avx2(x, n, lo, hi)) return 0;
     const __m256d abs_mask = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7fffffffffffffffLL));
     const __m256d inf = _mm256_set1_pd(__builtin_inf());
     const __m256d ninf = _mm256_set1_pd(-__builtin_inf());
@@ -89,6 +149,24 @@ void quantize_f32_avx2(const float* x, std::int64_t n, const Affine<float>& p, u
         const __m256i i0 = levels(_mm256_loadu_ps(x + i)), i1 = levels(_mm256_loadu_ps(x + i + 8));
         const __m256i i2 = levels(_mm256_loadu_ps(x + i + 16)), i3 = levels(_mm256_loadu_ps(x + i + 24));
         // packs work per 128-bit lane; the permute restores element order
+        const __m256i bytes = _mm256_packus_epi16(_mm256_packs_epi32(i0, i1), _mm256_packs_epi32(i2, i3));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(q + i), _mm256_permutevar8x32_epi32(bytes, order));
+    }
+    scalar_loops().quantize_f32(x + i, n - i, p, q + i);
+}
+
+// For finite values inside [lo, hi] under a tile's own range: the clamps of the
+// pixel rule are no-ops there (see hot_loops.hpp), and packus saturates anyway.
+void quantize_inrange_f32_avx2(const float* x, std::int64_t n, const Affine<float>& p, unsigned char* q) {
+    const __m256 a = _mm256_set1_ps(p.a), b = _mm256_set1_ps(p.b), s = _mm256_set1_ps(p.s), c = _mm256_set1_ps(p.c);
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    auto levels = [&](__m256 v) {
+        return _mm256_cvttps_epi32(_mm256_add_ps(_mm256_mul_ps(_mm256_sub_ps(_mm256_mul_ps(v, a), b), s), c));
+    };
+    std::int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        const __m256i i0 = levels(_mm256_loadu_ps(x + i)), i1 = levels(_mm256_loadu_ps(x + i + 8));
+        const __m256i i2 = levels(_mm256_loadu_ps(x + i + 16)), i3 = levels(_mm256_loadu_ps(x + i + 24));
         const __m256i bytes = _mm256_packus_epi16(_mm256_packs_epi32(i0, i1), _mm256_packs_epi32(i2, i3));
         _mm256_storeu_si256(reinterpret_cast<__m256i*>(q + i), _mm256_permutevar8x32_epi32(bytes, order));
     }
@@ -267,6 +345,7 @@ const HotLoops& avx2_loops() {
                                 minmax_f64_avx2,
                                 quantize_f32_avx2,
                                 quantize_f64_avx2,
+                                quantize_inrange_f32_avx2,
                                 minmax_lanes_f32_avx2,
                                 minmax_lanes_f64_avx2,
                                 quantize_lanes_f32_avx2,

@@ -68,6 +68,7 @@ const HotLoops& scalar_loops() {
                                 minmax_scalar<double>,
                                 quantize_scalar<float>,
                                 quantize_scalar<double>,
+                                quantize_scalar<float>,
                                 minmax_lanes_scalar<float>,
                                 minmax_lanes_scalar<double>,
                                 quantize_lanes_scalar<float>,

@@ -174,6 +174,7 @@ const HotLoops& sse2_loops() {
                                 minmax_f64_sse2,
                                 quantize_f32_sse2,
                                 quantize_f64_sse2,
+                                quantize_f32_sse2,
                                 minmax_lanes_f32_sse2,
                                 scalar_loops().minmax_lanes_f64,
                                 quantize_lanes_f32_sse2,

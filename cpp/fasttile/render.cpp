@@ -37,8 +37,11 @@ void quantize(const HotLoops& loops, const T* x, std::int64_t n, const Affine<T>
 // Short copies and fills (tiny tiles, padding strips) done with fixed-size moves:
 // a libc call per 1..16 bytes costs more than the tile itself.
 __attribute__((always_inline)) inline void copy_bytes(unsigned char* dst, const unsigned char* src, std::int64_t n) {
-    if (n > 16) {
+    if (n > 256) {
         std::memcpy(dst, src, static_cast<std::size_t>(n));
+    } else if (n > 16) {  // 16-byte moves, the last one overlapping
+        for (std::int64_t i = 0; i + 16 < n; i += 16) std::memcpy(dst + i, src + i, 16);
+        std::memcpy(dst + n - 16, src + n - 16, 16);
     } else if (n >= 8) {
         std::memcpy(dst, src, 8);
         std::memcpy(dst + n - 8, src + n - 8, 8);
@@ -194,21 +197,37 @@ public:
         cell_w_ = s.width * m.zoom + m.padding;
         for (std::size_t i = 0; i < sizeof pad_run_; ++i)
             pad_run_[i] = m.pad_value[out.channels == 1 ? 0 : i % 3];
+        const std::int64_t es = static_cast<std::int64_t>(sizeof(E));
+        in_place_ = std::is_same_v<E, T> && !s.channel_mean && s.s_x == s.channels * es &&
+                    (s.channels == 1 || s.s_channel == es) && s.s_y == s.width * s.channels * es;
     }
 
     std::int64_t size() const { return static_cast<std::int64_t>(values_.size()); }
 
-    // Gathers the tile at `origin`; returns its non-finite count, lo/hi over finite values.
+    // Reads the tile at `origin`; returns its non-finite count, lo/hi over finite
+    // values. A float tile stored whole and aligned is read in place, not copied.
     std::int64_t load(const unsigned char* origin, T* lo, T* hi) {
-        gather_tile<E, T>(origin, s_, s_.channel_mean, values_.data(), loops_);
+        if (in_place_ && reinterpret_cast<std::uintptr_t>(origin) % alignof(T) == 0) {
+            tile_ = reinterpret_cast<const T*>(origin);
+        } else {
+            gather_tile<E, T>(origin, s_, s_.channel_mean, values_.data(), loops_);
+            tile_ = values_.data();
+        }
         *lo = std::numeric_limits<T>::infinity();
         *hi = -std::numeric_limits<T>::infinity();
-        return minmax<T>(loops_, values_.data(), size(), lo, hi);
+        return minmax<T>(loops_, tile_, size(), lo, hi);
     }
 
-    void draw(std::int64_t row, std::int64_t col, const Affine<T>& affine, bool has_nonfinite) {
-        quantize<T>(loops_, values_.data(), size(), affine, levels_.data());
-        place(row, col, levels_.data(), values_.data(), 1, has_nonfinite);
+    void draw(std::int64_t row, std::int64_t col, const Affine<T>& affine, bool has_nonfinite, bool own_range) {
+        if constexpr (std::is_same_v<T, float>) {
+            if (own_range && !has_nonfinite) {
+                loops_.quantize_inrange_f32(tile_, size(), affine, levels_.data());
+                place(row, col, levels_.data(), tile_, 1, false);
+                return;
+            }
+        }
+        quantize<T>(loops_, tile_, size(), affine, levels_.data());
+        place(row, col, levels_.data(), tile_, 1, has_nonfinite);
     }
 
     // Writes a quantized tile into its cell. Its levels are q[i * stride] (and its
@@ -325,9 +344,11 @@ private:
     const Output& out_;
     const HotLoops& loops_;
     std::int64_t tile_channels_, cell_h_, cell_w_;
-    unsigned char pad_run_[48];  // 48 gray or 16 RGB pad pixels, for short strips
+    unsigned char pad_run_[240];  // 240 gray or 80 RGB pad pixels, for short strips
     std::vector<T> values_;
     std::vector<unsigned char> levels_, row_;
+    bool in_place_ = false;
+    const T* tile_ = nullptr;  // the current tile: in the source, or values_
 };
 
 // How tiles are read. Per tile when a tile's rows are local and long enough for the
@@ -493,6 +514,7 @@ NonFinite render_typed(const TileSource& s, const Normalization& norm, const Mos
     const double work = static_cast<double>(tiles) * static_cast<double>(s.channels * s.height * s.width) +
                         static_cast<double>(out.height) * static_cast<double>(out.width * out.channels);
     const Strategy strategy = choose_strategy(s, units);
+    const bool own_range = norm.mode == NormMode::tile_range || norm.mode == NormMode::tile_symmetric;
     const std::int64_t items = strategy == Strategy::per_tile ? tiles : lane_items(s, strategy, units);
     const int nthreads = threads_for(static_cast<std::int64_t>(std::min(work, 9e18)), threads, items);
 
@@ -522,7 +544,7 @@ NonFinite render_typed(const TileSource& s, const Normalization& norm, const Mos
                     const std::int64_t bad = writer.load(unit_origin(s, at.unit_pos, at.inner), &lo, &hi);
                     if (bad) report(t, bad);
                     if (failed.load(std::memory_order_relaxed)) continue;  // keep counting, stop writing
-                    writer.draw(at.row, at.col, tile_affine<T>(norm, fixed, lo, hi), bad != 0);
+                    writer.draw(at.row, at.col, tile_affine<T>(norm, fixed, lo, hi), bad != 0, own_range);
                 }
             }
         } else {

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "fasttile/bandwidth.hpp"
 #include "fasttile/hot_loops.hpp"
 #include "fasttile/kernel.hpp"
 
@@ -162,6 +163,24 @@ PYBIND11_MODULE(_core, m) {
     m.def("unit_sq_norms", &unit_sq_norms, py::arg("data"), py::arg("dtype"), py::arg("offset"), py::arg("shape"),
           py::arg("strides"), py::arg("indices"), py::arg("threads"),
           "Squared L2 norm of each shown outer unit, summed in double in (inner, y, x, channel) order.");
+    m.def(
+        "time_stream_read",
+        [](const py::array& a, int threads) {
+            if (!(a.flags() & py::array::c_style)) throw py::value_error("needs a C-contiguous array");
+            py::gil_scoped_release release;
+            return fasttile::time_stream_read(a.data(), a.nbytes(), threads);
+        },
+        py::arg("array"), py::arg("threads"), "Seconds to stream-read the array's bytes once (benchmarks).");
+    m.def(
+        "time_stream_write",
+        [](py::array& a, int threads) {
+            if (!(a.flags() & py::array::c_style)) throw py::value_error("needs a C-contiguous array");
+            void* data = a.mutable_data();
+            const std::int64_t bytes = a.nbytes();
+            py::gil_scoped_release release;
+            return fasttile::time_stream_write(data, bytes, threads);
+        },
+        py::arg("array"), py::arg("threads"), "Seconds to stream-write the array's bytes once (benchmarks).");
     m.def("simd_paths", &fasttile::supported_paths, "SIMD paths this CPU can run, widest first.");
     m.def("simd_path", [] { return std::string(fasttile::active_loops().name); }, "The SIMD path in use.");
     m.def("select_simd", &fasttile::select_path, py::arg("name"),
