@@ -1,0 +1,255 @@
+"""fasttile against the NumPy backend, torchvision and scikit-image, in one run.
+
+    python benchmarks/compare.py              # S M T H L L16 C
+    python benchmarks/compare.py --quick      # large workloads at 1/8 size
+    python benchmarks/compare.py --only S,T   # some of them
+    python benchmarks/compare.py --sae        # also X: 1,000,000 x 784 from a memory-mapped .npy (3.1 GB)
+
+Prints per workload the median time of each tool, the ratios, fasttile's peak extra
+memory, and for the large ones the fraction of this machine's memory bandwidth the
+render reaches: the bound is the time to stream-read the input bytes plus
+stream-write the output bytes, measured with all threads in the same run. Other
+tools' pictures are checked against fasttile's (at most one gray level apart on at
+most 0.1% of pixels); a mismatch is printed, never hidden.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from typing import Callable, Optional
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import fasttile  # noqa: E402
+from workloads import BY_KEY, WORKLOADS, Workload, close_enough, skimage_render, torchvision_render  # noqa: E402
+
+
+def median_time(fn: Callable[[], object], repeat: int, budget: float) -> tuple[float, int]:
+    """Median wall time of `repeat` calls (fewer when one call exceeds budget / repeat)."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+        if sum(times) > budget:
+            break
+    return statistics.median(times), len(times)
+
+
+def _status(field: str) -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+class PeakMemory:
+    """Peak resident memory above the level at entry: VmHWM reset through
+    /proc/self/clear_refs, and a sampled peak of anonymous memory (a memory-mapped
+    input's pages are file-backed, reclaimable, and counted apart)."""
+
+    def __enter__(self):
+        gc.collect()
+        try:
+            with open("/proc/self/clear_refs", "w") as f:
+                f.write("5")
+            self.hwm_ok = True
+        except OSError:
+            self.hwm_ok = False
+        self.base_rss = _status("VmRSS")
+        self.base_anon = _status("RssAnon")
+        self.peak_anon = self.base_anon
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self):
+        while not self._stop.is_set():
+            self.peak_anon = max(self.peak_anon, _status("RssAnon"))
+            self._stop.wait(0.002)
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.peak_anon = max(self.peak_anon, _status("RssAnon"))
+        self.extra = (_status("VmHWM") - self.base_rss) if self.hwm_ok else None
+        self.extra_anon = self.peak_anon - self.base_anon
+
+
+def bandwidth_bound(bank: np.ndarray, out: np.ndarray, threads: int) -> Optional[float]:
+    from fasttile import _core
+
+    data = bank.view(np.uint8).reshape(-1) if bank.flags.c_contiguous else None
+    if data is None:
+        return None
+    read = min(_core.time_stream_read(data, threads) for _ in range(3))
+    write = min(_core.time_stream_write(out.reshape(-1), threads) for _ in range(3))
+    return read + write
+
+
+def fmt_time(t: Optional[float]) -> str:
+    if t is None:
+        return "-"
+    return f"{t * 1e3:.2f} ms" if t < 10 else f"{t:.1f} s"
+
+
+def fmt_ratio(a: Optional[float], b: Optional[float]) -> str:
+    return f"{a / b:.1f}x" if a and b else "-"
+
+
+def have(module: str) -> bool:
+    try:
+        __import__(module)
+        return True
+    except Exception:
+        return False
+
+
+def run_workload(w: Workload, scale: float, args, threads: int, rows: list, notes: list) -> None:
+    bank = w.make(scale=scale if w.large else 1.0)
+    kwargs = w.render_kwargs()
+    small = not w.large
+    repeat = args.repeat if small else max(3, args.repeat // 2)
+    budget = 30.0 if small else 60.0
+
+    ours = fasttile.render(bank, **kwargs)
+    with PeakMemory() as mem:
+        fasttile.render(bank, **kwargs)
+    t_all, _ = median_time(lambda: fasttile.render(bank, **kwargs), repeat, budget)
+    t_one, _ = median_time(lambda: fasttile.render(bank, threads=1, **kwargs), repeat, budget)
+    reference = fasttile.render(bank, backend="numpy", **kwargs)
+    if not np.array_equal(reference, ours):
+        notes.append(f"{w.key}: NumPy backend and kernel DIFFER")
+    t_np, n_np = median_time(lambda: fasttile.render(bank, backend="numpy", **kwargs),
+                             3 if small else 1, budget)
+
+    t_tv = t_sk = None
+    if have("torchvision") and not args.no_others:
+        ok, how = close_enough(ours, torchvision_render(w, bank))
+        notes.append(f"{w.key}: torchvision {'matches' if ok else 'DIFFERS'} ({how})")
+        t_tv, _ = median_time(lambda: torchvision_render(w, bank), 3 if small else 1, budget)
+    if have("skimage") and not args.no_others and (small or args.skimage_large):
+        ok, how = close_enough(ours, skimage_render(w, bank))
+        notes.append(f"{w.key}: scikit-image {'matches' if ok else 'DIFFERS'} ({how})")
+        t_sk, _ = median_time(lambda: skimage_render(w, bank), 3 if small else 1, budget)
+
+    # Into a preallocated output: the kernel's own speed, without the OS zeroing
+    # fresh pages for a new mosaic. The bandwidth bound is compared with this.
+    t_out, _ = median_time(lambda: fasttile.render(bank, out=ours, **kwargs), repeat, budget)
+    bw = None
+    if w.large:
+        bound = bandwidth_bound(bank, ours, threads)
+        bw = bound / t_out if bound else None
+    rows.append({
+        "key": w.key, "name": w.name, "in": bank.nbytes, "out": ours.nbytes, "all": t_all, "one": t_one,
+        "into": t_out, "numpy": t_np, "tv": t_tv, "sk": t_sk, "mem": mem.extra, "bw": bw,
+    })
+    del bank, ours, reference
+    gc.collect()
+
+
+def run_sae(args, threads: int, rows: list, notes: list) -> None:
+    """X: a 1,000,000 x 784 float32 bank (3.1 GB) rendered from a memory-mapped .npy."""
+    n = int(1_000_000 * (args.scale if args.quick else 1))
+    with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
+        path = os.path.join(tmp, "sae.npy")
+        mm = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(n, 784))
+        rng = np.random.default_rng(1)
+        for start in range(0, n, 65536):
+            stop = min(n, start + 65536)
+            mm[start:stop] = rng.standard_normal((stop - start, 784), dtype=np.float32)
+        del mm
+        bank = np.load(path, mmap_mode="r")
+        fasttile.render(bank[:1000])  # warm up the module
+        with PeakMemory() as mem:
+            start = time.perf_counter()
+            out = fasttile.render(bank)
+            t_all = time.perf_counter() - start
+        t_one, _ = median_time(lambda: fasttile.render(bank, threads=1, out=out), 1, 600)
+        t_out, _ = median_time(lambda: fasttile.render(bank, out=out), 1, 600)
+        t_np = None
+        if args.sae_numpy:
+            t_np, _ = median_time(lambda: fasttile.render(bank, backend="numpy"), 1, 600)
+        notes.append(
+            f"X: input {bank.nbytes / 1e9:.2f} GB memory-mapped; output {out.nbytes / 1e6:.0f} MB; peak anonymous "
+            f"memory +{mem.extra_anon / 1e6:.0f} MB (the mapped file's pages are page cache, reclaimable)"
+        )
+        bound = bandwidth_bound(np.asarray(bank), out, threads)
+        rows.append({
+            "key": "X", "name": "sae", "in": bank.nbytes, "out": out.nbytes, "all": t_all, "one": t_one,
+            "into": t_out, "numpy": t_np, "tv": None, "sk": None, "mem": mem.extra_anon,
+            "bw": bound / t_out if bound else None,
+        })
+        del bank, out
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--only", help="comma-separated workload keys (S,M,T,L,L16,C,H)")
+    p.add_argument("--quick", action="store_true", help="large workloads at --scale of their size")
+    p.add_argument("--scale", type=float, default=0.125)
+    p.add_argument("--repeat", type=int, default=7)
+    p.add_argument("--sae", action="store_true", help="also the 3.1 GB memory-mapped X workload")
+    p.add_argument("--sae-numpy", action="store_true", help="time the NumPy backend on X too (slow)")
+    p.add_argument("--skimage-large", action="store_true", help="time scikit-image on the large workloads too")
+    p.add_argument("--no-others", action="store_true", help="skip torchvision and scikit-image")
+    p.add_argument("--tmp", default=None, help="directory for X's temporary .npy")
+    args = p.parse_args(argv)
+
+    info = fasttile.simd_info()
+    threads = info["threads"]
+    print(f"fasttile {fasttile.__version__}: {info['backend']} kernel, SIMD path {info['path']} "
+          f"(supported: {', '.join(info['supported'])}), {threads} threads; numpy {np.__version__}")
+    print(f"torchvision: {'yes' if have('torchvision') else 'not installed'}; "
+          f"scikit-image: {'yes' if have('skimage') else 'not installed'}")
+    keys = args.only.split(",") if args.only else [w.key for w in WORKLOADS]
+    rows: list = []
+    notes: list = []
+    for key in keys:
+        if key == "X":
+            continue
+        w = BY_KEY[key]
+        print(f"  running {key} ({w.name}) ...", file=sys.stderr, flush=True)
+        run_workload(w, args.scale if args.quick else 1.0, args, threads, rows, notes)
+    if args.sae or "X" in keys:
+        print("  running X (sae, memory-mapped) ...", file=sys.stderr, flush=True)
+        run_sae(args, threads, rows, notes)
+
+    header = (f"{'':4}{'workload':11}{'input':>9}{'fasttile':>11}{'into out=':>11}{'1 thread':>11}{'numpy':>11}"
+              f"{'torchvis.':>11}"
+              f"{'skimage':>11}{'np/1thr':>9}{'tv/ft':>8}{'sk/ft':>8}{'peak+MB':>9}{'%BW':>6}")
+    print()
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        mem = f"{r['mem'] / 1e6:.0f}" if r["mem"] is not None else "-"
+        bw = f"{100 * r['bw']:.0f}%" if r["bw"] else "-"
+        print(f"{r['key']:4}{r['name']:11}{r['in'] / 1e6:>8.0f}M{fmt_time(r['all']):>11}{fmt_time(r['into']):>11}"
+              f"{fmt_time(r['one']):>11}"
+              f"{fmt_time(r['numpy']):>11}{fmt_time(r['tv']):>11}{fmt_time(r['sk']):>11}"
+              f"{fmt_ratio(r['numpy'], r['one']):>9}{fmt_ratio(r['tv'], r['all']):>8}{fmt_ratio(r['sk'], r['all']):>8}"
+              f"{mem:>9}{bw:>6}")
+    print()
+    print("medians. fasttile: all threads, a fresh output each call; into out=: all threads into a preallocated")
+    print("output (no page zeroing by the OS); np/1thr = NumPy backend / fasttile on one thread; tv/ft, sk/ft:")
+    print("torchvision / scikit-image against fasttile on all threads; peak+MB = peak resident memory above")
+    print("the start of a render (the output included); %BW = (stream-read of the input + stream-write of")
+    print("the output, all threads, same run) / the render into out=.")
+    for n in notes:
+        print("  " + n)
+    return 1 if any("DIFFER" in n for n in notes) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
