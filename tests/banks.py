@@ -61,6 +61,7 @@ def values(rng: np.random.Generator, shape: tuple, dtype: str, style: str) -> np
         k = max(1, n // 20)
         where = rng.choice(n, size=k, replace=False)
         x[where] = rng.choice([np.nan, np.inf, -np.inf, 0.0, -0.0, 3e38, -3e38], size=k)
+        x[where[0]] = rng.choice([np.nan, np.inf, -np.inf])  # at least one non-finite value
     with np.errstate(over="ignore"):
         return x.astype(dt).reshape(shape)
 
@@ -80,6 +81,8 @@ def arrange(rng: np.random.Generator, arr: np.ndarray, how: str) -> np.ndarray:
         view = big[tuple(slice(None, None, 2) for _ in arr.shape)]
         view[...] = arr
         return view
+    if how == "broadcast":  # zero strides: every tile is the first one
+        return np.broadcast_to(arr[(slice(0, 1),) + (slice(None),) * (arr.ndim - 1)], arr.shape)
     if how == "misaligned":
         raw = np.zeros(arr.nbytes + 1, dtype=np.uint8)
         view = raw[1:].view(arr.dtype).reshape(arr.shape)
@@ -88,7 +91,7 @@ def arrange(rng: np.random.Generator, arr: np.ndarray, how: str) -> np.ndarray:
     raise AssertionError(how)
 
 
-ARRANGEMENTS = ["contiguous", "fortran", "reversed", "strided", "misaligned"]
+ARRANGEMENTS = ["contiguous", "fortran", "reversed", "strided", "misaligned", "broadcast"]
 
 
 @st.composite
@@ -117,7 +120,7 @@ def banks(draw, max_tiles: int = 40, max_side: int = 9):
         kwargs["channel"] = draw(st.sampled_from([None, None, "mean", "split", 0, -1]))
         if c == 3 and kwargs["channel"] is None:
             kwargs["bgr"] = draw(st.booleans())
-    style = draw(st.sampled_from(VALUE_STYLES))
+    style = draw(st.sampled_from(VALUE_STYLES + ["specials"] * 3))  # NaN and inf often
     how = draw(st.sampled_from(ARRANGEMENTS))
     seed = draw(st.integers(0, 2**32 - 1))
     rng = np.random.default_rng(seed)
@@ -147,4 +150,27 @@ def options(draw):
         kw["order"] = "norm"
     if draw(st.integers(0, 3)) == 0:
         kw["indices"] = slice(None, None, -2)
+    kw["threads"] = draw(st.sampled_from([None, 1, 2, 3, 7]))
     return kw
+
+
+# Argument values that are wrong, mixed into otherwise valid calls: both backends
+# must refuse them with the same ValueError / TypeError / IndexError.
+BAD_ARGUMENTS = [
+    {"zoom": 0}, {"zoom": -3}, {"padding": -1}, {"ncols": 0}, {"nrows": 0}, {"threads": 0},
+    {"pad_value": 300}, {"pad_value": (1, 2)}, {"value_range": (1.0, 0.0)}, {"value_range": (2.0, 2.0)},
+    {"normalize": "none"}, {"normalize": "bogus"}, {"nonfinite": "skip"}, {"layout": "xyz"},
+    {"tile_shape": (0, 3)}, {"tile_shape": (7, 7, 7)}, {"channel": 99}, {"channel": "rgb"},
+    {"indices": [10**9]}, {"indices": []}, {"order": "random"}, {"top": 0}, {"fill": "spiral"},
+    {"nrows": 1, "ncols": 1}, {"cmap": "not-a-colormap"}, {"zoom": 2**62}, {"padding": 2**62},
+]
+
+
+@st.composite
+def fuzz_cases(draw):
+    """A bank, valid options, and now and then one wrong argument."""
+    arr, kwargs = draw(banks(max_tiles=24, max_side=7))
+    opts = draw(options())
+    if draw(st.integers(0, 5)) == 0:
+        opts.update(draw(st.sampled_from(BAD_ARGUMENTS)))
+    return arr, {**kwargs, **opts}

@@ -9,6 +9,7 @@
 #include <limits>
 #include <vector>
 
+#include "checked.hpp"
 #include "gather.hpp"
 #include "hot_loops.hpp"
 #include "kernel.hpp"
@@ -492,6 +493,7 @@ void check_output(const TileSource& s, const Mosaic& m, const Output& out) {
                                     " but the mosaic is " + std::to_string(height) + " x " + std::to_string(width));
     const std::int64_t tile_channels = s.channel_mean ? 1 : s.channels;
     if (out.channels != 1 && out.channels != 3) throw std::invalid_argument("output must have 1 or 3 channels");
+    checked_mul(checked_mul(height, width, "mosaic size"), out.channels, "mosaic size");
     if (tile_channels == 3 && (out.channels != 3 || m.lut))
         throw std::invalid_argument("RGB tiles need a 3-channel output and no lookup table");
     if (tile_channels == 1 && out.channels == 3 && !m.lut)

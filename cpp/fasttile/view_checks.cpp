@@ -56,7 +56,7 @@ void mosaic_shape(const TileSource& s, const Mosaic& m, std::int64_t* height, st
     const std::int64_t cell_w = checked_add(checked_mul(s.width, m.zoom, "tile width"), m.padding, "cell width");
     *height = checked_add(checked_mul(m.nrows, cell_h, "mosaic height"), m.padding, "mosaic height");
     *width = checked_add(checked_mul(m.ncols, cell_w, "mosaic width"), m.padding, "mosaic width");
-    checked_mul(checked_mul(*height, *width, "mosaic size"), 3, "mosaic size");
+    checked_mul(*height, *width, "mosaic size");
 }
 
 }  // namespace fasttile

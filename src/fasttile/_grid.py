@@ -37,6 +37,7 @@ def layout_grid(
     padding: int,
     zoom: int,
     natural_ncols: Optional[int] = None,
+    channels: int = 1,
 ) -> Grid:
     """Rows and columns for `tiles` tiles. `natural_ncols` is the default width when
     channels are split (one filter per grid row)."""
@@ -58,6 +59,6 @@ def layout_grid(
         raise ValueError(f"a grid of nrows={nrows} x ncols={ncols} cannot hold {tiles} tiles")
     height = nrows * (tile_h * zoom + padding) + padding
     width = ncols * (tile_w * zoom + padding) + padding
-    if height * width * 3 >= 2**63:
+    if height * width * channels >= 2**63:
         raise ValueError(f"the mosaic would be {height} x {width} pixels, which overflows 64-bit sizes")
     return Grid(nrows, ncols, padding, zoom, height, width)

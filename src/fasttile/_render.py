@@ -255,6 +255,7 @@ def render_detailed(
     grid = layout_grid(
         tiles, view.shape[3], view.shape[4], nrows=nrows, ncols=ncols, padding=padding, zoom=zoom,
         natural_ncols=view.shape[1] if view.split_channels and view.shape[1] > 1 else None,
+        channels=3 if rgb_out else 1,
     )
     shape = (grid.height, grid.width, 3) if rgb_out else (grid.height, grid.width)
     out = _check_out(out, shape, view) if out is not None else _allocate(shape)
