@@ -67,3 +67,21 @@ def test_nonfinite_report_lists_smallest_tiles_across_lanes():
         import fasttile
 
         fasttile.render(w, layout="hwio")
+
+
+@pytest.mark.parametrize("threads", [1, 2, 7])
+def test_large_mosaics_assembled_in_bands(simd_path, threads):
+    # >= 8 MB of output: the kernel draws each grid row into a band and streams it out
+    w = rng.standard_normal((3000, 3072)).astype(np.float32)  # 55 x 55 grid, the last row partial
+    w[1234, 5] = np.nan
+    img = assert_backends_agree(w, nonfinite="mark", threads=threads, pad_value=(1, 2, 3))
+    assert img.nbytes >= 8 << 20
+    assert_backends_agree(w, threads=threads)  # refused: the NaN, counted the same
+
+
+def test_large_mosaics_in_bands_other_options():
+    w = rng.standard_normal((700, 1024)).astype(np.float64)
+    img = assert_backends_agree(w, zoom=4, normalize="global", padding=2)  # gray, float64, zoomed
+    assert img.nbytes >= 8 << 20
+    img = assert_backends_agree(w, tile_shape=(32, 32), cmap="magma", zoom=3, indices=slice(0, 650))
+    assert img.nbytes >= 8 << 20

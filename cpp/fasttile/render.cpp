@@ -15,6 +15,7 @@
 #include "kernel.hpp"
 #include "parallel.hpp"
 #include "pixel_rule.hpp"
+#include "stream_copy.hpp"
 
 namespace fasttile {
 namespace {
@@ -198,12 +199,35 @@ public:
         cell_w_ = s.width * m.zoom + m.padding;
         for (std::size_t i = 0; i < sizeof pad_run_; ++i)
             pad_run_[i] = m.pad_value[out.channels == 1 ? 0 : i % 3];
+        write_to_output();
         const std::int64_t es = static_cast<std::int64_t>(sizeof(E));
         in_place_ = std::is_same_v<E, T> && !s.channel_mean && s.s_x == s.channels * es &&
                     (s.channels == 1 || s.s_channel == es) && s.s_y == s.width * s.channels * es;
     }
 
     std::int64_t size() const { return static_cast<std::int64_t>(values_.size()); }
+    std::int64_t cell_height() const { return cell_h_; }
+
+    // Cells are drawn into the mosaic itself ...
+    void write_to_output() {
+        origin_ = out_.data + m_.padding * out_.row_stride + m_.padding * out_.channels;
+        stride_ = out_.row_stride;
+    }
+    // ... or into a band buffer holding one grid row, left padding included, whose
+    // cells then count as row 0.
+    void write_to_band(unsigned char* band, std::int64_t band_stride) {
+        origin_ = band + m_.padding * out_.channels;
+        stride_ = band_stride;
+    }
+
+    // Asks for the next tile while this one is quantized and placed, so the read
+    // overlaps the work instead of starting cold (contiguous float tiles only:
+    // the ones read in place, where the loads are the cost).
+    void prefetch(const unsigned char* origin) const {
+        if (!in_place_) return;
+        const std::int64_t bytes = size() * static_cast<std::int64_t>(sizeof(T));
+        for (std::int64_t i = 0; i < bytes; i += 64) __builtin_prefetch(origin + i, 0, 2);
+    }
 
     // Reads the tile at `origin`; returns its non-finite count, lo/hi over finite
     // values. A float tile stored whole and aligned is read in place, not copied.
@@ -241,7 +265,7 @@ public:
         const std::int64_t tile_w = w * zoom, run = w * tc;
         const bool direct = zoom == 1 && m_.lut == nullptr && !has_nonfinite && oc == tc;
         for (std::int64_t y = 0; y < s_.height; ++y, q += run * stride) {
-            unsigned char* line = dst + y * zoom * out_.row_stride;
+            unsigned char* line = dst + y * zoom * stride_;
             if (direct && stride == 1) {
                 copy_bytes(line, q, run);
             } else if (direct) {
@@ -263,9 +287,9 @@ public:
                 copy_bytes(line, row_.data(), tile_w * oc);
             }
             pad(line + tile_w * oc, m_.padding);
-            for (std::int64_t z = 1; z < zoom; ++z) copy_bytes(line + z * out_.row_stride, line, cell_w_ * oc);
+            for (std::int64_t z = 1; z < zoom; ++z) copy_bytes(line + z * stride_, line, cell_w_ * oc);
         }
-        for (std::int64_t y = s_.height * zoom; y < cell_h_; ++y) pad(dst + y * out_.row_stride, cell_w_);
+        for (std::int64_t y = s_.height * zoom; y < cell_h_; ++y) pad(dst + y * stride_, cell_w_);
     }
 
     // The common case of an across-tile batch (zoom 1, no lookup table, nothing to
@@ -290,7 +314,7 @@ public:
     void place_lanes_rows(const unsigned char* levels, std::int64_t count, std::int64_t row, std::int64_t col,
                           const CellStep& step) {
         const std::int64_t run = Run > 0 ? Run : s_.width * tile_channels_;
-        const std::int64_t h = s_.height, rs = out_.row_stride;
+        const std::int64_t h = s_.height, rs = stride_;
         const std::int64_t pad_bytes = m_.padding * out_.channels;
         const bool short_pad = pad_bytes <= static_cast<std::int64_t>(sizeof pad_run_);
         for (std::int64_t k = 0; k < count; ++k, step.advance(&row, &col)) {
@@ -318,12 +342,12 @@ public:
     void draw_empty(std::int64_t row, std::int64_t col) {
         unsigned char* dst = cell(row, col);
         for (std::int64_t y = 0; y < cell_h_; ++y)
-            fill_pixels(dst + y * out_.row_stride, cell_w_, out_.channels, m_.pad_value);
+            fill_pixels(dst + y * stride_, cell_w_, out_.channels, m_.pad_value);
     }
 
 private:
     unsigned char* cell(std::int64_t row, std::int64_t col) const {
-        return out_.data + (m_.padding + row * cell_h_) * out_.row_stride + (m_.padding + col * cell_w_) * out_.channels;
+        return origin_ + row * cell_h_ * stride_ + col * cell_w_ * out_.channels;
     }
 
     void pad(unsigned char* dst, std::int64_t pixels) const {
@@ -350,6 +374,8 @@ private:
     std::vector<unsigned char> levels_, row_;
     bool in_place_ = false;
     const T* tile_ = nullptr;  // the current tile: in the source, or values_
+    unsigned char* origin_ = nullptr;  // top-left pixel of cell (0, 0)
+    std::int64_t stride_ = 0;          // bytes between rows where cells are drawn
 };
 
 // How tiles are read. Per tile when a tile's rows are local and long enough for the
@@ -517,14 +543,23 @@ NonFinite render_typed(const TileSource& s, const Normalization& norm, const Mos
                         static_cast<double>(out.height) * static_cast<double>(out.width * out.channels);
     const Strategy strategy = choose_strategy(s, units);
     const bool own_range = norm.mode == NormMode::tile_range || norm.mode == NormMode::tile_symmetric;
-    const std::int64_t items = strategy == Strategy::per_tile ? tiles : lane_items(s, strategy, units);
+    // Large mosaics drawn per tile are assembled one grid row at a time in a
+    // cache-resident band and streamed out in whole lines (see stream_copy.hpp).
+    const std::int64_t cell_h = s.height * m.zoom + m.padding;
+    const std::int64_t band_bytes = cell_h * out.width * out.channels;
+    const bool banded = strategy == Strategy::per_tile && !m.column_fill && band_bytes <= (std::int64_t{8} << 20) &&
+                        out.height * out.width * out.channels >= (std::int64_t{8} << 20);
+    const std::int64_t items = banded ? m.nrows
+                               : strategy == Strategy::per_tile ? tiles
+                                                                : lane_items(s, strategy, units);
     const int nthreads = threads_for(static_cast<std::int64_t>(std::min(work, 9e18)), threads, items);
 
-    // Outer strips: the top padding rows and the left padding columns.
+    // Outer strips: the top padding rows and (unless bands carry it) the left padding.
     for (std::int64_t y = 0; y < m.padding; ++y)
         fill_pixels(out.data + y * out.row_stride, out.width, out.channels, m.pad_value);
-    for (std::int64_t y = m.padding; y < out.height; ++y)
-        fill_pixels(out.data + y * out.row_stride, m.padding, out.channels, m.pad_value);
+    if (!banded)
+        for (std::int64_t y = m.padding; y < out.height; ++y)
+            fill_pixels(out.data + y * out.row_stride, m.padding, out.channels, m.pad_value);
 
     std::atomic<bool> failed{false};  // a non-finite value was met and is not to be marked
     std::vector<NonFinite> found(static_cast<std::size_t>(nthreads));
@@ -537,6 +572,44 @@ NonFinite render_typed(const TileSource& s, const Normalization& norm, const Mos
             if (!m.mark_nonfinite) failed.store(true, std::memory_order_relaxed);
         };
         std::int64_t begin, end;
+        if (banded) {
+            const std::int64_t band_stride = out.width * out.channels;
+            std::vector<unsigned char> band(static_cast<std::size_t>(band_bytes));
+            for (std::int64_t y = 0; y < cell_h; ++y)
+                fill_pixels(band.data() + y * band_stride, m.padding, out.channels, m.pad_value);
+            writer.write_to_band(band.data(), band_stride);
+            Cursor at{s, m};
+            while (queue.pop(&begin, &end)) {
+                for (std::int64_t r = begin; r < end; ++r) {
+                    const std::int64_t first = r * m.ncols;
+                    if (first < tiles) at.seek(first);
+                    for (std::int64_t c = 0; c < m.ncols; ++c) {
+                        const std::int64_t t = first + c;
+                        if (t >= tiles) {
+                            writer.draw_empty(0, c);
+                            continue;
+                        }
+                        T lo, hi;
+                        const std::int64_t bad = writer.load(unit_origin(s, at.unit_pos, at.inner), &lo, &hi);
+                        if (bad) report(t, bad);
+                        if (t + 1 < tiles && c + 1 < m.ncols) {
+                            Cursor ahead = at;
+                            ahead.next();
+                            writer.prefetch(unit_origin(s, ahead.unit_pos, ahead.inner));
+                        }
+                        at.next();
+                        if (!failed.load(std::memory_order_relaxed))
+                            writer.draw(0, c, tile_affine<T>(norm, fixed, lo, hi), bad != 0, own_range);
+                    }
+                    if (failed.load(std::memory_order_relaxed)) continue;  // keep counting, stop writing
+                    unsigned char* dst = out.data + (m.padding + r * cell_h) * out.row_stride;
+                    for (std::int64_t y = 0; y < cell_h; ++y)
+                        stream_copy(dst + y * out.row_stride, band.data() + y * band_stride, band_stride);
+                }
+            }
+            stream_fence();
+            return;
+        }
         if (strategy == Strategy::per_tile) {
             Cursor at{s, m};
             while (queue.pop(&begin, &end)) {
@@ -544,6 +617,11 @@ NonFinite render_typed(const TileSource& s, const Normalization& norm, const Mos
                 for (std::int64_t t = begin; t < end; ++t, at.next()) {
                     T lo, hi;
                     const std::int64_t bad = writer.load(unit_origin(s, at.unit_pos, at.inner), &lo, &hi);
+                    if (t + 1 < end) {
+                        Cursor ahead = at;
+                        ahead.next();
+                        writer.prefetch(unit_origin(s, ahead.unit_pos, ahead.inner));
+                    }
                     if (bad) report(t, bad);
                     if (failed.load(std::memory_order_relaxed)) continue;  // keep counting, stop writing
                     writer.draw(at.row, at.col, tile_affine<T>(norm, fixed, lo, hi), bad != 0, own_range);
