@@ -220,15 +220,6 @@ public:
         stride_ = band_stride;
     }
 
-    // Asks for the next tile while this one is quantized and placed, so the read
-    // overlaps the work instead of starting cold (contiguous float tiles only:
-    // the ones read in place, where the loads are the cost).
-    void prefetch(const unsigned char* origin) const {
-        if (!in_place_) return;
-        const std::int64_t bytes = size() * static_cast<std::int64_t>(sizeof(T));
-        for (std::int64_t i = 0; i < bytes; i += 64) __builtin_prefetch(origin + i, 0, 2);
-    }
-
     // Reads the tile at `origin`; returns its non-finite count, lo/hi over finite
     // values. A float tile stored whole and aligned is read in place, not copied.
     std::int64_t load(const unsigned char* origin, T* lo, T* hi) {
@@ -592,11 +583,6 @@ NonFinite render_typed(const TileSource& s, const Normalization& norm, const Mos
                         T lo, hi;
                         const std::int64_t bad = writer.load(unit_origin(s, at.unit_pos, at.inner), &lo, &hi);
                         if (bad) report(t, bad);
-                        if (t + 1 < tiles && c + 1 < m.ncols) {
-                            Cursor ahead = at;
-                            ahead.next();
-                            writer.prefetch(unit_origin(s, ahead.unit_pos, ahead.inner));
-                        }
                         at.next();
                         if (!failed.load(std::memory_order_relaxed))
                             writer.draw(0, c, tile_affine<T>(norm, fixed, lo, hi), bad != 0, own_range);
@@ -617,11 +603,6 @@ NonFinite render_typed(const TileSource& s, const Normalization& norm, const Mos
                 for (std::int64_t t = begin; t < end; ++t, at.next()) {
                     T lo, hi;
                     const std::int64_t bad = writer.load(unit_origin(s, at.unit_pos, at.inner), &lo, &hi);
-                    if (t + 1 < end) {
-                        Cursor ahead = at;
-                        ahead.next();
-                        writer.prefetch(unit_origin(s, ahead.unit_pos, ahead.inner));
-                    }
                     if (bad) report(t, bad);
                     if (failed.load(std::memory_order_relaxed)) continue;  // keep counting, stop writing
                     writer.draw(at.row, at.col, tile_affine<T>(norm, fixed, lo, hi), bad != 0, own_range);
