@@ -250,23 +250,28 @@ void minmax_lanes_f64_avx2(const double* x, std::int64_t n, double* lo, double* 
     for (int k = 0; k < 16; ++k) bad[k] += counts[k];
 }
 
-template <class T, class V, class Load>
-V lane_field(const Affine<T>* p, int first, T Affine<T>::*field, Load load) {
-    alignas(32) T values[8];
-    for (int k = 0; k < static_cast<int>(sizeof(V) / sizeof(T)); ++k) values[k] = p[first + k].*field;
-    return load(values);
+// One parameter of `count` consecutive lanes, gathered into an aligned array.
+template <class T>
+void lane_values(const Affine<T>* p, int first, int count, T Affine<T>::*field, T* out) {
+    for (int k = 0; k < count; ++k) out[k] = p[first + k].*field;
 }
 
 struct LaneLevelsF32 {
     __m256 lo, hi, a, b, s, c, zero, top;
     LaneLevelsF32(const Affine<float>* p, int first) : zero(_mm256_setzero_ps()), top(_mm256_set1_ps(255.0f)) {
-        auto load = [](const float* v) { return _mm256_load_ps(v); };
-        lo = lane_field<float, __m256>(p, first, &Affine<float>::lo, load);
-        hi = lane_field<float, __m256>(p, first, &Affine<float>::hi, load);
-        a = lane_field<float, __m256>(p, first, &Affine<float>::a, load);
-        b = lane_field<float, __m256>(p, first, &Affine<float>::b, load);
-        s = lane_field<float, __m256>(p, first, &Affine<float>::s, load);
-        c = lane_field<float, __m256>(p, first, &Affine<float>::c, load);
+        alignas(32) float v[8];
+        lane_values(p, first, 8, &Affine<float>::lo, v);
+        lo = _mm256_load_ps(v);
+        lane_values(p, first, 8, &Affine<float>::hi, v);
+        hi = _mm256_load_ps(v);
+        lane_values(p, first, 8, &Affine<float>::a, v);
+        a = _mm256_load_ps(v);
+        lane_values(p, first, 8, &Affine<float>::b, v);
+        b = _mm256_load_ps(v);
+        lane_values(p, first, 8, &Affine<float>::s, v);
+        s = _mm256_load_ps(v);
+        lane_values(p, first, 8, &Affine<float>::c, v);
+        c = _mm256_load_ps(v);
     }
     __m256i operator()(__m256 v) const {
         v = _mm256_min_ps(_mm256_max_ps(v, lo), hi);
@@ -292,14 +297,20 @@ void quantize_lanes_f32_avx2(const float* x, std::int64_t n, const Affine<float>
 void quantize_lanes_f64_avx2(const double* x, std::int64_t n, const Affine<double>* p, unsigned char* q) {
     const __m256d zero = _mm256_setzero_pd(), top = _mm256_set1_pd(255.0);
     __m256d lo[4], hi[4], a[4], b[4], s[4], c[4];
-    auto load = [](const double* v) { return _mm256_load_pd(v); };
+    alignas(32) double v[4];
     for (int k = 0; k < 4; ++k) {
-        lo[k] = lane_field<double, __m256d>(p, 4 * k, &Affine<double>::lo, load);
-        hi[k] = lane_field<double, __m256d>(p, 4 * k, &Affine<double>::hi, load);
-        a[k] = lane_field<double, __m256d>(p, 4 * k, &Affine<double>::a, load);
-        b[k] = lane_field<double, __m256d>(p, 4 * k, &Affine<double>::b, load);
-        s[k] = lane_field<double, __m256d>(p, 4 * k, &Affine<double>::s, load);
-        c[k] = lane_field<double, __m256d>(p, 4 * k, &Affine<double>::c, load);
+        lane_values(p, 4 * k, 4, &Affine<double>::lo, v);
+        lo[k] = _mm256_load_pd(v);
+        lane_values(p, 4 * k, 4, &Affine<double>::hi, v);
+        hi[k] = _mm256_load_pd(v);
+        lane_values(p, 4 * k, 4, &Affine<double>::a, v);
+        a[k] = _mm256_load_pd(v);
+        lane_values(p, 4 * k, 4, &Affine<double>::b, v);
+        b[k] = _mm256_load_pd(v);
+        lane_values(p, 4 * k, 4, &Affine<double>::s, v);
+        s[k] = _mm256_load_pd(v);
+        lane_values(p, 4 * k, 4, &Affine<double>::c, v);
+        c[k] = _mm256_load_pd(v);
     }
     for (std::int64_t i = 0; i < n; ++i) {
         __m128i words[4];

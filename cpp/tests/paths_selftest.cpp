@@ -1,0 +1,198 @@
+// Every SIMD path this CPU runs must give the scalar path's bytes (the Python suite
+// holds the scalar path, and every other path, to the NumPy reference). Pure C++,
+// so it also runs where Python cannot: arm64 NEON under qemu-user (tools/neon_test.sh).
+//
+//     paths_selftest [cases]      prints "N passed, M failed"; exit 1 on any failure
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "fasttile/hot_loops.hpp"
+#include "fasttile/kernel.hpp"
+
+using namespace fasttile;
+
+namespace {
+
+struct Case {
+    ElemType type;
+    std::vector<unsigned char> memory;  // the bank, with a spare byte in front for misalignment
+    TileSource src{};
+    Normalization norm{};
+    Mosaic mosaic{};
+    std::vector<unsigned char> lut;
+    std::vector<std::int64_t> indices;
+    int threads = 1;
+    std::int64_t out_channels = 1;
+};
+
+std::uint16_t float_to_bf16(float f) {
+    std::uint32_t bits;
+    std::memcpy(&bits, &f, 4);
+    return static_cast<std::uint16_t>(bits >> 16);
+}
+
+std::uint16_t float_to_half(float f) {  // truncating conversion; any half value will do
+    std::uint32_t bits;
+    std::memcpy(&bits, &f, 4);
+    const std::uint32_t sign = (bits >> 16) & 0x8000u;
+    const int exponent = static_cast<int>((bits >> 23) & 0xff) - 127 + 15;
+    const std::uint32_t mantissa = (bits >> 13) & 0x3ffu;
+    if (((bits >> 23) & 0xff) == 0xff) return static_cast<std::uint16_t>(sign | 0x7c00u | (mantissa ? 0x200u : 0u));
+    if (exponent >= 31) return static_cast<std::uint16_t>(sign | 0x7c00u);
+    if (exponent <= 0) return static_cast<std::uint16_t>(sign);
+    return static_cast<std::uint16_t>(sign | (static_cast<std::uint32_t>(exponent) << 10) | mantissa);
+}
+
+double draw_value(std::mt19937_64& rng, int style) {
+    std::normal_distribution<double> normal;
+    std::uniform_int_distribution<int> pick(0, 99);
+    const int p = pick(rng);
+    if (style == 1 && p < 4) {
+        const double specials[] = {NAN, INFINITY, -INFINITY, 0.0};
+        return specials[p];
+    }
+    if (style == 2) return normal(rng) * 1e-38;  // subnormal floats
+    if (style == 3) return 1000.0 + normal(rng) * 1e-4;
+    if (style == 4) return normal(rng) * 1e30;
+    if (style == 5) return 0.75;  // constant
+    return normal(rng);
+}
+
+void store(std::vector<unsigned char>& mem, std::size_t at, ElemType type, double v) {
+    unsigned char* p = mem.data() + at;
+    switch (type) {
+        case ElemType::f32: { const float f = static_cast<float>(v); std::memcpy(p, &f, 4); break; }
+        case ElemType::f64: std::memcpy(p, &v, 8); break;
+        case ElemType::f16: { const std::uint16_t h = float_to_half(static_cast<float>(v)); std::memcpy(p, &h, 2); break; }
+        case ElemType::bf16: { const std::uint16_t b = float_to_bf16(static_cast<float>(v)); std::memcpy(p, &b, 2); break; }
+        case ElemType::i8: { const std::int8_t i = static_cast<std::int8_t>(std::isfinite(v) ? std::fmod(v * 40, 127) : 0); std::memcpy(p, &i, 1); break; }
+        default: { const std::uint16_t u = static_cast<std::uint16_t>(std::isfinite(v) ? std::fabs(std::fmod(v * 9000, 65535)) : 0); std::memcpy(p, &u, 2); break; }
+    }
+}
+
+Case make_case(std::mt19937_64& rng) {
+    auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    Case c;
+    const ElemType types[] = {ElemType::f32, ElemType::f64, ElemType::f16, ElemType::bf16, ElemType::i8, ElemType::u16};
+    c.type = types[uni(0, 5)];
+    const std::int64_t es = static_cast<std::int64_t>(elem_size(c.type));
+    // dims (unit, inner, channel, y, x); tiny tiles, long rows, or many channels
+    const int shape_kind = uni(0, 2);
+    std::int64_t n = uni(1, 40), inner = 1, C = uni(0, 1) ? 3 : 1, h = uni(1, 9), w = uni(1, 9);
+    if (shape_kind == 1) { h = uni(4, 12); w = uni(8, 24); }
+    if (shape_kind == 2 && C == 1) inner = uni(2, 6);
+    const bool mean = uni(0, 5) == 0;
+    if (mean) C = uni(2, 5);
+    const std::int64_t dims[5] = {n, inner, C, h, w};
+    // memory order: a random permutation of the five axes, some reversed
+    int order[5] = {0, 1, 2, 3, 4};
+    std::shuffle(order, order + 5, rng);
+    std::int64_t strides[5], step = es, total = 1;
+    for (int k = 4; k >= 0; --k) {
+        strides[order[k]] = step;
+        step *= dims[order[k]];
+    }
+    for (std::int64_t d : dims) total *= d;
+    const std::int64_t misalign = uni(0, 3) == 0 ? 1 : 0;
+    c.memory.assign(static_cast<std::size_t>(total * es + misalign), 0);
+    const int style = uni(0, 5);
+    for (std::int64_t i = 0; i < total; ++i) store(c.memory, static_cast<std::size_t>(misalign + i * es), c.type, draw_value(rng, style));
+    std::int64_t origin = misalign;
+    for (int d = 0; d < 5; ++d)
+        if (uni(0, 3) == 0) {  // walk this axis backwards
+            origin += (dims[d] - 1) * strides[d];
+            strides[d] = -strides[d];
+        }
+    c.src.origin = c.memory.data() + origin;
+    c.src.type = c.type;
+    c.src.readable_begin = c.memory.data();
+    c.src.readable_end = c.memory.data() + c.memory.size();
+    c.src.n_outer = n; c.src.n_inner = inner; c.src.channels = C; c.src.height = h; c.src.width = w;
+    c.src.s_outer = strides[0]; c.src.s_inner = strides[1]; c.src.s_channel = strides[2];
+    c.src.s_y = strides[3]; c.src.s_x = strides[4];
+    c.src.channel_mean = mean;
+    if (uni(0, 4) == 0) {
+        for (int k = 0, m = uni(1, 30); k < m; ++k) c.indices.push_back(uni(0, static_cast<int>(n - 1)));
+        c.src.indices = c.indices.data();
+        c.src.n_indices = static_cast<std::int64_t>(c.indices.size());
+    }
+    const NormMode modes[] = {NormMode::tile_range, NormMode::tile_symmetric, NormMode::fixed_range, NormMode::fixed_symmetric};
+    c.norm = {modes[uni(0, 3)], -0.5, 1.25};
+    const std::int64_t tiles = tile_count(c.src);
+    c.mosaic.ncols = uni(1, 12);
+    c.mosaic.nrows = (tiles + c.mosaic.ncols - 1) / c.mosaic.ncols + uni(0, 1);
+    c.mosaic.column_fill = uni(0, 1);
+    c.mosaic.padding = uni(0, 2);
+    c.mosaic.zoom = uni(1, 2);
+    for (auto& v : c.mosaic.pad_value) v = static_cast<unsigned char>(uni(0, 255));
+    const bool gray = mean || C == 1;
+    c.mosaic.mark_nonfinite = uni(0, 1);
+    if (gray && (uni(0, 2) == 0 || c.mosaic.mark_nonfinite)) {
+        c.lut.resize(768);
+        for (auto& v : c.lut) v = static_cast<unsigned char>(uni(0, 255));
+        c.mosaic.lut = c.lut.data();
+    }
+    c.mosaic.marker[0] = 255; c.mosaic.marker[2] = 255;
+    c.out_channels = (!gray || c.mosaic.lut) ? 3 : 1;
+    c.threads = uni(1, 3);
+    return c;
+}
+
+struct Result {
+    std::vector<unsigned char> image;
+    NonFinite nonfinite;
+    std::string error;
+};
+
+Result run(const Case& c) {
+    Result r;
+    std::int64_t height = 0, width = 0;
+    try {
+        mosaic_shape(c.src, c.mosaic, &height, &width);
+        r.image.assign(static_cast<std::size_t>(height * width * c.out_channels), 0xEE);
+        const Output out{r.image.data(), height, width, c.out_channels, width * c.out_channels};
+        r.nonfinite = render(c.src, c.norm, c.mosaic, out, c.threads);
+    } catch (const std::exception& e) {
+        r.error = e.what();
+    }
+    return r;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const int cases = argc > 1 ? std::atoi(argv[1]) : 2000;
+    const std::vector<std::string> paths = supported_paths();
+    std::printf("paths:");
+    for (const auto& p : paths) std::printf(" %s", p.c_str());
+    std::printf("\n");
+    std::mt19937_64 rng(20261129);
+    int passed = 0, failed = 0;
+    for (int k = 0; k < cases; ++k) {
+        const Case c = make_case(rng);
+        select_path("scalar");
+        const Result reference = run(c);
+        bool ok = true;
+        for (const auto& path : paths) {
+            select_path(path);
+            const Result got = run(c);
+            if (got.error != reference.error || got.image != reference.image ||
+                got.nonfinite.count != reference.nonfinite.count || got.nonfinite.tiles != reference.nonfinite.tiles) {
+                if (failed < 10)
+                    std::printf("case %d: path %s differs from scalar (type %d, %lld tiles%s%s)\n", k, path.c_str(),
+                                static_cast<int>(c.type), static_cast<long long>(tile_count(c.src)),
+                                got.error.empty() ? "" : ", error: ", got.error.c_str());
+                ok = false;
+            }
+        }
+        ok ? ++passed : ++failed;
+    }
+    std::printf("%d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
