@@ -29,8 +29,9 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import fasttile  # noqa: E402
 from workloads import BY_KEY, WORKLOADS, Workload, close_enough, skimage_render, torchvision_render  # noqa: E402
+
+import fasttile  # noqa: E402
 
 
 def median_time(fn: Callable[[], object], repeat: int, budget: float) -> tuple[float, int]:
@@ -131,8 +132,9 @@ def run_workload(w: Workload, scale: float, args, threads: int, rows: list, note
     reference = fasttile.render(bank, backend="numpy", **kwargs)
     if not np.array_equal(reference, ours):
         notes.append(f"{w.key}: NumPy backend and kernel DIFFER")
-    t_np, n_np = median_time(lambda: fasttile.render(bank, backend="numpy", **kwargs),
-                             3 if small else 1, budget)
+    t_np, n_np = median_time(
+        lambda: fasttile.render(bank, backend="numpy", **kwargs), 3 if small else 1, budget
+    )
 
     t_tv = t_sk = None
     if have("torchvision") and not args.no_others:
@@ -151,12 +153,22 @@ def run_workload(w: Workload, scale: float, args, threads: int, rows: list, note
     if w.large:
         bound = bandwidth_bound(bank, ours, threads)
         bw = bound / t_out if bound else None
-    rows.append({
-        "key": w.key, "name": w.name, "in": bank.nbytes, "out": ours.nbytes, "all": t_all, "one": t_one,
-        "into": t_out, "numpy": t_np, "tv": t_tv, "sk": t_sk, "mem": mem.extra, "bw": bw,
-    })
-    del bank, ours, reference
-    gc.collect()
+    rows.append(
+        {
+            "key": w.key,
+            "name": w.name,
+            "in": bank.nbytes,
+            "out": ours.nbytes,
+            "all": t_all,
+            "one": t_one,
+            "into": t_out,
+            "numpy": t_np,
+            "tv": t_tv,
+            "sk": t_sk,
+            "mem": mem.extra,
+            "bw": bw,
+        }
+    )
 
 
 def run_sae(args, threads: int, rows: list, notes: list) -> None:
@@ -182,16 +194,27 @@ def run_sae(args, threads: int, rows: list, notes: list) -> None:
         if args.sae_numpy:
             t_np, _ = median_time(lambda: fasttile.render(bank, backend="numpy"), 1, 600)
         notes.append(
-            f"X: input {bank.nbytes / 1e9:.2f} GB memory-mapped; output {out.nbytes / 1e6:.0f} MB; peak anonymous "
-            f"memory +{mem.extra_anon / 1e6:.0f} MB (the mapped file's pages are page cache, reclaimable)"
+            f"X: input {bank.nbytes / 1e9:.2f} GB memory-mapped; output {out.nbytes / 1e6:.0f} MB; "
+            f"peak anonymous memory +{mem.extra_anon / 1e6:.0f} MB "
+            "(the mapped file's pages are page cache, reclaimable)"
         )
         bound = bandwidth_bound(np.asarray(bank), out, threads)
-        rows.append({
-            "key": "X", "name": "sae", "in": bank.nbytes, "out": out.nbytes, "all": t_all, "one": t_one,
-            "into": t_out, "numpy": t_np, "tv": None, "sk": None, "mem": mem.extra_anon,
-            "bw": bound / t_out if bound else None,
-        })
-        del bank, out
+        rows.append(
+            {
+                "key": "X",
+                "name": "sae",
+                "in": bank.nbytes,
+                "out": out.nbytes,
+                "all": t_all,
+                "one": t_one,
+                "into": t_out,
+                "numpy": t_np,
+                "tv": None,
+                "sk": None,
+                "mem": mem.extra_anon,
+                "bw": bound / t_out if bound else None,
+            }
+        )
 
 
 def main(argv=None) -> int:
@@ -202,17 +225,23 @@ def main(argv=None) -> int:
     p.add_argument("--repeat", type=int, default=7)
     p.add_argument("--sae", action="store_true", help="also the 3.1 GB memory-mapped X workload")
     p.add_argument("--sae-numpy", action="store_true", help="time the NumPy backend on X too (slow)")
-    p.add_argument("--skimage-large", action="store_true", help="time scikit-image on the large workloads too")
+    p.add_argument(
+        "--skimage-large", action="store_true", help="time scikit-image on the large workloads too"
+    )
     p.add_argument("--no-others", action="store_true", help="skip torchvision and scikit-image")
     p.add_argument("--tmp", default=None, help="directory for X's temporary .npy")
     args = p.parse_args(argv)
 
     info = fasttile.simd_info()
     threads = info["threads"]
-    print(f"fasttile {fasttile.__version__}: {info['backend']} kernel, SIMD path {info['path']} "
-          f"(supported: {', '.join(info['supported'])}), {threads} threads; numpy {np.__version__}")
-    print(f"torchvision: {'yes' if have('torchvision') else 'not installed'}; "
-          f"scikit-image: {'yes' if have('skimage') else 'not installed'}")
+    print(
+        f"fasttile {fasttile.__version__}: {info['backend']} kernel, SIMD path {info['path']} "
+        f"(supported: {', '.join(info['supported'])}), {threads} threads; numpy {np.__version__}"
+    )
+    print(
+        f"torchvision: {'yes' if have('torchvision') else 'not installed'}; "
+        f"scikit-image: {'yes' if have('skimage') else 'not installed'}"
+    )
     keys = args.only.split(",") if args.only else [w.key for w in WORKLOADS]
     rows: list = []
     notes: list = []
@@ -226,23 +255,30 @@ def main(argv=None) -> int:
         print("  running X (sae, memory-mapped) ...", file=sys.stderr, flush=True)
         run_sae(args, threads, rows, notes)
 
-    header = (f"{'':4}{'workload':11}{'input':>9}{'fasttile':>11}{'into out=':>11}{'1 thread':>11}{'numpy':>11}"
-              f"{'torchvis.':>11}"
-              f"{'skimage':>11}{'np/1thr':>9}{'tv/ft':>8}{'sk/ft':>8}{'peak+MB':>9}{'%BW':>6}")
+    header = (
+        f"{'':4}{'workload':11}{'input':>9}{'fasttile':>11}{'into out=':>11}{'1 thread':>11}{'numpy':>11}"
+        f"{'torchvis.':>11}"
+        f"{'skimage':>11}{'np/1thr':>9}{'tv/ft':>8}{'sk/ft':>8}{'peak+MB':>9}{'%BW':>6}"
+    )
     print()
     print(header)
     print("-" * len(header))
     for r in rows:
         mem = f"{r['mem'] / 1e6:.0f}" if r["mem"] is not None else "-"
         bw = f"{100 * r['bw']:.0f}%" if r["bw"] else "-"
-        print(f"{r['key']:4}{r['name']:11}{r['in'] / 1e6:>8.0f}M{fmt_time(r['all']):>11}{fmt_time(r['into']):>11}"
-              f"{fmt_time(r['one']):>11}"
-              f"{fmt_time(r['numpy']):>11}{fmt_time(r['tv']):>11}{fmt_time(r['sk']):>11}"
-              f"{fmt_ratio(r['numpy'], r['one']):>9}{fmt_ratio(r['tv'], r['all']):>8}{fmt_ratio(r['sk'], r['all']):>8}"
-              f"{mem:>9}{bw:>6}")
+        times = "".join(f"{fmt_time(r[k]):>11}" for k in ("all", "into", "one", "numpy", "tv", "sk"))
+        ratios = (
+            f"{fmt_ratio(r['numpy'], r['one']):>9}{fmt_ratio(r['tv'], r['all']):>8}"
+            f"{fmt_ratio(r['sk'], r['all']):>8}"
+        )
+        print(f"{r['key']:4}{r['name']:11}{r['in'] / 1e6:>8.0f}M{times}{ratios}{mem:>9}{bw:>6}")
     print()
-    print("medians. fasttile: all threads, a fresh output each call; into out=: all threads into a preallocated")
-    print("output (no page zeroing by the OS); np/1thr = NumPy backend / fasttile on one thread; tv/ft, sk/ft:")
+    print(
+        "medians. fasttile: all threads, a fresh output each call; into out=: all threads into a preallocated"
+    )
+    print(
+        "output (no page zeroing by the OS); np/1thr = NumPy backend / fasttile on one thread; tv/ft, sk/ft:"
+    )
     print("torchvision / scikit-image against fasttile on all threads; peak+MB = peak resident memory above")
     print("the start of a render (the output included); %BW = (stream-read of the input + stream-write of")
     print("the output, all threads, same run) / the render into out=.")

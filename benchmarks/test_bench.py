@@ -13,8 +13,9 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import fasttile  # noqa: E402
 from workloads import WORKLOADS, close_enough, skimage_render, torchvision_render  # noqa: E402
+
+import fasttile  # noqa: E402
 
 SCALE = 0.125
 

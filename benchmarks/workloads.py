@@ -53,8 +53,15 @@ WORKLOADS = [
     Workload("M", "vit-l", (1024, 3, 14, 14), "oihw", as_nchw=lambda w: w),
     Workload("T", "tiny", (512, 256, 3, 3), "oihw", as_nchw=_split),
     Workload("L", "wide", (65536, 3072), "rows", large=True, as_nchw=_rows_rgb),
-    Workload("L16", "wide-bf16", (65536, 3072), "rows", dtype="bfloat16", large=True,
-             as_nchw=lambda w: _rows_rgb(w.astype(np.float32))),
+    Workload(
+        "L16",
+        "wide-bf16",
+        (65536, 3072),
+        "rows",
+        dtype="bfloat16",
+        large=True,
+        as_nchw=lambda w: _rows_rgb(w.astype(np.float32)),
+    ),
     Workload("C", "cols", (3072, 65536), "cols", large=True, as_nchw=lambda w: _rows_rgb(w.T)),
     Workload("H", "hwio", (3, 3, 256, 512), "hwio", as_nchw=lambda w: _split(w.transpose(3, 2, 0, 1))),
 ]
@@ -95,8 +102,13 @@ def skimage_render(w: Workload, bank: np.ndarray) -> np.ndarray:
     images = np.stack([rescale_intensity(im, out_range=(0.0, 1.0)) for im in images])
     n = len(images)
     ncols = _ncols(w, bank)
-    mosaic = montage(images, grid_shape=(-(-n // ncols), ncols), padding_width=1,
-                     fill=(0, 0, 0) if rgb else 0, channel_axis=-1 if rgb else None)
+    mosaic = montage(
+        images,
+        grid_shape=(-(-n // ncols), ncols),
+        padding_width=1,
+        fill=(0, 0, 0) if rgb else 0,
+        channel_axis=-1 if rgb else None,
+    )
     return np.floor(mosaic.astype(np.float64) * 255 + 0.5).clip(0, 255).astype(np.uint8)
 
 

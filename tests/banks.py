@@ -14,7 +14,19 @@ try:
 except ImportError:  # pragma: no cover
     ml_dtypes = None
 
-DTYPES = ["float32", "float64", "float16", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64"]
+DTYPES = [
+    "float32",
+    "float64",
+    "float16",
+    "int8",
+    "uint8",
+    "int16",
+    "uint16",
+    "int32",
+    "uint32",
+    "int64",
+    "uint64",
+]
 if ml_dtypes is not None:
     DTYPES.append("bfloat16")
 
@@ -97,8 +109,7 @@ ARRANGEMENTS = ["contiguous", "fortran", "reversed", "strided", "misaligned", "b
 @st.composite
 def banks(draw, max_tiles: int = 40, max_side: int = 9):
     """(weights, render kwargs) for a random layout, dtype and memory arrangement."""
-    ndim_layout = draw(st.sampled_from(
-        ["rows", "cols", "nhw", "oihw", "hwio", "ohwi", "nhwc", "nchw"]))
+    ndim_layout = draw(st.sampled_from(["rows", "cols", "nhw", "oihw", "hwio", "ohwi", "nhwc", "nchw"]))
     dtype = draw(st.sampled_from(DTYPES))
     n = draw(st.integers(1, max_tiles))
     h = draw(st.integers(1, max_side))
@@ -114,8 +125,13 @@ def banks(draw, max_tiles: int = 40, max_side: int = 9):
         shape = (n, h, w)
     else:
         c = draw(st.sampled_from([1, 2, 3, 4]))
-        axes = {"oihw": (n, c, h, w), "nchw": (n, c, h, w), "hwio": (h, w, c, n), "ohwi": (n, h, w, c),
-                "nhwc": (n, h, w, c)}
+        axes = {
+            "oihw": (n, c, h, w),
+            "nchw": (n, c, h, w),
+            "hwio": (h, w, c, n),
+            "ohwi": (n, h, w, c),
+            "nhwc": (n, h, w, c),
+        }
         shape = axes[ndim_layout]
         kwargs["channel"] = draw(st.sampled_from([None, None, "mean", "split", 0, -1]))
         if c == 3 and kwargs["channel"] is None:
@@ -157,12 +173,33 @@ def options(draw):
 # Argument values that are wrong, mixed into otherwise valid calls: both backends
 # must refuse them with the same ValueError / TypeError / IndexError.
 BAD_ARGUMENTS = [
-    {"zoom": 0}, {"zoom": -3}, {"padding": -1}, {"ncols": 0}, {"nrows": 0}, {"threads": 0},
-    {"pad_value": 300}, {"pad_value": (1, 2)}, {"value_range": (1.0, 0.0)}, {"value_range": (2.0, 2.0)},
-    {"normalize": "none"}, {"normalize": "bogus"}, {"nonfinite": "skip"}, {"layout": "xyz"},
-    {"tile_shape": (0, 3)}, {"tile_shape": (7, 7, 7)}, {"channel": 99}, {"channel": "rgb"},
-    {"indices": [10**9]}, {"indices": []}, {"order": "random"}, {"top": 0}, {"fill": "spiral"},
-    {"nrows": 1, "ncols": 1}, {"cmap": "not-a-colormap"}, {"zoom": 2**62}, {"padding": 2**62},
+    {"zoom": 0},
+    {"zoom": -3},
+    {"padding": -1},
+    {"ncols": 0},
+    {"nrows": 0},
+    {"threads": 0},
+    {"pad_value": 300},
+    {"pad_value": (1, 2)},
+    {"value_range": (1.0, 0.0)},
+    {"value_range": (2.0, 2.0)},
+    {"normalize": "none"},
+    {"normalize": "bogus"},
+    {"nonfinite": "skip"},
+    {"layout": "xyz"},
+    {"tile_shape": (0, 3)},
+    {"tile_shape": (7, 7, 7)},
+    {"channel": 99},
+    {"channel": "rgb"},
+    {"indices": [10**9]},
+    {"indices": []},
+    {"order": "random"},
+    {"top": 0},
+    {"fill": "spiral"},
+    {"nrows": 1, "ncols": 1},
+    {"cmap": "not-a-colormap"},
+    {"zoom": 2**62},
+    {"padding": 2**62},
 ]
 
 

@@ -43,6 +43,8 @@ def assert_backends_agree(weights, **kwargs):
     assert native.shape == reference.shape and native.dtype == reference.dtype == np.uint8
     if not np.array_equal(native, reference):
         diff = np.argwhere(native != reference)
-        raise AssertionError(f"{len(diff)} pixels differ, first at {diff[0].tolist()}: "
-                             f"native {native[tuple(diff[0])]} numpy {reference[tuple(diff[0])]}")
+        raise AssertionError(
+            f"{len(diff)} pixels differ, first at {diff[0].tolist()}: "
+            f"native {native[tuple(diff[0])]} numpy {reference[tuple(diff[0])]}"
+        )
     return native

@@ -7,10 +7,17 @@ from banks import banks, options
 from conftest import assert_backends_agree
 from hypothesis import HealthCheck, given, settings
 
+
 def common(examples):
-    return settings(deadline=None, max_examples=examples,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                           HealthCheck.function_scoped_fixture])
+    return settings(
+        deadline=None,
+        max_examples=examples,
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.function_scoped_fixture,
+        ],
+    )
 
 
 @common(400)
@@ -35,7 +42,9 @@ def test_thread_counts_match_reference(simd_path, threads, dtype):
     w = rng.standard_normal((3000, 300)).astype(dtype)
     w[5, 7] = np.nan
     for normalize in ("tile", "global", "symmetric"):
-        assert_backends_agree(w, tile_shape=(10, 10, 3), threads=threads, normalize=normalize, nonfinite="mark")
+        assert_backends_agree(
+            w, tile_shape=(10, 10, 3), threads=threads, normalize=normalize, nonfinite="mark"
+        )
 
 
 @pytest.mark.parametrize("n", [1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65])

@@ -104,8 +104,9 @@ def test_kernel_refuses_views_outside_the_buffer():
     with pytest.raises(IndexError, match="outside the buffer"):
         _core.scan_range(shape=(1, 1, 1, 1, 2), strides=(0, 0, 0, 0, -4), **args)
     with pytest.raises(IndexError, match="tile index 5"):
-        _core.scan_range(shape=(4, 1, 1, 1, 4), strides=(16, 0, 0, 0, 4),
-                         **{**args, "indices": np.array([0, 5], np.int64)})
+        _core.scan_range(
+            shape=(4, 1, 1, 1, 4), strides=(16, 0, 0, 0, 4), **{**args, "indices": np.array([0, 5], np.int64)}
+        )
     with pytest.raises(OverflowError):
         _core.scan_range(shape=(2**40, 1, 1, 2**40, 1), strides=(2**40, 0, 0, 2**40, 4), **args)
     with pytest.raises(ValueError, match="item size"):

@@ -12,8 +12,9 @@ from hypothesis import HealthCheck, given, settings
 import fasttile
 
 
-@settings(max_examples=300, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 @given(case=fuzz_cases())
 def test_fuzz_against_oracle(case):
     arr, kwargs = case

@@ -43,7 +43,10 @@ def test_three_dimensional_default_is_nhw():
 def test_inferred_tile_shapes():
     assert fasttile.render(np.zeros((100, 3072), np.float32)).shape == (331, 331, 3)  # CS231n
     assert fasttile.render(np.zeros((3072, 100), np.float32), layout="cols").shape == (331, 331, 3)
-    assert fasttile.render(np.zeros((10, 784), np.float32)).shape == (3 * 29 + 1, 4 * 29 + 1)  # MNIST: 3 rows of 4
+    assert fasttile.render(np.zeros((10, 784), np.float32)).shape == (
+        3 * 29 + 1,
+        4 * 29 + 1,
+    )  # MNIST: 3 rows of 4
     assert fasttile.render(np.zeros((2, 75), np.float32)).shape == (7, 13, 3)  # 5x5 RGB
 
 

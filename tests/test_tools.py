@@ -24,7 +24,9 @@ RGB = rng.standard_normal((20, 75)).astype(np.float32)
 GRAY = rng.standard_normal((7, 3, 3, 3)).astype(np.float32)
 
 
-@pytest.mark.parametrize("weights, kw", [(RGB, {}), (GRAY, {"channel": 0}), (GRAY, {"channel": 1, "cmap": "magma"})])
+@pytest.mark.parametrize(
+    "weights, kw", [(RGB, {}), (GRAY, {"channel": 0}), (GRAY, {"channel": 1, "cmap": "magma"})]
+)
 def test_png_decodes_to_the_rendered_array(tmp_path, weights, kw):
     path = tmp_path / "m.png"
     returned = fasttile.save(weights, path, **kw)
@@ -68,8 +70,9 @@ def test_show_draws_the_mosaic_unchanged():
 
 
 def run_cli(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "fasttile", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "fasttile", *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_cli_render_npy_npz_and_options(tmp_path):
@@ -79,8 +82,23 @@ def test_cli_render_npy_npz_and_options(tmp_path):
     assert r.returncode == 0, r.stderr
     expected = fasttile.render(GRAY, zoom=2, pad_value=(255, 0, 0))
     assert np.array_equal(read_png(tmp_path / "a.png"), expected)
-    r = run_cli("render", "w.npz", "--key", "fc", "-o", "b.png", "--normalize", "global", "--indices", "2:12",
-                "--order", "norm", "--ncols", "5", cwd=tmp_path)
+    r = run_cli(
+        "render",
+        "w.npz",
+        "--key",
+        "fc",
+        "-o",
+        "b.png",
+        "--normalize",
+        "global",
+        "--indices",
+        "2:12",
+        "--order",
+        "norm",
+        "--ncols",
+        "5",
+        cwd=tmp_path,
+    )
     assert r.returncode == 0, r.stderr
     expected = fasttile.render(RGB, normalize="global", indices=slice(2, 12), order="norm", ncols=5)
     assert np.array_equal(read_png(tmp_path / "b.png"), expected)
@@ -127,7 +145,9 @@ def test_cli_safetensors(tmp_path):
     ],
 )
 def test_cli_errors_are_one_line_exit_2(tmp_path, args, message):
-    np.savez(tmp_path / "w.npz", conv1=GRAY, bias=np.zeros(3, np.float32), nan=np.full((2, 4), np.nan, np.float32))
+    np.savez(
+        tmp_path / "w.npz", conv1=GRAY, bias=np.zeros(3, np.float32), nan=np.full((2, 4), np.nan, np.float32)
+    )
     (tmp_path / "w.txt").write_text("x")
     np.save(tmp_path / "pickled.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
     (tmp_path / "garbage.pt").write_bytes(b"not a checkpoint")

@@ -40,8 +40,13 @@ def main() -> int:
     outcomes: collections.Counter = collections.Counter()
     paths = fasttile.simd_info()["supported"]
 
-    @settings(max_examples=args.batch, deadline=None, database=None, print_blob=True,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=args.batch,
+        deadline=None,
+        database=None,
+        print_blob=True,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(case=fuzz_cases())
     def one_case(case):
         arr, kwargs = case
@@ -66,8 +71,11 @@ def main() -> int:
             return 1
         batch += 1
         elapsed = (time.monotonic() - start) / 60
-        print(f"{elapsed:6.1f} min  {sum(outcomes.values()):8d} cases  last path {path:7}  "
-              + ", ".join(f"{k} {v}" for k, v in outcomes.most_common()), flush=True)
+        print(
+            f"{elapsed:6.1f} min  {sum(outcomes.values()):8d} cases  last path {path:7}  "
+            + ", ".join(f"{k} {v}" for k, v in outcomes.most_common()),
+            flush=True,
+        )
     print(f"done: {sum(outcomes.values())} cases in {args.minutes} minutes, no finding")
     return 0
 

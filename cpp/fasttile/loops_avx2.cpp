@@ -12,120 +12,133 @@
 namespace fasttile {
 namespace {
 
+// The vector operations the min/max loops need, for float (8 per vector) and
+// double (4), so each loop is written once.
+template <class T>
+struct Vec;
+
+template <>
+struct Vec<float> {
+    using V = __m256;
+    static constexpr int width = 8;
+    static V load(const float* p) { return _mm256_loadu_ps(p); }
+    static void store(float* p, V v) { _mm256_storeu_ps(p, v); }
+    static V set1(float v) { return _mm256_set1_ps(v); }
+    static V zero() { return _mm256_setzero_ps(); }
+    static V min(V a, V b) { return _mm256_min_ps(a, b); }
+    static V max(V a, V b) { return _mm256_max_ps(a, b); }
+    static V sub(V a, V b) { return _mm256_sub_ps(a, b); }
+    static V bit_or(V a, V b) { return _mm256_or_ps(a, b); }
+    static bool all_zero(V v) { return _mm256_testz_si256(_mm256_castps_si256(v), _mm256_castps_si256(v)); }
+    // all-ones where the value is finite (|v| < inf is false for inf and NaN)
+    static V finite(V v) {
+        const V magnitude = _mm256_and_ps(v, _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff)));
+        return _mm256_cmp_ps(magnitude, _mm256_set1_ps(__builtin_inff()), _CMP_LT_OQ);
+    }
+    static V select(V mask, V yes, V no) { return _mm256_blendv_ps(no, yes, mask); }
+    static int count_false(V mask) { return width - __builtin_popcount(static_cast<unsigned>(_mm256_movemask_ps(mask))); }
+    static std::int64_t scalar(const float* x, std::int64_t n, float* lo, float* hi) {
+        return scalar_loops().minmax_f32(x, n, lo, hi);
+    }
+    // Per-lane integer counters of non-finite values: mask + 1 is 0 or 1.
+    static __m256i count_not(__m256i acc, V mask) {
+        return _mm256_add_epi32(acc, _mm256_add_epi32(_mm256_castps_si256(mask), _mm256_set1_epi32(1)));
+    }
+    static void add_counts(__m256i acc, std::int64_t* out) {
+        alignas(32) std::int32_t c[8];
+        _mm256_store_si256(reinterpret_cast<__m256i*>(c), acc);
+        for (int k = 0; k < 8; ++k) out[k] += c[k];
+    }
+};
+
+template <>
+struct Vec<double> {
+    using V = __m256d;
+    static constexpr int width = 4;
+    static V load(const double* p) { return _mm256_loadu_pd(p); }
+    static void store(double* p, V v) { _mm256_storeu_pd(p, v); }
+    static V set1(double v) { return _mm256_set1_pd(v); }
+    static V zero() { return _mm256_setzero_pd(); }
+    static V min(V a, V b) { return _mm256_min_pd(a, b); }
+    static V max(V a, V b) { return _mm256_max_pd(a, b); }
+    static V sub(V a, V b) { return _mm256_sub_pd(a, b); }
+    static V bit_or(V a, V b) { return _mm256_or_pd(a, b); }
+    static bool all_zero(V v) { return _mm256_testz_si256(_mm256_castpd_si256(v), _mm256_castpd_si256(v)); }
+    static V finite(V v) {
+        const V magnitude = _mm256_and_pd(v, _mm256_castsi256_pd(_mm256_set1_epi64x(0x7fffffffffffffffLL)));
+        return _mm256_cmp_pd(magnitude, _mm256_set1_pd(__builtin_inf()), _CMP_LT_OQ);
+    }
+    static V select(V mask, V yes, V no) { return _mm256_blendv_pd(no, yes, mask); }
+    static int count_false(V mask) { return width - __builtin_popcount(static_cast<unsigned>(_mm256_movemask_pd(mask))); }
+    static std::int64_t scalar(const double* x, std::int64_t n, double* lo, double* hi) {
+        return scalar_loops().minmax_f64(x, n, lo, hi);
+    }
+    static __m256i count_not(__m256i acc, V mask) {
+        return _mm256_add_epi64(acc, _mm256_add_epi64(_mm256_castpd_si256(mask), _mm256_set1_epi64x(1)));
+    }
+    static void add_counts(__m256i acc, std::int64_t* out) {
+        alignas(32) std::int64_t c[4];
+        _mm256_store_si256(reinterpret_cast<__m256i*>(c), acc);
+        for (int k = 0; k < 4; ++k) out[k] += c[k];
+    }
+};
+
+template <class T>
+void reduce(typename Vec<T>::V l, typename Vec<T>::V h, T* lo, T* hi) {
+    using W = Vec<T>;
+    alignas(32) T ls[W::width], hs[W::width];
+    W::store(ls, l);
+    W::store(hs, h);
+    T lo_v = ls[0], hi_v = hs[0];
+    for (int k = 1; k < W::width; ++k) {
+        lo_v = ls[k] < lo_v ? ls[k] : lo_v;
+        hi_v = hs[k] > hi_v ? hs[k] : hi_v;
+    }
+    *lo = lo_v;
+    *hi = hi_v;
+}
+
 // Unmasked min/max, plus the OR of (x - x): zero exactly when every value is finite.
 // Returns false (results unusable) when a non-finite value was seen.
-bool minmax_all_finite_f32_avx2(const float* x, std::int64_t n, float* lo, float* hi) {
-    __m256 l0 = _mm256_set1_ps(*lo), h0 = _mm256_set1_ps(*hi), l1 = l0, h1 = h0;
-    __m256 bad = _mm256_setzero_ps();
+template <class T>
+bool minmax_all_finite(const T* x, std::int64_t n, T* lo, T* hi) {
+    using W = Vec<T>;
+    auto l0 = W::set1(*lo), h0 = W::set1(*hi), l1 = l0, h1 = h0, bad = W::zero();
     std::int64_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        const __m256 v0 = _mm256_loadu_ps(x + i), v1 = _mm256_loadu_ps(x + i + 8);
-        l0 = _mm256_min_ps(l0, v0);
-        h0 = _mm256_max_ps(h0, v0);
-        l1 = _mm256_min_ps(l1, v1);
-        h1 = _mm256_max_ps(h1, v1);
-        bad = _mm256_or_ps(bad, _mm256_or_ps(_mm256_sub_ps(v0, v0), _mm256_sub_ps(v1, v1)));
+    for (; i + 2 * W::width <= n; i += 2 * W::width) {
+        const auto v0 = W::load(x + i), v1 = W::load(x + i + W::width);
+        l0 = W::min(l0, v0);
+        h0 = W::max(h0, v0);
+        l1 = W::min(l1, v1);
+        h1 = W::max(h1, v1);
+        bad = W::bit_or(bad, W::bit_or(W::sub(v0, v0), W::sub(v1, v1)));
     }
-    if (!_mm256_testz_si256(_mm256_castps_si256(bad), _mm256_castps_si256(bad))) return false;
-    alignas(32) float ls[8], hs[8];
-    _mm256_store_ps(ls, _mm256_min_ps(l0, l1));
-    _mm256_store_ps(hs, _mm256_max_ps(h0, h1));
-    float lo_v = ls[0], hi_v = hs[0];
-    for (int k = 1; k < 8; ++k) {
-        lo_v = ls[k] < lo_v ? ls[k] : lo_v;
-        hi_v = hs[k] > hi_v ? hs[k] : hi_v;
-    }
-    float tail_lo = lo_v, tail_hi = hi_v;
-    if (scalar_loops().minmax_f32(x + i, n - i, &tail_lo, &tail_hi)) return false;
+    if (!W::all_zero(bad)) return false;
+    T tail_lo, tail_hi;
+    reduce<T>(W::min(l0, l1), W::max(h0, h1), &tail_lo, &tail_hi);
+    if (W::scalar(x + i, n - i, &tail_lo, &tail_hi)) return false;
     *lo = tail_lo;
     *hi = tail_hi;
     return true;
 }
 
-std::int64_t minmax_f32_avx2(const float* x, std::int64_t n, float* lo, float* hi) {
-    if (minmax_all_finite_f32_avx2(x, n, lo, hi)) return 0;
-    const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
-    const __m256 inf = _mm256_set1_ps(__builtin_inff());
-    const __m256 ninf = _mm256_set1_ps(-__builtin_inff());
-    __m256 l0 = _mm256_set1_ps(*lo), h0 = _mm256_set1_ps(*hi), l1 = l0, h1 = h0;
+// Min/max over the finite values and the count of the others.
+template <class T>
+std::int64_t minmax(const T* x, std::int64_t n, T* lo, T* hi) {
+    if (minmax_all_finite(x, n, lo, hi)) return 0;
+    using W = Vec<T>;
+    const auto inf = W::set1(T(__builtin_inf())), ninf = W::set1(T(-__builtin_inf()));
+    auto l = W::set1(*lo), h = W::set1(*hi);
     std::int64_t bad = 0, i = 0;
-    for (; i + 16 <= n; i += 16) {
-        const __m256 v0 = _mm256_loadu_ps(x + i), v1 = _mm256_loadu_ps(x + i + 8);
-        const __m256 f0 = _mm256_cmp_ps(_mm256_and_ps(v0, abs_mask), inf, _CMP_LT_OQ);
-        const __m256 f1 = _mm256_cmp_ps(_mm256_and_ps(v1, abs_mask), inf, _CMP_LT_OQ);
-        l0 = _mm256_min_ps(l0, _mm256_blendv_ps(inf, v0, f0));
-        h0 = _mm256_max_ps(h0, _mm256_blendv_ps(ninf, v0, f0));
-        l1 = _mm256_min_ps(l1, _mm256_blendv_ps(inf, v1, f1));
-        h1 = _mm256_max_ps(h1, _mm256_blendv_ps(ninf, v1, f1));
-        const int finite_bits = _mm256_movemask_ps(f0) | (_mm256_movemask_ps(f1) << 8);
-        if (finite_bits != 0xffff) bad += 16 - __builtin_popcount(static_cast<unsigned>(finite_bits));
+    for (; i + W::width <= n; i += W::width) {
+        const auto v = W::load(x + i);
+        const auto f = W::finite(v);
+        l = W::min(l, W::select(f, v, inf));
+        h = W::max(h, W::select(f, v, ninf));
+        bad += W::count_false(f);
     }
-    alignas(32) float ls[8], hs[8];
-    _mm256_store_ps(ls, _mm256_min_ps(l0, l1));
-    _mm256_store_ps(hs, _mm256_max_ps(h0, h1));
-    float lo_v = ls[0], hi_v = hs[0];
-    for (int k = 1; k < 8; ++k) {
-        lo_v = ls[k] < lo_v ? ls[k] : lo_v;
-        hi_v = hs[k] > hi_v ? hs[k] : hi_v;
-    }
-    *lo = lo_v;
-    *hi = hi_v;
-    return bad + scalar_loops().minmax_f32(x + i, n - i, lo, hi);
-}
-
-bool minmax_all_finite_f64_avx2(const double* x, std::int64_t n, double* lo, double* hi) {
-    __m256d l0 = _mm256_set1_pd(*lo), h0 = _mm256_set1_pd(*hi), l1 = l0, h1 = h0;
-    __m256d bad = _mm256_setzero_pd();
-    std::int64_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        const __m256d v0 = _mm256_loadu_pd(x + i), v1 = _mm256_loadu_pd(x + i + 4);
-        l0 = _mm256_min_pd(l0, v0);
-        h0 = _mm256_max_pd(h0, v0);
-        l1 = _mm256_min_pd(l1, v1);
-        h1 = _mm256_max_pd(h1, v1);
-        bad = _mm256_or_pd(bad, _mm256_or_pd(_mm256_sub_pd(v0, v0), _mm256_sub_pd(v1, v1)));
-    }
-    if (!_mm256_testz_si256(_mm256_castpd_si256(bad), _mm256_castpd_si256(bad))) return false;
-    alignas(32) double ls[4], hs[4];
-    _mm256_store_pd(ls, _mm256_min_pd(l0, l1));
-    _mm256_store_pd(hs, _mm256_max_pd(h0, h1));
-    double lo_v = ls[0], hi_v = hs[0];
-    for (int k = 1; k < 4; ++k) {
-        lo_v = ls[k] < lo_v ? ls[k] : lo_v;
-        hi_v = hs[k] > hi_v ? hs[k] : hi_v;
-    }
-    double tail_lo = lo_v, tail_hi = hi_v;
-    if (scalar_loops().minmax_f64(x + i, n - i, &tail_lo, &tail_hi)) return false;
-    *lo = tail_lo;
-    *hi = tail_hi;
-    return true;
-}
-
-std::int64_t minmax_f64_avx2(const double* x, std::int64_t n, double* lo, double* hi) {
-    if (minmax_all_finite_f64_avx2(x, n, lo, hi)) return 0;
-    const __m256d abs_mask = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7fffffffffffffffLL));
-    const __m256d inf = _mm256_set1_pd(__builtin_inf());
-    const __m256d ninf = _mm256_set1_pd(-__builtin_inf());
-    __m256d l = _mm256_set1_pd(*lo), h = _mm256_set1_pd(*hi);
-    std::int64_t bad = 0, i = 0;
-    for (; i + 4 <= n; i += 4) {
-        const __m256d v = _mm256_loadu_pd(x + i);
-        const __m256d f = _mm256_cmp_pd(_mm256_and_pd(v, abs_mask), inf, _CMP_LT_OQ);
-        l = _mm256_min_pd(l, _mm256_blendv_pd(inf, v, f));
-        h = _mm256_max_pd(h, _mm256_blendv_pd(ninf, v, f));
-        bad += 4 - __builtin_popcount(static_cast<unsigned>(_mm256_movemask_pd(f)));
-    }
-    alignas(32) double ls[4], hs[4];
-    _mm256_store_pd(ls, l);
-    _mm256_store_pd(hs, h);
-    double lo_v = ls[0], hi_v = hs[0];
-    for (int k = 1; k < 4; ++k) {
-        lo_v = ls[k] < lo_v ? ls[k] : lo_v;
-        hi_v = hs[k] > hi_v ? hs[k] : hi_v;
-    }
-    *lo = lo_v;
-    *hi = hi_v;
-    return bad + scalar_loops().minmax_f64(x + i, n - i, lo, hi);
+    reduce<T>(l, h, lo, hi);
+    return bad + W::scalar(x + i, n - i, lo, hi);
 }
 
 struct LevelsF32 {
@@ -191,63 +204,33 @@ void quantize_f64_avx2(const double* x, std::int64_t n, const Affine<double>& p,
     scalar_loops().quantize_f64(x + i, n - i, p, q + i);
 }
 
-// Across-tile forms: a position holds kLanes = 16 tiles, two float vectors.
-void minmax_lanes_f32_avx2(const float* x, std::int64_t n, float* lo, float* hi, std::int64_t* bad) {
-    const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
-    const __m256 inf = _mm256_set1_ps(__builtin_inff());
-    const __m256 ninf = _mm256_set1_ps(-__builtin_inff());
-    __m256 l0 = _mm256_loadu_ps(lo), l1 = _mm256_loadu_ps(lo + 8);
-    __m256 h0 = _mm256_loadu_ps(hi), h1 = _mm256_loadu_ps(hi + 8);
-    __m256i b0 = _mm256_setzero_si256(), b1 = _mm256_setzero_si256();
-    for (std::int64_t i = 0; i < n; ++i) {
-        const __m256 v0 = _mm256_loadu_ps(x + i * 16), v1 = _mm256_loadu_ps(x + i * 16 + 8);
-        const __m256 f0 = _mm256_cmp_ps(_mm256_and_ps(v0, abs_mask), inf, _CMP_LT_OQ);
-        const __m256 f1 = _mm256_cmp_ps(_mm256_and_ps(v1, abs_mask), inf, _CMP_LT_OQ);
-        l0 = _mm256_min_ps(l0, _mm256_blendv_ps(inf, v0, f0));
-        h0 = _mm256_max_ps(h0, _mm256_blendv_ps(ninf, v0, f0));
-        l1 = _mm256_min_ps(l1, _mm256_blendv_ps(inf, v1, f1));
-        h1 = _mm256_max_ps(h1, _mm256_blendv_ps(ninf, v1, f1));
-        // a finite lane's mask is -1: counting "not finite" = adding (mask + 1)
-        b0 = _mm256_add_epi32(b0, _mm256_add_epi32(_mm256_castps_si256(f0), _mm256_set1_epi32(1)));
-        b1 = _mm256_add_epi32(b1, _mm256_add_epi32(_mm256_castps_si256(f1), _mm256_set1_epi32(1)));
-    }
-    _mm256_storeu_ps(lo, l0);
-    _mm256_storeu_ps(lo + 8, l1);
-    _mm256_storeu_ps(hi, h0);
-    _mm256_storeu_ps(hi + 8, h1);
-    alignas(32) std::int32_t counts[16];
-    _mm256_store_si256(reinterpret_cast<__m256i*>(counts), b0);
-    _mm256_store_si256(reinterpret_cast<__m256i*>(counts + 8), b1);
-    for (int k = 0; k < 16; ++k) bad[k] += counts[k];
-}
-
-void minmax_lanes_f64_avx2(const double* x, std::int64_t n, double* lo, double* hi, std::int64_t* bad) {
-    const __m256d abs_mask = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7fffffffffffffffLL));
-    const __m256d inf = _mm256_set1_pd(__builtin_inf());
-    const __m256d ninf = _mm256_set1_pd(-__builtin_inf());
-    __m256d l[4], h[4];
-    __m256i b[4];
-    for (int k = 0; k < 4; ++k) {
-        l[k] = _mm256_loadu_pd(lo + 4 * k);
-        h[k] = _mm256_loadu_pd(hi + 4 * k);
-        b[k] = _mm256_setzero_si256();
+// Across-tile form: a position holds kLanes = 16 tiles, in kLanes / width vectors.
+template <class T>
+void minmax_lanes(const T* x, std::int64_t n, T* lo, T* hi, std::int64_t* bad) {
+    using W = Vec<T>;
+    constexpr int vectors = kLanes / W::width;
+    const auto inf = W::set1(T(__builtin_inf())), ninf = W::set1(T(-__builtin_inf()));
+    typename W::V l[vectors], h[vectors];
+    __m256i not_finite[vectors];
+    for (int k = 0; k < vectors; ++k) {
+        l[k] = W::load(lo + k * W::width);
+        h[k] = W::load(hi + k * W::width);
+        not_finite[k] = _mm256_setzero_si256();
     }
     for (std::int64_t i = 0; i < n; ++i) {
-        for (int k = 0; k < 4; ++k) {
-            const __m256d v = _mm256_loadu_pd(x + i * 16 + 4 * k);
-            const __m256d f = _mm256_cmp_pd(_mm256_and_pd(v, abs_mask), inf, _CMP_LT_OQ);
-            l[k] = _mm256_min_pd(l[k], _mm256_blendv_pd(inf, v, f));
-            h[k] = _mm256_max_pd(h[k], _mm256_blendv_pd(ninf, v, f));
-            b[k] = _mm256_add_epi64(b[k], _mm256_add_epi64(_mm256_castpd_si256(f), _mm256_set1_epi64x(1)));
+        for (int k = 0; k < vectors; ++k) {
+            const auto v = W::load(x + i * kLanes + k * W::width);
+            const auto f = W::finite(v);
+            l[k] = W::min(l[k], W::select(f, v, inf));
+            h[k] = W::max(h[k], W::select(f, v, ninf));
+            not_finite[k] = W::count_not(not_finite[k], f);
         }
     }
-    alignas(32) std::int64_t counts[16];
-    for (int k = 0; k < 4; ++k) {
-        _mm256_storeu_pd(lo + 4 * k, l[k]);
-        _mm256_storeu_pd(hi + 4 * k, h[k]);
-        _mm256_store_si256(reinterpret_cast<__m256i*>(counts + 4 * k), b[k]);
+    for (int k = 0; k < vectors; ++k) {
+        W::store(lo + k * W::width, l[k]);
+        W::store(hi + k * W::width, h[k]);
+        W::add_counts(not_finite[k], bad + k * W::width);
     }
-    for (int k = 0; k < 16; ++k) bad[k] += counts[k];
 }
 
 // One parameter of `count` consecutive lanes, gathered into an aligned array.
@@ -352,13 +335,13 @@ namespace fasttile {
 // Outside the target region: building the table must run on any CPU.
 const HotLoops& avx2_loops() {
     static const HotLoops loops{"avx2",
-                                minmax_f32_avx2,
-                                minmax_f64_avx2,
+                                minmax<float>,
+                                minmax<double>,
                                 quantize_f32_avx2,
                                 quantize_f64_avx2,
                                 quantize_inrange_f32_avx2,
-                                minmax_lanes_f32_avx2,
-                                minmax_lanes_f64_avx2,
+                                minmax_lanes<float>,
+                                minmax_lanes<double>,
                                 quantize_lanes_f32_avx2,
                                 quantize_lanes_f64_avx2,
                                 widen_f16_avx2,

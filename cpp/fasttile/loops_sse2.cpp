@@ -9,51 +9,143 @@
 namespace fasttile {
 namespace {
 
-std::int64_t minmax_f32_sse2(const float* x, std::int64_t n, float* lo, float* hi) {
-    const __m128 abs_mask = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff));
-    const __m128 inf = _mm_set1_ps(__builtin_inff());
-    const __m128 ninf = _mm_set1_ps(-__builtin_inff());
-    __m128 l = _mm_set1_ps(*lo), h = _mm_set1_ps(*hi);
-    std::int64_t bad = 0, i = 0;
-    for (; i + 4 <= n; i += 4) {
-        const __m128 v = _mm_loadu_ps(x + i);
-        const __m128 finite = _mm_cmplt_ps(_mm_and_ps(v, abs_mask), inf);  // false for inf and NaN
-        l = _mm_min_ps(l, _mm_or_ps(_mm_and_ps(finite, v), _mm_andnot_ps(finite, inf)));
-        h = _mm_max_ps(h, _mm_or_ps(_mm_and_ps(finite, v), _mm_andnot_ps(finite, ninf)));
-        bad += __builtin_popcount(static_cast<unsigned>(~_mm_movemask_ps(finite) & 0xf));
+// The vector operations the min/max loops need, for float (4 per vector) and
+// double (2), so each loop is written once.
+template <class T>
+struct Vec;
+
+template <>
+struct Vec<float> {
+    using V = __m128;
+    static constexpr int width = 4;
+    static V load(const float* p) { return _mm_loadu_ps(p); }
+    static void store(float* p, V v) { _mm_storeu_ps(p, v); }
+    static V set1(float v) { return _mm_set1_ps(v); }
+    static V zero() { return _mm_setzero_ps(); }
+    static V min(V a, V b) { return _mm_min_ps(a, b); }
+    static V max(V a, V b) { return _mm_max_ps(a, b); }
+    static V sub(V a, V b) { return _mm_sub_ps(a, b); }
+    static V bit_or(V a, V b) { return _mm_or_ps(a, b); }
+    static __m128i bits(V v) { return _mm_castps_si128(v); }
+    static V finite(V v) {  // all-ones where |v| < inf: false for inf and NaN
+        return _mm_cmplt_ps(_mm_and_ps(v, _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff))), _mm_set1_ps(__builtin_inff()));
     }
-    alignas(16) float ls[4], hs[4];
-    _mm_store_ps(ls, l);
-    _mm_store_ps(hs, h);
-    float lo_v = ls[0], hi_v = hs[0];
-    for (int k = 1; k < 4; ++k) {
+    static V select(V mask, V yes, V no) { return _mm_or_ps(_mm_and_ps(mask, yes), _mm_andnot_ps(mask, no)); }
+    static int count_false(V mask) { return width - __builtin_popcount(static_cast<unsigned>(_mm_movemask_ps(mask))); }
+    static std::int64_t scalar(const float* x, std::int64_t n, float* lo, float* hi) {
+        return scalar_loops().minmax_f32(x, n, lo, hi);
+    }
+};
+
+template <>
+struct Vec<double> {
+    using V = __m128d;
+    static constexpr int width = 2;
+    static V load(const double* p) { return _mm_loadu_pd(p); }
+    static void store(double* p, V v) { _mm_storeu_pd(p, v); }
+    static V set1(double v) { return _mm_set1_pd(v); }
+    static V zero() { return _mm_setzero_pd(); }
+    static V min(V a, V b) { return _mm_min_pd(a, b); }
+    static V max(V a, V b) { return _mm_max_pd(a, b); }
+    static V sub(V a, V b) { return _mm_sub_pd(a, b); }
+    static V bit_or(V a, V b) { return _mm_or_pd(a, b); }
+    static __m128i bits(V v) { return _mm_castpd_si128(v); }
+    static V finite(V v) {
+        const V magnitude = _mm_and_pd(v, _mm_castsi128_pd(_mm_set1_epi64x(0x7fffffffffffffffLL)));
+        return _mm_cmplt_pd(magnitude, _mm_set1_pd(__builtin_inf()));
+    }
+    static V select(V mask, V yes, V no) { return _mm_or_pd(_mm_and_pd(mask, yes), _mm_andnot_pd(mask, no)); }
+    static int count_false(V mask) { return width - __builtin_popcount(static_cast<unsigned>(_mm_movemask_pd(mask))); }
+    static std::int64_t scalar(const double* x, std::int64_t n, double* lo, double* hi) {
+        return scalar_loops().minmax_f64(x, n, lo, hi);
+    }
+};
+
+template <class T>
+void reduce(typename Vec<T>::V l, typename Vec<T>::V h, T* lo, T* hi) {
+    using W = Vec<T>;
+    alignas(16) T ls[W::width], hs[W::width];
+    W::store(ls, l);
+    W::store(hs, h);
+    T lo_v = ls[0], hi_v = hs[0];
+    for (int k = 1; k < W::width; ++k) {
         lo_v = ls[k] < lo_v ? ls[k] : lo_v;
         hi_v = hs[k] > hi_v ? hs[k] : hi_v;
     }
     *lo = lo_v;
     *hi = hi_v;
-    return bad + scalar_loops().minmax_f32(x + i, n - i, lo, hi);
 }
 
-std::int64_t minmax_f64_sse2(const double* x, std::int64_t n, double* lo, double* hi) {
-    const __m128d abs_mask = _mm_castsi128_pd(_mm_set1_epi64x(0x7fffffffffffffffLL));
-    const __m128d inf = _mm_set1_pd(__builtin_inf());
-    const __m128d ninf = _mm_set1_pd(-__builtin_inf());
-    __m128d l = _mm_set1_pd(*lo), h = _mm_set1_pd(*hi);
-    std::int64_t bad = 0, i = 0;
-    for (; i + 2 <= n; i += 2) {
-        const __m128d v = _mm_loadu_pd(x + i);
-        const __m128d finite = _mm_cmplt_pd(_mm_and_pd(v, abs_mask), inf);
-        l = _mm_min_pd(l, _mm_or_pd(_mm_and_pd(finite, v), _mm_andnot_pd(finite, inf)));
-        h = _mm_max_pd(h, _mm_or_pd(_mm_and_pd(finite, v), _mm_andnot_pd(finite, ninf)));
-        bad += __builtin_popcount(static_cast<unsigned>(~_mm_movemask_pd(finite) & 0x3));
+// Unmasked min/max, plus the OR of (x - x): zero exactly when every value is finite.
+// Returns false (results unusable) when a non-finite value was seen.
+template <class T>
+bool minmax_all_finite(const T* x, std::int64_t n, T* lo, T* hi) {
+    using W = Vec<T>;
+    auto l = W::set1(*lo), h = W::set1(*hi), bad = W::zero();
+    std::int64_t i = 0;
+    for (; i + W::width <= n; i += W::width) {
+        const auto v = W::load(x + i);
+        l = W::min(l, v);
+        h = W::max(h, v);
+        bad = W::bit_or(bad, W::sub(v, v));
     }
-    alignas(16) double ls[2], hs[2];
-    _mm_store_pd(ls, l);
-    _mm_store_pd(hs, h);
-    *lo = ls[1] < ls[0] ? ls[1] : ls[0];
-    *hi = hs[1] > hs[0] ? hs[1] : hs[0];
-    return bad + scalar_loops().minmax_f64(x + i, n - i, lo, hi);
+    if (_mm_movemask_epi8(_mm_cmpeq_epi8(W::bits(bad), _mm_setzero_si128())) != 0xffff) return false;
+    T tail_lo, tail_hi;
+    reduce<T>(l, h, &tail_lo, &tail_hi);
+    if (W::scalar(x + i, n - i, &tail_lo, &tail_hi)) return false;
+    *lo = tail_lo;
+    *hi = tail_hi;
+    return true;
+}
+
+// Min/max over the finite values and the count of the others.
+template <class T>
+std::int64_t minmax(const T* x, std::int64_t n, T* lo, T* hi) {
+    if (minmax_all_finite(x, n, lo, hi)) return 0;
+    using W = Vec<T>;
+    const auto inf = W::set1(T(__builtin_inf())), ninf = W::set1(T(-__builtin_inf()));
+    auto l = W::set1(*lo), h = W::set1(*hi);
+    std::int64_t bad = 0, i = 0;
+    for (; i + W::width <= n; i += W::width) {
+        const auto v = W::load(x + i);
+        const auto f = W::finite(v);
+        l = W::min(l, W::select(f, v, inf));
+        h = W::max(h, W::select(f, v, ninf));
+        bad += W::count_false(f);
+    }
+    reduce<T>(l, h, lo, hi);
+    return bad + W::scalar(x + i, n - i, lo, hi);
+}
+
+// Across-tile form: a position holds kLanes = 16 tiles, in kLanes / width vectors.
+template <class T>
+void minmax_lanes(const T* x, std::int64_t n, T* lo, T* hi, std::int64_t* bad) {
+    using W = Vec<T>;
+    constexpr int vectors = kLanes / W::width;
+    const auto inf = W::set1(T(__builtin_inf())), ninf = W::set1(T(-__builtin_inf()));
+    typename W::V l[vectors], h[vectors];
+    std::int64_t not_finite[kLanes] = {};
+    for (int k = 0; k < vectors; ++k) {
+        l[k] = W::load(lo + k * W::width);
+        h[k] = W::load(hi + k * W::width);
+    }
+    for (std::int64_t i = 0; i < n; ++i) {
+        for (int k = 0; k < vectors; ++k) {
+            const auto v = W::load(x + i * kLanes + k * W::width);
+            const auto f = W::finite(v);
+            l[k] = W::min(l[k], W::select(f, v, inf));
+            h[k] = W::max(h[k], W::select(f, v, ninf));
+            const int finite_bits = _mm_movemask_epi8(W::bits(f));
+            if (finite_bits != 0xffff)  // rare: count lane by lane
+                for (int j = 0; j < W::width; ++j)
+                    not_finite[k * W::width + j] += ((finite_bits >> (j * 16 / W::width)) & 1) ? 0 : 1;
+        }
+    }
+    for (int k = 0; k < vectors; ++k) {
+        W::store(lo + k * W::width, l[k]);
+        W::store(hi + k * W::width, h[k]);
+    }
+    for (int k = 0; k < kLanes; ++k) bad[k] += not_finite[k];
 }
 
 // Four float vectors of levels in 0..255 -> 16 bytes.
@@ -101,38 +193,8 @@ void quantize_f64_sse2(const double* x, std::int64_t n, const Affine<double>& p,
     scalar_loops().quantize_f64(x + i, n - i, p, q + i);
 }
 
-// Across-tile forms: a position holds 16 tiles, four float vectors. The double
-// forms use the scalar table (same bytes, slower).
-void minmax_lanes_f32_sse2(const float* x, std::int64_t n, float* lo, float* hi, std::int64_t* bad) {
-    const __m128 abs_mask = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff));
-    const __m128 inf = _mm_set1_ps(__builtin_inff());
-    const __m128 ninf = _mm_set1_ps(-__builtin_inff());
-    const __m128i one = _mm_set1_epi32(1);
-    __m128 l[4], h[4];
-    __m128i b[4];
-    for (int k = 0; k < 4; ++k) {
-        l[k] = _mm_loadu_ps(lo + 4 * k);
-        h[k] = _mm_loadu_ps(hi + 4 * k);
-        b[k] = _mm_setzero_si128();
-    }
-    for (std::int64_t i = 0; i < n; ++i) {
-        for (int k = 0; k < 4; ++k) {
-            const __m128 v = _mm_loadu_ps(x + i * 16 + 4 * k);
-            const __m128 f = _mm_cmplt_ps(_mm_and_ps(v, abs_mask), inf);
-            l[k] = _mm_min_ps(l[k], _mm_or_ps(_mm_and_ps(f, v), _mm_andnot_ps(f, inf)));
-            h[k] = _mm_max_ps(h[k], _mm_or_ps(_mm_and_ps(f, v), _mm_andnot_ps(f, ninf)));
-            b[k] = _mm_add_epi32(b[k], _mm_add_epi32(_mm_castps_si128(f), one));
-        }
-    }
-    alignas(16) std::int32_t counts[16];
-    for (int k = 0; k < 4; ++k) {
-        _mm_storeu_ps(lo + 4 * k, l[k]);
-        _mm_storeu_ps(hi + 4 * k, h[k]);
-        _mm_store_si128(reinterpret_cast<__m128i*>(counts + 4 * k), b[k]);
-    }
-    for (int k = 0; k < 16; ++k) bad[k] += counts[k];
-}
-
+// Across-tile quantization: a position holds 16 tiles, four float vectors (the
+// double form uses the scalar table: same bytes, slower).
 void quantize_lanes_f32_sse2(const float* x, std::int64_t n, const Affine<float>* p, unsigned char* q) {
     __m128 lo[4], hi[4], a[4], b[4], s[4], c[4];
     for (int k = 0; k < 4; ++k) {
@@ -170,13 +232,13 @@ void widen_f16_sse2(const unsigned char* src, std::int64_t n, float* dst) { scal
 
 const HotLoops& sse2_loops() {
     static const HotLoops loops{"sse2",
-                                minmax_f32_sse2,
-                                minmax_f64_sse2,
+                                minmax<float>,
+                                minmax<double>,
                                 quantize_f32_sse2,
                                 quantize_f64_sse2,
                                 quantize_f32_sse2,
-                                minmax_lanes_f32_sse2,
-                                scalar_loops().minmax_lanes_f64,
+                                minmax_lanes<float>,
+                                minmax_lanes<double>,
                                 quantize_lanes_f32_sse2,
                                 scalar_loops().quantize_lanes_f64,
                                 widen_f16_sse2,

@@ -1,8 +1,8 @@
 """fasttile: render neural-network weights as a mosaic of tiles, fast.
 
-    img = fasttile.render(W)            # uint8 (H, W) or (H, W, 3)
-    fasttile.save(W, "filters.png")     # the same, written as PNG
-    fasttile.show(W)                    # the same, drawn with matplotlib
+img = fasttile.render(W)            # uint8 (H, W) or (H, W, 3)
+fasttile.save(W, "filters.png")     # the same, written as PNG
+fasttile.show(W)                    # the same, drawn with matplotlib
 """
 
 from __future__ import annotations
@@ -18,7 +18,16 @@ from .png import save
 __version__ = "0.1.0"
 LAYOUTS = tuple(name for names in LAYOUTS_BY_NDIM.values() for name in names)
 
-__all__ = ["LAYOUTS", "NORMALIZATIONS", "MosaicTooLarge", "render", "save", "show", "simd_info", "__version__"]
+__all__ = [
+    "LAYOUTS",
+    "NORMALIZATIONS",
+    "MosaicTooLarge",
+    "render",
+    "save",
+    "show",
+    "simd_info",
+    "__version__",
+]
 
 
 def simd_info() -> dict:

@@ -14,13 +14,17 @@ def pad_triple(pad_value: Any) -> tuple[tuple[int, int, int], bool]:
 
     def level(v: Any) -> int:
         if not hasattr(v, "__index__") or isinstance(v, bool) or not 0 <= int(v.__index__()) <= 255:
-            raise ValueError(f"pad_value must be a gray level 0..255 or an (r, g, b) triple of them, got {pad_value!r}")
+            raise ValueError(
+                f"pad_value must be a gray level 0..255 or an (r, g, b) triple of them, got {pad_value!r}"
+            )
         return int(v.__index__())
 
     if isinstance(pad_value, (tuple, list, np.ndarray)):
         values = list(np.asarray(pad_value).ravel()) if isinstance(pad_value, np.ndarray) else list(pad_value)
         if len(values) != 3:
-            raise ValueError(f"pad_value must be a gray level 0..255 or an (r, g, b) triple, got {pad_value!r}")
+            raise ValueError(
+                f"pad_value must be a gray level 0..255 or an (r, g, b) triple, got {pad_value!r}"
+            )
         r, g, b = (level(v) for v in values)
         return (r, g, b), not r == g == b
     v = level(pad_value)
@@ -45,6 +49,8 @@ def colormap_lut(cmap: Any) -> np.ndarray:
     except KeyError:
         raise ValueError(f"unknown colormap {cmap!r}") from None
     if not callable(colormap):
-        raise ValueError(f"cmap must be a colormap name, a matplotlib Colormap or a (256, 3) array, got {cmap!r}")
+        raise ValueError(
+            f"cmap must be a colormap name, a matplotlib Colormap or a (256, 3) array, got {cmap!r}"
+        )
     rgba = np.asarray(colormap(np.linspace(0.0, 1.0, 256), bytes=True), dtype=np.uint8)
     return np.ascontiguousarray(rgba[:, :3])

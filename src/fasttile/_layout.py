@@ -86,9 +86,7 @@ def _check_tile_shape(tile_shape: object, d: int) -> tuple[int, int, int]:
     return h, w, c
 
 
-def _dense_axes(
-    d_axis: _Axis, tile_shape: object, channel_order: str
-) -> tuple[_Axis, _Axis, _Axis]:
+def _dense_axes(d_axis: _Axis, tile_shape: object, channel_order: str) -> tuple[_Axis, _Axis, _Axis]:
     """Channel, row and column axes of a flattened tile of d_axis.size values."""
     if tile_shape is None:
         tile_shape = infer_tile_shape(d_axis.size)

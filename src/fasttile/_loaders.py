@@ -22,7 +22,9 @@ def _need(module: str, extra: str) -> Any:
     try:
         return importlib.import_module(module)
     except ImportError:
-        raise LoadError(f"reading this file needs the optional package {extra!r}: pip install {extra}") from None
+        raise LoadError(
+            f"reading this file needs the optional package {extra!r}: pip install {extra}"
+        ) from None
 
 
 _PICKLE_REFUSED = "holds pickled Python objects, which fasttile never loads (files are untrusted)"
@@ -76,7 +78,9 @@ def _torch(path: str) -> dict:
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)  # never unpickles code
     except Exception as exc:
-        raise LoadError(f"{path}: cannot be read as a PyTorch state dict ({str(exc).splitlines()[0]})") from None
+        raise LoadError(
+            f"{path}: cannot be read as a PyTorch state dict ({str(exc).splitlines()[0]})"
+        ) from None
     tensors: dict = {}
     _flatten("", obj, tensors, torch)
     return tensors
@@ -94,7 +98,11 @@ def _keras(path: str) -> dict:
     tensors: dict = {}
     try:
         with h5py.File(source, "r") as f:
-            f.visititems(lambda name, obj: tensors.__setitem__(name, obj[()]) if isinstance(obj, h5py.Dataset) else None)
+            f.visititems(
+                lambda name, obj: (
+                    tensors.__setitem__(name, obj[()]) if isinstance(obj, h5py.Dataset) else None
+                )
+            )
     except OSError as exc:
         raise LoadError(f"{path}: {exc}") from None
     return tensors

@@ -33,7 +33,9 @@ def _view_args(view: TileView, indices: Optional[np.ndarray]) -> dict:
     }
 
 
-def render(view: TileView, indices: Optional[np.ndarray], plan: Plan, out: np.ndarray) -> tuple[int, list[int]]:
+def render(
+    view: TileView, indices: Optional[np.ndarray], plan: Plan, out: np.ndarray
+) -> tuple[int, list[int]]:
     assert _core is not None
     return _core.render(
         **_view_args(view, indices),
@@ -55,7 +57,9 @@ def render(view: TileView, indices: Optional[np.ndarray], plan: Plan, out: np.nd
     )
 
 
-def scan_range(view: TileView, indices: Optional[np.ndarray], threads: int) -> tuple[float, float, tuple[int, list[int]]]:
+def scan_range(
+    view: TileView, indices: Optional[np.ndarray], threads: int
+) -> tuple[float, float, tuple[int, list[int]]]:
     assert _core is not None
     return _core.scan_range(**_view_args(view, indices), channel_mean=view.channel_mean, threads=threads)
 

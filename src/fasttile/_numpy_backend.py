@@ -141,7 +141,9 @@ def _cells(out: np.ndarray, grid_rows: int, grid_cols: int, tile_h: int, tile_w:
     )
 
 
-def render(view: TileView, indices: Optional[np.ndarray], plan: Plan, out: np.ndarray) -> tuple[int, list[int]]:
+def render(
+    view: TileView, indices: Optional[np.ndarray], plan: Plan, out: np.ndarray
+) -> tuple[int, list[int]]:
     dtype = compute_dtype(view)
     units = _units(view, indices)
     inner = view.shape[1]
@@ -167,7 +169,9 @@ def render(view: TileView, indices: Optional[np.ndarray], plan: Plan, out: np.nd
         if z > 1:
             pixels = np.repeat(np.repeat(pixels, z, axis=1), z, axis=2)
         t = np.arange(first, first + len(tiles))
-        rows, cols = (t % plan.nrows, t // plan.nrows) if plan.column_fill else (t // plan.ncols, t % plan.ncols)
+        rows, cols = (
+            (t % plan.nrows, t // plan.nrows) if plan.column_fill else (t // plan.ncols, t % plan.ncols)
+        )
         cells[rows, cols] = pixels
     return nonfinite.result()
 

@@ -48,7 +48,9 @@ def range_affine(lo: np.ndarray, hi: np.ndarray) -> Affine:
     is_constant = ~(hi > lo)
     with np.errstate(all="ignore"):
         spread = hi - lo
-        a = np.where(np.isinf(spread), dtype.type(0.5), np.where(spread < tiny, scale, dtype.type(1))).astype(dtype)
+        a = np.where(np.isinf(spread), dtype.type(0.5), np.where(spread < tiny, scale, dtype.type(1))).astype(
+            dtype
+        )
         lo_scaled = lo * a
         hi_scaled = hi * a
         denom = hi_scaled.astype(np.float64) - lo_scaled.astype(np.float64)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Optional, Sequence, Union
+from typing import Any, Optional, Union
 
 import numpy as np
 
@@ -92,8 +94,11 @@ def _selection(
     if sel is not None and sel.size == 0:
         raise ValueError("indices selects no tiles")
     if order == "norm":
-        norms = backend.unit_sq_norms(view, sel, threads) if backend is _native_backend else (
-            backend.unit_sq_norms(view, sel))
+        norms = (
+            backend.unit_sq_norms(view, sel, threads)
+            if backend is _native_backend
+            else (backend.unit_sq_norms(view, sel))
+        )
         base = sel if sel is not None else np.arange(n, dtype=np.int64)
         sel = base[np.argsort(-norms, kind="stable")]  # largest first; NaN last
     elif order != "index":
@@ -125,7 +130,9 @@ def _value_range(value_range: Any, view: TileView) -> tuple[float, float]:
     return float(lo_t), float(hi_t)
 
 
-def _nonfinite_error(count: int, tiles: Sequence[int], view: TileView, sel: Optional[np.ndarray]) -> ValueError:
+def _nonfinite_error(
+    count: int, tiles: Sequence[int], view: TileView, sel: Optional[np.ndarray]
+) -> ValueError:
     inner = view.shape[1]
     names = []
     for t in tiles:
@@ -160,7 +167,9 @@ def _allocate(shape: tuple[int, ...]) -> np.ndarray:
         return np.empty(shape, dtype=np.uint8)
     except (MemoryError, ValueError) as exc:
         size = int(np.prod(shape, dtype=np.float64))
-        raise MosaicTooLarge(f"cannot allocate the {' x '.join(map(str, shape))} mosaic ({size:.3g} bytes)") from exc
+        raise MosaicTooLarge(
+            f"cannot allocate the {' x '.join(map(str, shape))} mosaic ({size:.3g} bytes)"
+        ) from exc
 
 
 @dataclass(frozen=True)
@@ -225,8 +234,15 @@ def render_detailed(
 ) -> Rendered:
     """render(), also returning where each tile came from."""
     arr, dtype = as_weights(weights)
-    view = resolve(arr, dtype, layout=layout, tile_shape=tile_shape, channel_order=channel_order,
-                   channel=channel, bgr=bool(bgr))
+    view = resolve(
+        arr,
+        dtype,
+        layout=layout,
+        tile_shape=tile_shape,
+        channel_order=channel_order,
+        channel=channel,
+        bgr=bool(bgr),
+    )
     impl = _backend(backend)
     nthreads = _threads(threads)
 
@@ -245,7 +261,9 @@ def render_detailed(
     mark = nonfinite == "mark"
     pad, pad_is_colour = pad_triple(pad_value)
     if cmap is not None and view.rgb:
-        raise ValueError("cmap colours gray tiles; these tiles are RGB (pick one with channel=k, or channel='mean')")
+        raise ValueError(
+            "cmap colours gray tiles; these tiles are RGB (pick one with channel=k, or channel='mean')"
+        )
     rgb_out = view.rgb or cmap is not None or mark or pad_is_colour
     lut = colormap_lut(cmap) if cmap is not None else (gray_lut() if rgb_out and not view.rgb else None)
 
@@ -253,7 +271,13 @@ def render_detailed(
     units = view.units if sel is None else len(sel)
     tiles = units * view.shape[1]
     grid = layout_grid(
-        tiles, view.shape[3], view.shape[4], nrows=nrows, ncols=ncols, padding=padding, zoom=zoom,
+        tiles,
+        view.shape[3],
+        view.shape[4],
+        nrows=nrows,
+        ncols=ncols,
+        padding=padding,
+        zoom=zoom,
         natural_ncols=view.shape[1] if view.split_channels and view.shape[1] > 1 else None,
         channels=3 if rgb_out else 1,
     )
@@ -279,11 +303,28 @@ def render_detailed(
             mode, hi = "fixed-symmetric", max(abs(glo), abs(ghi))
 
     plan = Plan(
-        mode=mode, lo=lo, hi=hi, nrows=grid.nrows, ncols=grid.ncols, column_fill=fill == "columns",
-        padding=grid.padding, zoom=grid.zoom, pad_value=pad, lut=lut, mark_nonfinite=mark, marker=MARKER,
+        mode=mode,
+        lo=lo,
+        hi=hi,
+        nrows=grid.nrows,
+        ncols=grid.ncols,
+        column_fill=fill == "columns",
+        padding=grid.padding,
+        zoom=grid.zoom,
+        pad_value=pad,
+        lut=lut,
+        mark_nonfinite=mark,
+        marker=MARKER,
         threads=nthreads,
     )
     count, bad_tiles = impl.render(view, sel, plan, out)
     if count and not mark:
         raise _nonfinite_error(count, bad_tiles, view, sel)
     return Rendered(out, view, sel, grid.nrows, grid.ncols, fill == "columns", grid.padding, grid.zoom)
+
+
+# render() takes exactly render_detailed()'s keyword arguments: show them to help()
+# and inspect.signature() instead of **options.
+render.__signature__ = inspect.signature(render_detailed).replace(  # type: ignore[attr-defined]
+    return_annotation=np.ndarray
+)

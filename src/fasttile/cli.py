@@ -6,9 +6,8 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from typing import Any, Optional, Sequence
-
-import numpy as np
+from collections.abc import Sequence
+from typing import Any, Optional
 
 from . import __version__
 from ._layout import LAYOUTS_BY_NDIM, resolve
@@ -54,11 +53,17 @@ def _add_render_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--layout", choices=layouts, help="weight layout (default: rows / nhw / oihw by ndim)")
     g.add_argument("--tile-shape", type=_ints, metavar="H,W[,C]", help="tile shape for 2-D weights")
     g.add_argument("--channel-order", choices=["hwc", "chw"], default="hwc", help="flattened channel order")
-    g.add_argument("--channel", type=_channel, metavar="K|mean|split", help="one channel, their mean, or split")
+    g.add_argument(
+        "--channel", type=_channel, metavar="K|mean|split", help="one channel, their mean, or split"
+    )
     g.add_argument("--bgr", action="store_true", help="weights are BGR (Caffe, OpenCV)")
-    g.add_argument("--normalize", choices=NORMALIZATIONS, help="range per tile (default), global, symmetric...")
+    g.add_argument(
+        "--normalize", choices=NORMALIZATIONS, help="range per tile (default), global, symmetric..."
+    )
     g.add_argument("--value-range", type=_floats, metavar="LO,HI", help="fixed range (normalize=none)")
-    g.add_argument("--nonfinite", choices=["raise", "mark"], default="raise", help="NaN/inf: fail or paint magenta")
+    g.add_argument(
+        "--nonfinite", choices=["raise", "mark"], default="raise", help="NaN/inf: fail or paint magenta"
+    )
     g.add_argument("--indices", type=_indices, metavar="I,J,..|A:B[:S]", help="which filters to show")
     g.add_argument("--order", choices=["index", "norm"], default="index", help="norm: largest first")
     g.add_argument("--top", type=int, help="show only the first N (after --order)")
@@ -74,9 +79,28 @@ def _add_render_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--compress-level", type=int, default=1, help="PNG zlib level 0..9 (default 1, fast)")
 
 
-_RENDER_KEYS = ("layout", "tile_shape", "channel_order", "channel", "bgr", "normalize", "value_range", "nonfinite",
-                "indices", "order", "top", "nrows", "ncols", "fill", "padding", "pad_value", "zoom", "cmap",
-                "threads", "backend")
+_RENDER_KEYS = (
+    "layout",
+    "tile_shape",
+    "channel_order",
+    "channel",
+    "bgr",
+    "normalize",
+    "value_range",
+    "nonfinite",
+    "indices",
+    "order",
+    "top",
+    "nrows",
+    "ncols",
+    "fill",
+    "padding",
+    "pad_value",
+    "zoom",
+    "cmap",
+    "threads",
+    "backend",
+)
 
 
 def _render_options(args: argparse.Namespace) -> dict:
@@ -103,16 +127,23 @@ def _pick(tensors: dict, key: Optional[str], layouts: dict, path: str) -> tuple[
     candidates = [k for k, v in tensors.items() if len(getattr(v, "shape", ())) in (2, 3, 4)]
     if not candidates:
         raise LoadError(f"{path} holds no 2-D, 3-D or 4-D tensor to render")
-    first_layer = [k for k in candidates if _looks_like_first_layer(tensors[k], _default_layout(tensors[k], layouts) or "oihw")]
+    first_layer = [
+        k
+        for k in candidates
+        if _looks_like_first_layer(tensors[k], _default_layout(tensors[k], layouts) or "oihw")
+    ]
     name = (first_layer or candidates)[0]
     if len(tensors) > 1:
-        print(f"fasttile: rendering {name!r} (choose another with --key; list them with fasttile ls)", file=sys.stderr)
+        print(
+            f"fasttile: rendering {name!r} (choose another with --key; list them with fasttile ls)",
+            file=sys.stderr,
+        )
     return name, tensors[name]
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
-    from .png import write_png
     from ._render import render
+    from .png import write_png
 
     tensors, layouts = load(args.file)
     name, tensor = _pick(tensors, args.key, layouts, args.file)
@@ -124,8 +155,10 @@ def _cmd_render(args: argparse.Namespace) -> int:
     out = args.output or "filters.png"
     write_png(image, out, args.compress_level)
     seconds = time.perf_counter() - start
-    print(f"{out}: {image.shape[1]} x {image.shape[0]} {'RGB' if image.ndim == 3 else 'gray'} mosaic of "
-          f"{name} {tuple(tensor.shape)} in {seconds:.2f} s")
+    print(
+        f"{out}: {image.shape[1]} x {image.shape[0]} {'RGB' if image.ndim == 3 else 'gray'} mosaic of "
+        f"{name} {tuple(tensor.shape)} in {seconds:.2f} s"
+    )
     return 0
 
 
@@ -152,21 +185,25 @@ def _cmd_ls(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
+    from ._render import render
     from .demo import learn_filters
     from .png import write_png
-    from ._render import render
 
     start = time.perf_counter()
     bank = learn_filters()
     image = render(bank, tile_shape=(8, 8, 3), zoom=args.zoom, padding=1, pad_value=255)
     write_png(image, args.output)
-    print(f"{args.output}: {bank.shape[0]} ICA filters (8x8 RGB) learned from matplotlib's sample photo "
-          f"in {time.perf_counter() - start:.2f} s")
+    print(
+        f"{args.output}: {bank.shape[0]} ICA filters (8x8 RGB) learned from matplotlib's sample photo "
+        f"in {time.perf_counter() - start:.2f} s"
+    )
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="fasttile", description="Render neural-network weights as a mosaic.")
+    parser = argparse.ArgumentParser(
+        prog="fasttile", description="Render neural-network weights as a mosaic."
+    )
     parser.add_argument("--version", action="version", version=f"fasttile {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     r = sub.add_parser("render", help="render a tensor of a weight file to PNG")
@@ -190,7 +227,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         return args.run(args)
     except (LoadError, ValueError, TypeError, IndexError, OSError) as exc:
-        print(f"fasttile: error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", file=sys.stderr)
+        print(
+            f"fasttile: error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
+            file=sys.stderr,
+        )
         return 2
 
 

@@ -29,8 +29,9 @@ def patches(image: np.ndarray, size: int, count: int, rng: np.random.Generator) 
     return p - p.mean(axis=1, keepdims=True)
 
 
-def learn_filters(n_filters: int = 64, size: int = 8, count: int = 20000, iterations: int = 80,
-                  seed: int = 0) -> np.ndarray:
+def learn_filters(
+    n_filters: int = 64, size: int = 8, count: int = 20000, iterations: int = 80, seed: int = 0
+) -> np.ndarray:
     """(n_filters, size*size*3) float32 ICA filters, flattened HWC."""
     rng = np.random.default_rng(seed)
     x = patches(sample_photo(), size, count, rng)

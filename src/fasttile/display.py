@@ -57,5 +57,13 @@ def _label_tiles(ax: Any, done: Any, labels: str, weights: Any) -> None:
         y, x = done.tile_origin(t)
         unit = done.unit_of(t)
         text = str(unit) if norms is None else f"{norms[unit]:.2g}"
-        ax.text(x, y, text, fontsize=6, color="yellow", va="top", ha="left",
-                bbox={"facecolor": "black", "alpha": 0.5, "pad": 0.5, "linewidth": 0})
+        ax.text(
+            x,
+            y,
+            text,
+            fontsize=6,
+            color="yellow",
+            va="top",
+            ha="left",
+            bbox={"facecolor": "black", "alpha": 0.5, "pad": 0.5, "linewidth": 0},
+        )
