@@ -41,6 +41,8 @@ struct Vec<float> {
         return scalar_loops().minmax_f32(x, n, lo, hi);
     }
     // Per-lane integer counters of non-finite values: mask + 1 is 0 or 1.
+    using Counter = __m256i;
+    static Counter zero_counter() { return _mm256_setzero_si256(); }
     static __m256i count_not(__m256i acc, V mask) {
         return _mm256_add_epi32(acc, _mm256_add_epi32(_mm256_castps_si256(mask), _mm256_set1_epi32(1)));
     }
@@ -73,6 +75,8 @@ struct Vec<double> {
     static std::int64_t scalar(const double* x, std::int64_t n, double* lo, double* hi) {
         return scalar_loops().minmax_f64(x, n, lo, hi);
     }
+    using Counter = __m256i;
+    static Counter zero_counter() { return _mm256_setzero_si256(); }
     static __m256i count_not(__m256i acc, V mask) {
         return _mm256_add_epi64(acc, _mm256_add_epi64(_mm256_castpd_si256(mask), _mm256_set1_epi64x(1)));
     }
@@ -83,63 +87,13 @@ struct Vec<double> {
     }
 };
 
-template <class T>
-void reduce(typename Vec<T>::V l, typename Vec<T>::V h, T* lo, T* hi) {
-    using W = Vec<T>;
-    alignas(32) T ls[W::width], hs[W::width];
-    W::store(ls, l);
-    W::store(hs, h);
-    T lo_v = ls[0], hi_v = hs[0];
-    for (int k = 1; k < W::width; ++k) {
-        lo_v = ls[k] < lo_v ? ls[k] : lo_v;
-        hi_v = hs[k] > hi_v ? hs[k] : hi_v;
-    }
-    *lo = lo_v;
-    *hi = hi_v;
-}
+}  // namespace
+}  // namespace fasttile
 
-// Unmasked min/max, plus the OR of (x - x): zero exactly when every value is finite.
-// Returns false (results unusable) when a non-finite value was seen.
-template <class T>
-bool minmax_all_finite(const T* x, std::int64_t n, T* lo, T* hi) {
-    using W = Vec<T>;
-    auto l0 = W::set1(*lo), h0 = W::set1(*hi), l1 = l0, h1 = h0, bad = W::zero();
-    std::int64_t i = 0;
-    for (; i + 2 * W::width <= n; i += 2 * W::width) {
-        const auto v0 = W::load(x + i), v1 = W::load(x + i + W::width);
-        l0 = W::min(l0, v0);
-        h0 = W::max(h0, v0);
-        l1 = W::min(l1, v1);
-        h1 = W::max(h1, v1);
-        bad = W::bit_or(bad, W::bit_or(W::sub(v0, v0), W::sub(v1, v1)));
-    }
-    if (!W::all_zero(bad)) return false;
-    T tail_lo, tail_hi;
-    reduce<T>(W::min(l0, l1), W::max(h0, h1), &tail_lo, &tail_hi);
-    if (W::scalar(x + i, n - i, &tail_lo, &tail_hi)) return false;
-    *lo = tail_lo;
-    *hi = tail_hi;
-    return true;
-}
+#include "minmax_loops.hpp"  // inside the target region: AVX2 copies of the loops
 
-// Min/max over the finite values and the count of the others.
-template <class T>
-std::int64_t minmax(const T* x, std::int64_t n, T* lo, T* hi) {
-    if (minmax_all_finite(x, n, lo, hi)) return 0;
-    using W = Vec<T>;
-    const auto inf = W::set1(T(__builtin_inf())), ninf = W::set1(T(-__builtin_inf()));
-    auto l = W::set1(*lo), h = W::set1(*hi);
-    std::int64_t bad = 0, i = 0;
-    for (; i + W::width <= n; i += W::width) {
-        const auto v = W::load(x + i);
-        const auto f = W::finite(v);
-        l = W::min(l, W::select(f, v, inf));
-        h = W::max(h, W::select(f, v, ninf));
-        bad += W::count_false(f);
-    }
-    reduce<T>(l, h, lo, hi);
-    return bad + W::scalar(x + i, n - i, lo, hi);
-}
+namespace fasttile {
+namespace {
 
 struct LevelsF32 {
     __m256 lo, hi, a, b, s, c, zero, top;
@@ -202,35 +156,6 @@ void quantize_f64_avx2(const double* x, std::int64_t n, const Affine<double>& p,
         _mm_storeu_si128(reinterpret_cast<__m128i*>(q + i), _mm_packus_epi16(w0, w1));
     }
     scalar_loops().quantize_f64(x + i, n - i, p, q + i);
-}
-
-// Across-tile form: a position holds kLanes = 16 tiles, in kLanes / width vectors.
-template <class T>
-void minmax_lanes(const T* x, std::int64_t n, T* lo, T* hi, std::int64_t* bad) {
-    using W = Vec<T>;
-    constexpr int vectors = kLanes / W::width;
-    const auto inf = W::set1(T(__builtin_inf())), ninf = W::set1(T(-__builtin_inf()));
-    typename W::V l[vectors], h[vectors];
-    __m256i not_finite[vectors];
-    for (int k = 0; k < vectors; ++k) {
-        l[k] = W::load(lo + k * W::width);
-        h[k] = W::load(hi + k * W::width);
-        not_finite[k] = _mm256_setzero_si256();
-    }
-    for (std::int64_t i = 0; i < n; ++i) {
-        for (int k = 0; k < vectors; ++k) {
-            const auto v = W::load(x + i * kLanes + k * W::width);
-            const auto f = W::finite(v);
-            l[k] = W::min(l[k], W::select(f, v, inf));
-            h[k] = W::max(h[k], W::select(f, v, ninf));
-            not_finite[k] = W::count_not(not_finite[k], f);
-        }
-    }
-    for (int k = 0; k < vectors; ++k) {
-        W::store(lo + k * W::width, l[k]);
-        W::store(hi + k * W::width, h[k]);
-        W::add_counts(not_finite[k], bad + k * W::width);
-    }
 }
 
 // One parameter of `count` consecutive lanes, gathered into an aligned array.
@@ -335,13 +260,13 @@ namespace fasttile {
 // Outside the target region: building the table must run on any CPU.
 const HotLoops& avx2_loops() {
     static const HotLoops loops{"avx2",
-                                minmax<float>,
-                                minmax<double>,
+                                minmax<Vec<float>, float>,
+                                minmax<Vec<double>, double>,
                                 quantize_f32_avx2,
                                 quantize_f64_avx2,
                                 quantize_inrange_f32_avx2,
-                                minmax_lanes<float>,
-                                minmax_lanes<double>,
+                                minmax_lanes<Vec<float>, float>,
+                                minmax_lanes<Vec<double>, double>,
                                 quantize_lanes_f32_avx2,
                                 quantize_lanes_f64_avx2,
                                 widen_f16_avx2,

@@ -34,6 +34,15 @@ struct Vec<float> {
     static int count_false(V mask) { return width - __builtin_popcount(static_cast<unsigned>(_mm_movemask_ps(mask))); }
     static std::int64_t scalar(const float* x, std::int64_t n, float* lo, float* hi) {
         return scalar_loops().minmax_f32(x, n, lo, hi);
+    }    static bool all_zero(V v) { return _mm_movemask_epi8(_mm_cmpeq_epi8(bits(v), _mm_setzero_si128())) == 0xffff; }
+    // Per-lane integer counters of non-finite values: mask + 1 is 0 or 1.
+    using Counter = __m128i;
+    static Counter zero_counter() { return _mm_setzero_si128(); }
+    static Counter count_not(Counter acc, V mask) { return _mm_add_epi32(acc, _mm_add_epi32(_mm_castps_si128(mask), _mm_set1_epi32(1))); }
+    static void add_counts(Counter acc, std::int64_t* out) {
+        alignas(16) std::int32_t c[4];
+        _mm_store_si128(reinterpret_cast<__m128i*>(c), acc);
+        for (int k = 0; k < 4; ++k) out[k] += c[k];
     }
 };
 
@@ -58,95 +67,25 @@ struct Vec<double> {
     static int count_false(V mask) { return width - __builtin_popcount(static_cast<unsigned>(_mm_movemask_pd(mask))); }
     static std::int64_t scalar(const double* x, std::int64_t n, double* lo, double* hi) {
         return scalar_loops().minmax_f64(x, n, lo, hi);
+    }    static bool all_zero(V v) { return _mm_movemask_epi8(_mm_cmpeq_epi8(bits(v), _mm_setzero_si128())) == 0xffff; }
+    // Per-lane integer counters of non-finite values: mask + 1 is 0 or 1.
+    using Counter = __m128i;
+    static Counter zero_counter() { return _mm_setzero_si128(); }
+    static Counter count_not(Counter acc, V mask) { return _mm_add_epi64(acc, _mm_add_epi64(_mm_castpd_si128(mask), _mm_set1_epi64x(1))); }
+    static void add_counts(Counter acc, std::int64_t* out) {
+        alignas(16) std::int64_t c[2];
+        _mm_store_si128(reinterpret_cast<__m128i*>(c), acc);
+        for (int k = 0; k < 2; ++k) out[k] += c[k];
     }
 };
 
-template <class T>
-void reduce(typename Vec<T>::V l, typename Vec<T>::V h, T* lo, T* hi) {
-    using W = Vec<T>;
-    alignas(16) T ls[W::width], hs[W::width];
-    W::store(ls, l);
-    W::store(hs, h);
-    T lo_v = ls[0], hi_v = hs[0];
-    for (int k = 1; k < W::width; ++k) {
-        lo_v = ls[k] < lo_v ? ls[k] : lo_v;
-        hi_v = hs[k] > hi_v ? hs[k] : hi_v;
-    }
-    *lo = lo_v;
-    *hi = hi_v;
-}
+}  // namespace
+}  // namespace fasttile
 
-// Unmasked min/max, plus the OR of (x - x): zero exactly when every value is finite.
-// Returns false (results unusable) when a non-finite value was seen.
-template <class T>
-bool minmax_all_finite(const T* x, std::int64_t n, T* lo, T* hi) {
-    using W = Vec<T>;
-    auto l = W::set1(*lo), h = W::set1(*hi), bad = W::zero();
-    std::int64_t i = 0;
-    for (; i + W::width <= n; i += W::width) {
-        const auto v = W::load(x + i);
-        l = W::min(l, v);
-        h = W::max(h, v);
-        bad = W::bit_or(bad, W::sub(v, v));
-    }
-    if (_mm_movemask_epi8(_mm_cmpeq_epi8(W::bits(bad), _mm_setzero_si128())) != 0xffff) return false;
-    T tail_lo, tail_hi;
-    reduce<T>(l, h, &tail_lo, &tail_hi);
-    if (W::scalar(x + i, n - i, &tail_lo, &tail_hi)) return false;
-    *lo = tail_lo;
-    *hi = tail_hi;
-    return true;
-}
+#include "minmax_loops.hpp"  // SSE2 copies of the loops
 
-// Min/max over the finite values and the count of the others.
-template <class T>
-std::int64_t minmax(const T* x, std::int64_t n, T* lo, T* hi) {
-    if (minmax_all_finite(x, n, lo, hi)) return 0;
-    using W = Vec<T>;
-    const auto inf = W::set1(T(__builtin_inf())), ninf = W::set1(T(-__builtin_inf()));
-    auto l = W::set1(*lo), h = W::set1(*hi);
-    std::int64_t bad = 0, i = 0;
-    for (; i + W::width <= n; i += W::width) {
-        const auto v = W::load(x + i);
-        const auto f = W::finite(v);
-        l = W::min(l, W::select(f, v, inf));
-        h = W::max(h, W::select(f, v, ninf));
-        bad += W::count_false(f);
-    }
-    reduce<T>(l, h, lo, hi);
-    return bad + W::scalar(x + i, n - i, lo, hi);
-}
-
-// Across-tile form: a position holds kLanes = 16 tiles, in kLanes / width vectors.
-template <class T>
-void minmax_lanes(const T* x, std::int64_t n, T* lo, T* hi, std::int64_t* bad) {
-    using W = Vec<T>;
-    constexpr int vectors = kLanes / W::width;
-    const auto inf = W::set1(T(__builtin_inf())), ninf = W::set1(T(-__builtin_inf()));
-    typename W::V l[vectors], h[vectors];
-    std::int64_t not_finite[kLanes] = {};
-    for (int k = 0; k < vectors; ++k) {
-        l[k] = W::load(lo + k * W::width);
-        h[k] = W::load(hi + k * W::width);
-    }
-    for (std::int64_t i = 0; i < n; ++i) {
-        for (int k = 0; k < vectors; ++k) {
-            const auto v = W::load(x + i * kLanes + k * W::width);
-            const auto f = W::finite(v);
-            l[k] = W::min(l[k], W::select(f, v, inf));
-            h[k] = W::max(h[k], W::select(f, v, ninf));
-            const int finite_bits = _mm_movemask_epi8(W::bits(f));
-            if (finite_bits != 0xffff)  // rare: count lane by lane
-                for (int j = 0; j < W::width; ++j)
-                    not_finite[k * W::width + j] += ((finite_bits >> (j * 16 / W::width)) & 1) ? 0 : 1;
-        }
-    }
-    for (int k = 0; k < vectors; ++k) {
-        W::store(lo + k * W::width, l[k]);
-        W::store(hi + k * W::width, h[k]);
-    }
-    for (int k = 0; k < kLanes; ++k) bad[k] += not_finite[k];
-}
+namespace fasttile {
+namespace {
 
 // Four float vectors of levels in 0..255 -> 16 bytes.
 inline __m128i levels_f32(__m128 v, __m128 lo, __m128 hi, __m128 a, __m128 b, __m128 s, __m128 c) {
@@ -232,13 +171,13 @@ void widen_f16_sse2(const unsigned char* src, std::int64_t n, float* dst) { scal
 
 const HotLoops& sse2_loops() {
     static const HotLoops loops{"sse2",
-                                minmax<float>,
-                                minmax<double>,
+                                minmax<Vec<float>, float>,
+                                minmax<Vec<double>, double>,
                                 quantize_f32_sse2,
                                 quantize_f64_sse2,
                                 quantize_f32_sse2,
-                                minmax_lanes<float>,
-                                minmax_lanes<double>,
+                                minmax_lanes<Vec<float>, float>,
+                                minmax_lanes<Vec<double>, double>,
                                 quantize_lanes_f32_sse2,
                                 scalar_loops().quantize_lanes_f64,
                                 widen_f16_sse2,
