@@ -175,3 +175,25 @@ def test_demo_renders_learned_filters(tmp_path):
     tiles = img[1:, 1:].reshape(8, 33, 8, 33, 3)[:, :32, :, :32]
     assert tiles.min() == 0 and tiles.max() == 255
     assert tiles.std() > 30  # structured, not flat gray
+
+
+def test_cli_keras_h5_and_keras_archive(tmp_path):
+    h5py = pytest.importorskip("h5py")
+    import zipfile
+
+    kernel = np.ascontiguousarray(GRAY.transpose(2, 3, 1, 0))  # Keras stores conv kernels HWIO
+    dense = RGB.T.copy()  # and dense kernels (inputs, units): one tile per column
+    with h5py.File(tmp_path / "model.weights.h5", "w") as f:
+        f["layers/conv2d/vars/0"] = kernel
+        f["layers/dense/vars/0"] = dense
+    with zipfile.ZipFile(tmp_path / "model.keras", "w") as z:
+        z.write(tmp_path / "model.weights.h5", "model.weights.h5")
+    for name in ("model.weights.h5", "model.keras"):
+        r = run_cli("render", name, "--key", "layers/conv2d/vars/0", "-o", "k.png", cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+        assert np.array_equal(read_png(tmp_path / "k.png"), fasttile.render(GRAY))
+    r = run_cli("render", "model.keras", "--key", "layers/dense/vars/0", "-o", "d.png", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert np.array_equal(read_png(tmp_path / "d.png"), fasttile.render(RGB))
+    r = run_cli("ls", "model.keras", cwd=tmp_path)
+    assert "hwio" in r.stdout and "first-layer filters" in r.stdout
