@@ -2,6 +2,7 @@
 thousands of renders (and of failing ones), and hostile sizes refused cleanly."""
 
 import gc
+import os
 import threading
 
 import numpy as np
@@ -10,6 +11,12 @@ import pytest
 import fasttile
 
 rng = np.random.default_rng(33)
+
+
+# Under AddressSanitizer freed memory sits in a quarantine, so the resident set grows
+# by design; that run checks leaks with LeakSanitizer instead (tools/sanitize.sh).
+UNDER_ASAN = "libasan" in os.environ.get("LD_PRELOAD", "")
+skip_under_asan = pytest.mark.skipif(UNDER_ASAN, reason="ASan quarantine; LeakSanitizer checks leaks here")
 
 
 def rss_bytes() -> int:
@@ -79,6 +86,7 @@ def test_gil_is_released_during_a_render():
     assert ticks > 1000
 
 
+@skip_under_asan
 def test_resident_set_stays_flat_over_thousands_of_renders():
     w = rng.standard_normal((64, 75)).astype(np.float32)
     for _ in range(200):
@@ -91,6 +99,7 @@ def test_resident_set_stays_flat_over_thousands_of_renders():
     assert rss_bytes() - before < 8 * 2**20
 
 
+@skip_under_asan
 def test_failing_renders_leak_nothing():
     w = rng.standard_normal((64, 75)).astype(np.float32)
     w[7, 7] = np.nan
@@ -130,10 +139,11 @@ def zero_stride(shape, dtype=np.float32):
     ],
 )
 def test_hostile_sizes_are_refused_before_allocation(backend, shape, kwargs, message):
-    before = rss_bytes()
+    before = rss_bytes() if not UNDER_ASAN else 0
     with pytest.raises(ValueError, match=message):
         fasttile.render(zero_stride(shape, np.uint8), backend=backend, **kwargs)
-    assert rss_bytes() - before < 64 * 2**20  # refused, not half-allocated
+    if not UNDER_ASAN:
+        assert rss_bytes() - before < 64 * 2**20  # refused, not half-allocated
 
 
 def test_mosaic_larger_than_4_gib_uses_64_bit_offsets():
