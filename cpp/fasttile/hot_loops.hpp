@@ -45,6 +45,7 @@ const HotLoops& scalar_loops();
 #if defined(__x86_64__) || defined(_M_X64)
 const HotLoops& sse2_loops();
 const HotLoops& avx2_loops();
+const HotLoops& avx512_loops();
 #endif
 #if defined(__aarch64__)
 const HotLoops& neon_loops();
