@@ -176,7 +176,10 @@ def render(
     return nonfinite.result()
 
 
-def scan_range(view: TileView, indices: Optional[np.ndarray]) -> tuple[float, float, tuple[int, list[int]]]:
+def scan_range(
+    view: TileView, indices: Optional[np.ndarray], threads: int = 1
+) -> tuple[float, float, tuple[int, list[int]]]:
+    """Range over every shown tile's finite values (threads: accepted, unused)."""
     units = _units(view, indices)
     inner = view.shape[1]
     lo_all, hi_all = np.inf, -np.inf
@@ -189,7 +192,8 @@ def scan_range(view: TileView, indices: Optional[np.ndarray]) -> tuple[float, fl
     return lo_all, hi_all, nonfinite.result()
 
 
-def unit_sq_norms(view: TileView, indices: Optional[np.ndarray]) -> np.ndarray:
+def unit_sq_norms(view: TileView, indices: Optional[np.ndarray], threads: int = 1) -> np.ndarray:
+    """Squared L2 norm of each shown unit, summed left to right (threads: unused)."""
     units = _units(view, indices)
     norms = np.empty(len(units), dtype=np.float64)
     for k0, block in _chunks(view, units):

@@ -94,11 +94,7 @@ def _selection(
     if sel is not None and sel.size == 0:
         raise ValueError("indices selects no tiles")
     if order == "norm":
-        norms = (
-            backend.unit_sq_norms(view, sel, threads)
-            if backend is _native_backend
-            else (backend.unit_sq_norms(view, sel))
-        )
+        norms = backend.unit_sq_norms(view, sel, threads)
         base = sel if sel is not None else np.arange(n, dtype=np.int64)
         sel = base[np.argsort(-norms, kind="stable")]  # largest first; NaN last
     elif order != "index":
@@ -289,10 +285,7 @@ def render_detailed(
         mode = "range"
         lo, hi = _value_range(value_range, view)
     elif normalize in ("global", "global-symmetric"):
-        if impl is _native_backend:
-            glo, ghi, (count, bad_tiles) = impl.scan_range(view, sel, nthreads)
-        else:
-            glo, ghi, (count, bad_tiles) = impl.scan_range(view, sel)
+        glo, ghi, (count, bad_tiles) = impl.scan_range(view, sel, nthreads)
         if count and not mark:
             raise _nonfinite_error(count, bad_tiles, view, sel)
         if not glo <= ghi:

@@ -52,7 +52,7 @@ def _label_tiles(ax: Any, done: Any, labels: str, weights: Any) -> None:
         from . import _numpy_backend
 
         units = np.arange(view.units, dtype=np.int64)
-        norms = np.sqrt(_numpy_backend.unit_sq_norms(view, units))
+        norms = np.sqrt(_numpy_backend.unit_sq_norms(view, units))  # labels only: exactness not needed
     for t in range(tiles):
         y, x = done.tile_origin(t)
         unit = done.unit_of(t)
