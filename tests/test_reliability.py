@@ -157,3 +157,14 @@ def test_mosaic_larger_than_4_gib_uses_64_bit_offsets():
     assert img[1, 1] == 128 and img[65600, 65600] == 128 and img[-1, -1] == 7 and img[65601, 3] == 7
     assert img[40000, 65600] == 128 and img[40000, 65601] == 7
     del img
+
+
+@pytest.mark.parametrize("backend", ["native", "numpy"])
+def test_cheap_checks_come_before_reading_or_allocating(backend):
+    huge = zero_stride((2**40, 4), np.uint8)
+    # the norm ordering reads every filter: the size check must refuse first
+    with pytest.raises(ValueError, match="cannot allocate"):
+        fasttile.render(huge, order="norm", backend=backend)
+    # a wrong value_range is reported, not the allocation it would have needed
+    with pytest.raises(ValueError, match="lo < hi"):
+        fasttile.render(huge, value_range=(1, 0), backend=backend)

@@ -65,11 +65,13 @@ void run_threads(int threads, Fn&& fn) {
         if (e) std::rethrow_exception(e);
 }
 
-// Threads worth starting for `work` element-sized units: small renders stay on
-// one thread so they do not pay for thread start-up.
-inline int threads_for(std::int64_t work, int requested, std::int64_t items) {
-    constexpr std::int64_t kWorkPerThread = std::int64_t{1} << 17;
-    std::int64_t n = std::min<std::int64_t>(requested, std::max<std::int64_t>(1, work / kWorkPerThread));
+// Threads worth starting for `work` element-sized units (a double, so estimates for
+// hostile views cannot overflow): small renders stay on one thread so they do not
+// pay for thread start-up.
+inline int threads_for(double work, int requested, std::int64_t items) {
+    constexpr double kWorkPerThread = double(std::int64_t{1} << 17);
+    const double useful = std::max(1.0, work / kWorkPerThread);
+    std::int64_t n = useful < static_cast<double>(requested) ? static_cast<std::int64_t>(useful) : requested;
     n = std::min(n, std::max<std::int64_t>(items, 1));
     return static_cast<int>(std::max<std::int64_t>(n, 1));
 }

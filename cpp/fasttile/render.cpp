@@ -94,6 +94,12 @@ NonFinite merge(std::vector<NonFinite>& parts) {
     return all;
 }
 
+// Values the shown tiles hold, as a double: a work estimate that cannot overflow.
+double shown_values(const TileSource& s) {
+    return static_cast<double>(tile_count(s)) * static_cast<double>(s.channels) * static_cast<double>(s.height) *
+           static_cast<double>(s.width);
+}
+
 const unsigned char* unit_origin(const TileSource& s, std::int64_t unit_pos, std::int64_t inner) {
     const std::int64_t unit = s.indices ? s.indices[unit_pos] : unit_pos;
     return s.origin + unit * s.s_outer + inner * s.s_inner;
@@ -101,6 +107,12 @@ const unsigned char* unit_origin(const TileSource& s, std::int64_t unit_pos, std
 
 const unsigned char* tile_origin(const TileSource& s, std::int64_t t) {
     return unit_origin(s, t / s.n_inner, t % s.n_inner);
+}
+
+// Grid cell of display tile t: row by row, or column by column.
+void grid_cell(const Mosaic& m, std::int64_t t, std::int64_t* row, std::int64_t* col) {
+    *row = m.column_fill ? t % m.nrows : t / m.ncols;
+    *col = m.column_fill ? t / m.nrows : t % m.ncols;
 }
 
 // Display tile t -> (shown unit, inner index) and its grid cell, advanced without
@@ -113,8 +125,7 @@ struct Cursor {
     void seek(std::int64_t t) {
         unit_pos = t / s.n_inner;
         inner = t % s.n_inner;
-        row = m.column_fill ? t % m.nrows : t / m.ncols;
-        col = m.column_fill ? t / m.nrows : t % m.ncols;
+        grid_cell(m, t, &row, &col);
     }
     void next() {
         if (++inner == s.n_inner) {
@@ -167,12 +178,6 @@ struct CellStep {
     bool column_fill;
     CellStep(const Mosaic& m, std::int64_t step)
         : line(m.column_fill ? m.nrows : m.ncols), whole(step / line), rest(step % line), column_fill(m.column_fill) {}
-    void cell_of(std::int64_t t, std::int64_t* row, std::int64_t* col) const {
-        std::int64_t* along = column_fill ? row : col;
-        std::int64_t* across = column_fill ? col : row;
-        *along = t % line;
-        *across = t / line;
-    }
     void advance(std::int64_t* row, std::int64_t* col) const {
         std::int64_t* along = column_fill ? row : col;
         std::int64_t* across = column_fill ? col : row;
@@ -206,7 +211,6 @@ public:
     }
 
     std::int64_t size() const { return static_cast<std::int64_t>(values_.size()); }
-    std::int64_t cell_height() const { return cell_h_; }
 
     // Cells are drawn into the mosaic itself ...
     void write_to_output() {
@@ -477,7 +481,7 @@ public:
         for (int k = 0; k < kLanes; ++k) affine[k] = tile_affine<T>(norm, fixed, lo_[k], hi_[k]);
         quantize_lanes<T>(loops_, values_.data(), padded_, affine, levels_.data());
         std::int64_t row, col;
-        step_.cell_of(b.tile[0], &row, &col);
+        grid_cell(m_, b.tile[0], &row, &col);
         bool any_bad = false;
         for (std::int64_t k = 0; k < b.count; ++k) any_bad = any_bad || bad_[k] != 0;
         if (!any_bad && writer_.direct_placement()) {
@@ -530,8 +534,7 @@ NonFinite render_typed(const TileSource& s, const Normalization& norm, const Mos
     const std::int64_t tiles = tile_count(s);
     const std::int64_t units = s.indices ? s.n_indices : s.n_outer;
     const std::int64_t cells = m.nrows * m.ncols;
-    const double work = static_cast<double>(tiles) * static_cast<double>(s.channels * s.height * s.width) +
-                        static_cast<double>(out.height) * static_cast<double>(out.width * out.channels);
+    const double work = shown_values(s) + static_cast<double>(out.height) * static_cast<double>(out.width * out.channels);
     const Strategy strategy = choose_strategy(s, units);
     const bool own_range = norm.mode == NormMode::tile_range || norm.mode == NormMode::tile_symmetric;
     // Large mosaics drawn per tile are assembled one grid row at a time in a
@@ -543,7 +546,7 @@ NonFinite render_typed(const TileSource& s, const Normalization& norm, const Mos
     const std::int64_t items = banded ? m.nrows
                                : strategy == Strategy::per_tile ? tiles
                                                                 : lane_items(s, strategy, units);
-    const int nthreads = threads_for(static_cast<std::int64_t>(std::min(work, 9e18)), threads, items);
+    const int nthreads = threads_for(work, threads, items);
 
     // Outer strips: the top padding rows and (unless bands carry it) the left padding.
     for (std::int64_t y = 0; y < m.padding; ++y)
@@ -561,6 +564,15 @@ NonFinite render_typed(const TileSource& s, const Normalization& norm, const Mos
         const auto report = [&](std::int64_t tile, std::int64_t bad) {
             record_nonfinite(mine, tile, bad);
             if (!m.mark_nonfinite) failed.store(true, std::memory_order_relaxed);
+        };
+        // One tile, per-tile strategy: read and range it, then (unless drawing has
+        // stopped) quantize it into cell (row, col).
+        const auto one_tile = [&](std::int64_t t, const Cursor& at, std::int64_t row, std::int64_t col) {
+            T lo, hi;
+            const std::int64_t bad = writer.load(unit_origin(s, at.unit_pos, at.inner), &lo, &hi);
+            if (bad) report(t, bad);
+            if (!failed.load(std::memory_order_relaxed))
+                writer.draw(row, col, tile_affine<T>(norm, fixed, lo, hi), bad != 0, own_range);
         };
         std::int64_t begin, end;
         if (banded) {
@@ -580,12 +592,8 @@ NonFinite render_typed(const TileSource& s, const Normalization& norm, const Mos
                             writer.draw_empty(0, c);
                             continue;
                         }
-                        T lo, hi;
-                        const std::int64_t bad = writer.load(unit_origin(s, at.unit_pos, at.inner), &lo, &hi);
-                        if (bad) report(t, bad);
+                        one_tile(t, at, 0, c);  // band cells are row 0
                         at.next();
-                        if (!failed.load(std::memory_order_relaxed))
-                            writer.draw(0, c, tile_affine<T>(norm, fixed, lo, hi), bad != 0, own_range);
                     }
                     if (failed.load(std::memory_order_relaxed)) continue;  // keep counting, stop writing
                     unsigned char* dst = out.data + (m.padding + r * cell_h) * out.row_stride;
@@ -600,13 +608,7 @@ NonFinite render_typed(const TileSource& s, const Normalization& norm, const Mos
             Cursor at{s, m};
             while (queue.pop(&begin, &end)) {
                 at.seek(begin);
-                for (std::int64_t t = begin; t < end; ++t, at.next()) {
-                    T lo, hi;
-                    const std::int64_t bad = writer.load(unit_origin(s, at.unit_pos, at.inner), &lo, &hi);
-                    if (bad) report(t, bad);
-                    if (failed.load(std::memory_order_relaxed)) continue;  // keep counting, stop writing
-                    writer.draw(at.row, at.col, tile_affine<T>(norm, fixed, lo, hi), bad != 0, own_range);
-                }
+                for (std::int64_t t = begin; t < end; ++t, at.next()) one_tile(t, at, at.row, at.col);
             }
         } else {
             LaneWorker<E, T> lanes(s, m, writer, loops, strategy);
@@ -635,7 +637,7 @@ template <class E, class T>
 Range scan_typed(const TileSource& s, int threads) {
     const HotLoops& loops = active_loops();
     const std::int64_t tiles = tile_count(s);
-    const int nthreads = threads_for(tiles * s.channels * s.height * s.width, threads, tiles);
+    const int nthreads = threads_for(shown_values(s), threads, tiles);
     std::vector<NonFinite> found(static_cast<std::size_t>(nthreads));
     std::vector<T> lows(static_cast<std::size_t>(nthreads), std::numeric_limits<T>::infinity());
     std::vector<T> highs(static_cast<std::size_t>(nthreads), -std::numeric_limits<T>::infinity());
@@ -666,7 +668,7 @@ std::vector<double> norms_typed(const TileSource& s, int threads) {
     const HotLoops& loops = active_loops();
     const std::int64_t units = s.indices ? s.n_indices : s.n_outer;
     std::vector<double> norms(static_cast<std::size_t>(units), 0.0);
-    const int nthreads = threads_for(units * s.n_inner * s.channels * s.height * s.width, threads, units);
+    const int nthreads = threads_for(shown_values(s), threads, units);
     BlockQueue queue(units, std::max<std::int64_t>(1, units / (std::int64_t{nthreads} * 16)));
     run_threads(nthreads, [&](int) {
         std::vector<T> values(static_cast<std::size_t>(s.height * s.width * s.channels));

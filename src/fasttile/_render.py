@@ -68,9 +68,8 @@ def _threads(threads: Optional[int]) -> int:
     return min(n, 1024)
 
 
-def _selection(
-    view: TileView, indices: Any, order: str, top: Optional[int], backend, threads: int
-) -> Optional[np.ndarray]:
+def _indices(view: TileView, indices: Any) -> Optional[np.ndarray]:
+    """The selected outer units (None: all of them, in order). Cheap: no data is read."""
     n = view.units
     sel: Optional[np.ndarray] = None
     if isinstance(indices, slice):
@@ -93,17 +92,30 @@ def _selection(
         sel = np.where(idx < 0, idx + n, idx)
     if sel is not None and sel.size == 0:
         raise ValueError("indices selects no tiles")
+    return sel
+
+
+def _check_order(order: str, top: Optional[int]) -> Optional[int]:
+    if order not in ("index", "norm"):
+        raise ValueError(f"order must be 'index' or 'norm', got {order!r}")
+    if top is None:
+        return None
+    if not hasattr(top, "__index__") or isinstance(top, bool) or int(top) < 1:
+        raise ValueError(f"top must be a positive integer, got {top!r}")
+    return int(top)
+
+
+def _ordered(
+    view: TileView, sel: Optional[np.ndarray], order: str, top: Optional[int], backend, threads: int
+) -> Optional[np.ndarray]:
+    """The shown units in display order: largest L2 norm first when asked (this reads
+    the whole selection, so it runs after every cheap check), then the first `top`."""
     if order == "norm":
         norms = backend.unit_sq_norms(view, sel, threads)
-        base = sel if sel is not None else np.arange(n, dtype=np.int64)
+        base = sel if sel is not None else np.arange(view.units, dtype=np.int64)
         sel = base[np.argsort(-norms, kind="stable")]  # largest first; NaN last
-    elif order != "index":
-        raise ValueError(f"order must be 'index' or 'norm', got {order!r}")
     if top is not None:
-        if not hasattr(top, "__index__") or isinstance(top, bool) or int(top) < 1:
-            raise ValueError(f"top must be a positive integer, got {top!r}")
-        base = sel if sel is not None else np.arange(n, dtype=np.int64)
-        sel = base[: int(top)]
+        sel = (sel if sel is not None else np.arange(view.units, dtype=np.int64))[:top]
     return None if sel is None else np.ascontiguousarray(sel, dtype=np.int64)
 
 
@@ -263,9 +275,13 @@ def render_detailed(
     rgb_out = view.rgb or cmap is not None or mark or pad_is_colour
     lut = colormap_lut(cmap) if cmap is not None else (gray_lut() if rgb_out and not view.rgb else None)
 
-    sel = _selection(view, indices, order, top, impl, nthreads)
+    sel = _indices(view, indices)
+    top = _check_order(order, top)
     units = view.units if sel is None else len(sel)
+    if top is not None:
+        units = min(units, top)
     tiles = units * view.shape[1]
+    value_lo_hi = _value_range(value_range, view) if normalize == "none" else None
     grid = layout_grid(
         tiles,
         view.shape[3],
@@ -279,11 +295,12 @@ def render_detailed(
     )
     shape = (grid.height, grid.width, 3) if rgb_out else (grid.height, grid.width)
     out = _check_out(out, shape, view) if out is not None else _allocate(shape)
+    sel = _ordered(view, sel, order, top, impl, nthreads)
 
     mode, lo, hi = normalize, 0.0, 0.0
-    if normalize == "none":
+    if value_lo_hi is not None:
         mode = "range"
-        lo, hi = _value_range(value_range, view)
+        lo, hi = value_lo_hi
     elif normalize in ("global", "global-symmetric"):
         glo, ghi, (count, bad_tiles) = impl.scan_range(view, sel, nthreads)
         if count and not mark:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any, Optional
 
 from . import __version__
-from ._layout import LAYOUTS_BY_NDIM, resolve
+from ._layout import DEFAULT_LAYOUT, LAYOUTS_BY_NDIM, resolve
 from ._loaders import LoadError, load
 from ._render import NORMALIZATIONS
 
@@ -107,16 +107,23 @@ def _render_options(args: argparse.Namespace) -> dict:
     return {k: getattr(args, k) for k in _RENDER_KEYS if getattr(args, k) is not None}
 
 
-def _looks_like_first_layer(arr: Any, layout: str) -> bool:
-    shape = tuple(arr.shape)
-    if len(shape) == 4:
-        channels = {"oihw": shape[1], "hwio": shape[2]}.get(layout, shape[-1])
-        return channels in (1, 3)
-    return False
+def _view_of(tensor: Any, layouts: dict) -> tuple[str, Any]:
+    """The layout fasttile uses for a tensor of this file, and its tile view."""
+    from ._arrays import as_weights
+
+    arr, dtype = as_weights(tensor)
+    layout = layouts.get(arr.ndim) or DEFAULT_LAYOUT.get(arr.ndim, "")
+    return layout, resolve(arr, dtype, layout=layout or None)
 
 
-def _default_layout(arr: Any, layouts: dict) -> Optional[str]:
-    return layouts.get(len(arr.shape))
+def _looks_like_first_layer(tensor: Any, layouts: dict) -> bool:
+    """4-D filters whose channels render as RGB or gray tiles (not split)."""
+    if len(getattr(tensor, "shape", ())) != 4:
+        return False
+    try:
+        return not _view_of(tensor, layouts)[1].split_channels
+    except (ValueError, TypeError):
+        return False
 
 
 def _pick(tensors: dict, key: Optional[str], layouts: dict, path: str) -> tuple[str, Any]:
@@ -127,11 +134,7 @@ def _pick(tensors: dict, key: Optional[str], layouts: dict, path: str) -> tuple[
     candidates = [k for k, v in tensors.items() if len(getattr(v, "shape", ())) in (2, 3, 4)]
     if not candidates:
         raise LoadError(f"{path} holds no 2-D, 3-D or 4-D tensor to render")
-    first_layer = [
-        k
-        for k in candidates
-        if _looks_like_first_layer(tensors[k], _default_layout(tensors[k], layouts) or "oihw")
-    ]
+    first_layer = [k for k in candidates if _looks_like_first_layer(tensors[k], layouts)]
     name = (first_layer or candidates)[0]
     if len(tensors) > 1:
         print(
@@ -148,8 +151,8 @@ def _cmd_render(args: argparse.Namespace) -> int:
     tensors, layouts = load(args.file)
     name, tensor = _pick(tensors, args.key, layouts, args.file)
     options = _render_options(args)
-    if "layout" not in options and _default_layout(tensor, layouts):
-        options["layout"] = _default_layout(tensor, layouts)
+    if "layout" not in options and len(tensor.shape) in layouts:
+        options["layout"] = layouts[len(tensor.shape)]
     start = time.perf_counter()
     image = render(tensor, **options)
     out = args.output or "filters.png"
@@ -163,38 +166,29 @@ def _cmd_render(args: argparse.Namespace) -> int:
 
 
 def _cmd_ls(args: argparse.Namespace) -> int:
-    from ._arrays import as_weights
-
     tensors, layouts = load(args.file)
     print(f"{'name':40} {'shape':22} {'dtype':10} layout")
     for name, tensor in tensors.items():
-        shape = tuple(tensor.shape)
-        layout = _default_layout(tensor, layouts)
-        note = ""
         try:
-            arr, dtype = as_weights(tensor)
-            view = resolve(arr, dtype, layout=layout)
-            layout = layout or {2: "rows", 3: "nhw", 4: "oihw"}[arr.ndim]
-            if _looks_like_first_layer(arr, layout):
-                note = "  <- first-layer filters"
+            layout, view = _view_of(tensor, layouts)
             desc = f"{layout} ({view.units} x {view.shape[1]} tiles of {view.shape[3]}x{view.shape[4]})"
+            if _looks_like_first_layer(tensor, layouts):
+                desc += "  <- first-layer filters"
         except (ValueError, TypeError) as exc:
             desc = f"not renderable: {str(exc).split(';')[0]}"
-        print(f"{name:40} {str(shape):22} {str(getattr(tensor, 'dtype', '?')):10} {desc}{note}")
+        print(f"{name:40} {str(tuple(tensor.shape)):22} {str(getattr(tensor, 'dtype', '?')):10} {desc}")
     return 0
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from ._render import render
-    from .demo import learn_filters
+    from .demo import render_demo
     from .png import write_png
 
     start = time.perf_counter()
-    bank = learn_filters()
-    image = render(bank, tile_shape=(8, 8, 3), zoom=args.zoom, padding=1, pad_value=255)
+    image = render_demo(zoom=args.zoom)
     write_png(image, args.output)
     print(
-        f"{args.output}: {bank.shape[0]} ICA filters (8x8 RGB) learned from matplotlib's sample photo "
+        f"{args.output}: 64 ICA filters (8x8 RGB) learned from matplotlib's sample photo "
         f"in {time.perf_counter() - start:.2f} s"
     )
     return 0

@@ -49,14 +49,13 @@ def _label_tiles(ax: Any, done: Any, labels: str, weights: Any) -> None:
     tiles = (view.units if done.selection is None else len(done.selection)) * view.shape[1]
     norms = None
     if labels == "norm":
-        from . import _numpy_backend
+        from ._render import _backend
 
-        units = np.arange(view.units, dtype=np.int64)
-        norms = np.sqrt(_numpy_backend.unit_sq_norms(view, units))  # labels only: exactness not needed
+        # the shown units only, in display order: norms[t // inner] belongs to tile t
+        norms = np.sqrt(_backend("auto").unit_sq_norms(view, done.selection, 1))
     for t in range(tiles):
         y, x = done.tile_origin(t)
-        unit = done.unit_of(t)
-        text = str(unit) if norms is None else f"{norms[unit]:.2g}"
+        text = str(done.unit_of(t)) if norms is None else f"{norms[t // view.shape[1]]:.2g}"
         ax.text(
             x,
             y,
