@@ -15,6 +15,11 @@ from ._render import NORMALIZATIONS, MosaicTooLarge, default_threads, render
 from .display import show
 from .png import save
 
+# Browsing large banks (issue 11): pyramid + viewer, projector sprite, notebook view
+from .pyramid import pyramid
+from .sprite import sprite
+from .widget import browse, preview_png
+
 __version__ = "0.1.0"
 LAYOUTS = tuple(name for names in LAYOUTS_BY_NDIM.values() for name in names)
 
@@ -22,6 +27,10 @@ __all__ = [
     "LAYOUTS",
     "NORMALIZATIONS",
     "MosaicTooLarge",
+    "browse",
+    "preview_png",
+    "pyramid",
+    "sprite",
     "render",
     "save",
     "show",
