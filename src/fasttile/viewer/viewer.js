@@ -140,8 +140,7 @@
     var input = element("input");
     input.id = "ft-jump-input";
     input.type = "number";
-    input.min = "0";
-    input.max = String(m.bank_units - 1);
+    form.noValidate = true; // out-of-range units get the viewer's own message
     input.placeholder = "unit 0.." + (m.bank_units - 1);
     form.appendChild(input);
     form.appendChild(element("button", null, "go"));
