@@ -93,13 +93,14 @@ def tile_stats(view: TileView, units: np.ndarray, threads: int) -> np.ndarray:
 
 
 def dead_mask(stats: np.ndarray, threshold: Optional[float] = None) -> np.ndarray:
-    """Dead rows of a stats table: constant (min == max) or L2 norm <= threshold
-    (default: DEAD_RELATIVE_NORM times the largest finite norm among them)."""
+    """Dead rows of a stats table: all finite, and constant (min == max) or of L2 norm
+    <= threshold (default: DEAD_RELATIVE_NORM times the largest finite norm among them)."""
     norms = np.sqrt(stats[:, 0])
     if threshold is None:
         finite = norms[np.isfinite(norms)]
         threshold = DEAD_RELATIVE_NORM * float(finite.max()) if finite.size else 0.0
-    return (stats[:, 3] == stats[:, 4]) | (norms <= threshold)
+    clean = stats[:, 5] == 0  # a tile with NaN or inf is a problem to see, never hidden as dead
+    return clean & ((stats[:, 3] == stats[:, 4]) | (norms <= threshold))
 
 
 def b64(array: np.ndarray, dtype: str) -> str:
