@@ -116,11 +116,15 @@ class Mosaic:
         y0, y1 = self.pixel_rows(r0, r1)
         return self.render_region(y0, y1, 0, self.shape[1], out=out)
 
-    def render_region(self, y0: int, y1: int, x0: int, x1: int, out: Optional[np.ndarray] = None) -> np.ndarray:
+    def render_region(
+        self, y0: int, y1: int, x0: int, x1: int, out: Optional[np.ndarray] = None
+    ) -> np.ndarray:
         """Any pixel rectangle, ``render(W)[y0:y1, x0:x1]``; only the cells it overlaps are read."""
         height, width = self.shape[:2]
         if not (0 <= y0 < y1 <= height and 0 <= x0 < x1 <= width):
-            raise ValueError(f"region [{y0}:{y1}, {x0}:{x1}] is empty or outside the {height} x {width} mosaic")
+            raise ValueError(
+                f"region [{y0}:{y1}, {x0}:{x1}] is empty or outside the {height} x {width} mosaic"
+            )
         win = window_of_pixels(self, y0, y1, x0, x1)
         target = self._region_out(out, (y1 - y0, x1 - x0))
         exact = target is not None and win.pixel_box() == (y0, y1, x0, x1)
