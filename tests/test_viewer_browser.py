@@ -5,7 +5,6 @@ jumps, dims dead tiles, and shows hostile names as text."""
 
 from __future__ import annotations
 
-import importlib
 import shutil
 import time
 from io import BytesIO
@@ -108,7 +107,7 @@ def site(tmp_path_factory, bank):
 
 def geometry(bank):
     """The mosaic's grid and display order (what the viewer must agree with)."""
-    return importlib.import_module("fasttile.pyramid").open_mosaic(bank, dict(OPTIONS))
+    return fasttile.mosaic(bank, **OPTIONS)
 
 
 def open_site(driver, folder, fragment: str = "") -> None:

@@ -285,36 +285,9 @@ class _SiteFolder:
 
 def open_mosaic(weights: Any, options: dict) -> Any:
     """The strip primitive over `weights` (fasttile.mosaic)."""
-    try:
-        from .mosaic import mosaic
-    except ImportError:  # TEMPORARY until the strip primitive is on main
-        return _WholeMosaic(weights, options)
+    from .mosaic import mosaic
+
     return mosaic(weights, **options)
-
-
-class _WholeMosaic:
-    """TEMPORARY stand-in for fasttile.mosaic: renders everything once, then slices."""
-
-    def __init__(self, weights: Any, options: dict):
-        from ._render import render_detailed
-
-        r = render_detailed(weights, **options)
-        self.image, self.view = r.image, r.view
-        self.shape, self.channels = r.image.shape, (3 if r.image.ndim == 3 else 1)
-        self.nrows, self.ncols, self.padding, self.zoom = r.nrows, r.ncols, r.padding, r.zoom
-        self.column_fill = r.column_fill
-        self.tile_height, self.tile_width = r.view.shape[3] * r.zoom, r.view.shape[4] * r.zoom
-        self.cell_height, self.cell_width = self.tile_height + r.padding, self.tile_width + r.padding
-        self.units = r.selection if r.selection is not None else np.arange(r.view.units, dtype=np.int64)
-        self.tiles = len(self.units) * r.view.shape[1]
-
-    def strips(self, rows: Optional[int] = None):
-        step = (rows or 8) * self.cell_height
-        for y0 in range(0, self.shape[0], step):
-            yield y0, self.image[y0 : y0 + step]
-
-    def render_region(self, y0: int, y1: int, x0: int, x1: int, out: Any = None) -> np.ndarray:
-        return self.image[y0:y1, x0:x1].copy()
 
 
 def manifest_of(m: Any, *, title: Optional[str], fmt: str, sidecar: dict) -> dict:
