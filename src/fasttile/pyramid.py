@@ -378,3 +378,33 @@ def write_sidecar_for(folder: str, m: Any, **options: Any) -> dict:
     from .sidecar import write_sidecar
 
     return write_sidecar(folder, m.view, np.asarray(m.units, dtype=np.int64), **options)
+
+
+class _Keep:
+    """A band sink that keeps the bands of one zoom level (for previews)."""
+
+    def __init__(self, zoom: int):
+        self.zoom = zoom
+        self.bands: list[np.ndarray] = []
+
+    def band(self, zoom: int, tile_row: int, band: np.ndarray) -> None:
+        if zoom == self.zoom:
+            self.bands.append(band.copy())
+
+
+def downscaled(strips: Any, shape: tuple[int, ...], steps: int) -> np.ndarray:
+    """The mosaic halved `steps` times by the pyramid's rule, streamed from its strips:
+    the same pixels as the pyramid's zoom max_zoom - steps."""
+    keep = _Keep(0)
+    coarser = None
+    width = shape[1]
+    widths = [width]
+    for _ in range(steps):
+        widths.append(-(-widths[-1] // 2))
+    for zoom, w in enumerate(reversed(widths)):
+        coarser = _Level(zoom, w, 3 if len(shape) == 3 else 1, keep, coarser)
+    assert coarser is not None
+    for _, pixels in strips:
+        coarser.push(pixels)
+    coarser.finish()
+    return np.concatenate(keep.bands)

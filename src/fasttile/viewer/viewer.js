@@ -150,7 +150,8 @@
     box.type = "checkbox";
     box.id = "ft-dead";
     toggle.appendChild(box);
-    toggle.appendChild(document.createTextNode(" dim dead tiles (" + m.sidecar.dead_tiles + ")"));
+    var count = m.sidecar.dead_tiles === null ? "" : " (" + m.sidecar.dead_tiles + ")";
+    toggle.appendChild(document.createTextNode(" dim dead tiles" + count));
     panel.appendChild(toggle);
     var info = element("dl", "fasttile-info");
     var fields = {};
@@ -338,7 +339,7 @@
     }
     if (m.start === "native") {
       // the top-left corner pixel for pixel: only a few tiles to make (the widget)
-      map.setView(api.latLngOf(mapDiv.clientWidth / 2, mapDiv.clientHeight / 2), Z);
+      map.setView(api.latLngOf((mapDiv.clientWidth || 800) / 2, (mapDiv.clientHeight || 500) / 2), Z);
     } else {
       map.fitBounds(bounds);
     }
@@ -346,7 +347,15 @@
       api.started = followHash();
       root.addEventListener("hashchange", followHash);
     }
+    if (root.ResizeObserver) {
+      // a notebook may show the element after create(): follow its real size
+      var resize = new root.ResizeObserver(function () {
+        map.invalidateSize({ pan: false });
+      });
+      resize.observe(mapDiv);
+    }
     api.destroy = function () {
+      if (resize) resize.disconnect();
       if (source.hash) root.removeEventListener("hashchange", followHash);
       map.remove();
     };
