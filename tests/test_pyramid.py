@@ -204,3 +204,25 @@ def test_site_ships_the_viewer_and_leaflet_licence(tmp_path, bank):
     assert pyr.read_manifest(folder)["title"] == "<script>alert(1)</script>"
     text = jsonp("facts", 0, {"labels": ["</script>\u2028"]})
     assert text.isascii() and "\\u2028" in text  # JSON's escapes keep it one JavaScript string
+
+
+def test_cli_pyramid_writes_the_site_and_names_bad_flags(tmp_path, bank, capsys):
+    from fasttile._cli_browse import main
+
+    np.save(tmp_path / "bank.npy", bank)
+    (tmp_path / "labels.txt").write_text("\n".join(f"<b>{i}</b>" for i in range(len(bank))), encoding="utf-8")
+    site = tmp_path / "site"
+    argv = ["pyramid", str(tmp_path / "bank.npy"), "-o", str(site), "--zoom", "2", "--order", "norm"]
+    assert main(argv + ["--labels", str(tmp_path / "labels.txt"), "--dead", "hide", "-q"]) == 0
+    out = capsys.readouterr().out
+    assert "zoom 0..2" in out and "index.html" in out
+    manifest = pyr.read_manifest(site)
+    assert manifest["title"] == f"{tmp_path / 'bank.npy'}: bank.npy" and manifest["tiles"] == 1497
+    level = read_level(str(site), 2)
+    assert np.array_equal(level, fasttile.render(bank, zoom=2, order="norm", dead="hide"))
+    (tmp_path / "short.txt").write_text("a\nb\n")
+    assert main(argv + ["--labels", str(tmp_path / "short.txt")]) == 2
+    err = capsys.readouterr().err
+    assert err == "fasttile: error: labels has 2 entries but the bank has 1500 units\n"
+    assert main(["pyramid", str(tmp_path / "missing.npy"), "-o", str(site)]) == 2
+    assert "no such file" in capsys.readouterr().err

@@ -78,3 +78,20 @@ def test_bad_sprite_options_are_named(tmp_path):
         fasttile.sprite(w, tmp_path)
     with pytest.raises(ValueError, match="labels has 1 entries"):
         fasttile.sprite(w, tmp_path, channel="mean", labels=["x"])
+
+
+def test_cli_sprite(tmp_path, capsys):
+    from fasttile._cli_browse import main
+
+    w = np.random.default_rng(2).standard_normal((30, 10, 10)).astype(np.float32)
+    np.save(tmp_path / "w.npy", w)
+    out = tmp_path / "proj"
+    assert main(["sprite", str(tmp_path / "w.npy"), "-o", str(out), "--cmap", "viridis"]) == 0
+    assert "tensorboard --logdir" in capsys.readouterr().out
+    sprite = np.asarray(Image.open(out / "sprite.png"))
+    assert np.array_equal(sprite, fasttile.render(w, padding=0, ncols=6, cmap="viridis"))
+    assert read_config(out / "projector_config.pbtxt").embeddings[0].tensor_name == "w.npy"
+    assert main(["sprite", str(tmp_path / "w.npy"), "-o", str(out), "--padding", "3"]) == 2
+    assert capsys.readouterr().err == (
+        "fasttile: error: --padding does not apply: the projector fixes the sprite's grid\n"
+    )
