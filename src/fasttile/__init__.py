@@ -14,7 +14,7 @@ from ._layout import LAYOUTS_BY_NDIM
 from ._render import NORMALIZATIONS, MosaicTooLarge, default_threads, render
 from .display import show
 from .mosaic import Mosaic, mosaic, strips
-from .png import save
+from .save import SaveInfo, save
 
 # Browsing large banks (issue 11): pyramid + viewer, projector sprite, notebook view
 from .pyramid import pyramid
@@ -29,6 +29,7 @@ __all__ = [
     "NORMALIZATIONS",
     "Mosaic",
     "MosaicTooLarge",
+    "SaveInfo",
     "browse",
     "preview_png",
     "pyramid",

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -24,6 +23,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional, Union
 
 import numpy as np
+
+from ._atomic import atomic_path
 
 TILE = 256
 FORMATS = ("png", "webp")
@@ -103,7 +104,7 @@ def _encoder(fmt: str, compress_level: int) -> Callable[[np.ndarray], bytes]:
         except ImportError:
             encode_png = None
         if encode_png is not None:
-            return lambda tile: encode_png(tile, compress_level)
+            return lambda tile: encode_png(tile, compress_level, threads=1)  # the pool is ours
     from io import BytesIO
 
     from PIL import Image
@@ -246,41 +247,15 @@ def _is_replaceable(folder: str) -> bool:
         return False
 
 
-class _SiteFolder:
-    """Builds the site in a hidden sibling folder and swaps it into place on success,
-    so `folder` is always either the old pyramid or the complete new one."""
-
-    def __init__(self, folder: Union[str, os.PathLike]):
-        self.folder = os.path.abspath(os.fspath(folder))
-        if os.path.exists(self.folder):
-            if not os.path.isdir(self.folder):
-                raise ValueError(f"{folder} exists and is not a folder")
-            if not _is_replaceable(self.folder):
-                raise ValueError(
-                    f"{folder} is not empty and holds no fasttile pyramid; choose another folder"
-                )
-        parent, name = os.path.split(self.folder)
-        os.makedirs(parent, exist_ok=True)
-        self.building = tempfile.mkdtemp(prefix=f".{name}.partial-", dir=parent)
-
-    def __enter__(self) -> str:
-        return self.building
-
-    def __exit__(self, kind, *_: Any) -> None:
-        if kind is not None:
-            shutil.rmtree(self.building, ignore_errors=True)
-            return
-        os.chmod(self.building, 0o755)  # mkdtemp makes it private
-        old = None
-        if os.path.exists(self.folder):
-            old = tempfile.mkdtemp(
-                prefix=f".{os.path.basename(self.folder)}.old-", dir=os.path.dirname(self.folder)
-            )
-            os.rmdir(old)
-            os.rename(self.folder, old)
-        os.rename(self.building, self.folder)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+def _check_target(folder: Union[str, os.PathLike]) -> None:
+    """Refuse to replace anything but an empty folder or an earlier pyramid."""
+    if os.path.exists(folder):
+        if not os.path.isdir(folder):
+            raise ValueError(f"{folder} exists and is not a folder")
+        if not _is_replaceable(os.fspath(folder)):
+            raise ValueError(f"{folder} is not empty and holds no fasttile pyramid; choose another folder")
+    parent = os.path.dirname(os.path.abspath(os.fspath(folder)))
+    os.makedirs(parent, exist_ok=True)
 
 
 def open_mosaic(weights: Any, options: dict) -> Any:
@@ -355,7 +330,10 @@ def pyramid(
     m = open_mosaic(weights, dict(render_options))
     threads = _threads(render_options.get("threads"))
     encode = _encoder(format, compress_level)
-    with _SiteFolder(folder) as building:
+    _check_target(folder)
+    with atomic_path(folder, directory=True) as temp:  # the old pyramid or the new one, never half
+        building = os.fspath(temp)
+        os.chmod(building, 0o755)  # a site others may read (mkdtemp makes it private)
         sidecar = write_sidecar_for(building, m, labels=labels, dead_norm=dead_norm, threads=threads)
         written = write_levels(
             m.strips(),

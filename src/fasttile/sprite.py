@@ -12,7 +12,6 @@ order and top apply).
 
 from __future__ import annotations
 
-import io
 import math
 import os
 from collections.abc import Sequence
@@ -62,16 +61,11 @@ def sprite_tile_shape(points: int, h: int, w: int) -> tuple[int, int, int]:
 
 
 def _replace_into(path: str, data: Union[bytes, str]) -> None:
-    """Write a file under a temporary name in its folder, then rename it into place."""
-    tmp = f"{path}.partial-{os.getpid()}"
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data.encode("utf-8") if isinstance(data, str) else data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    """Write a whole file atomically (temporary name in its folder, then a rename)."""
+    from ._atomic import atomic_path
+
+    with atomic_path(path) as temp, open(temp, "wb") as f:
+        f.write(data.encode("utf-8") if isinstance(data, str) else data)
 
 
 def _pbtxt_string(text: str) -> str:
@@ -128,20 +122,15 @@ def _write_tensors(path: str, m: Any) -> int:
 
     bank = strided_view(m.view)
     units = np.asarray(m.units)
-    tmp = f"{path}.partial-{os.getpid()}"
+    from ._atomic import atomic_path
+
     dims = 0
-    try:
-        with open(tmp, "w", encoding="ascii") as f:
-            for k0 in range(0, len(units), 4096):
-                block = _to_compute(bank[units[k0 : k0 + 4096]], m.view)
-                flat = block.transpose(0, 1, 3, 4, 2).reshape(len(block), -1)
-                dims = flat.shape[1]
-                np.savetxt(f, flat, fmt="%.7g", delimiter="\t")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    with atomic_path(path) as temp, open(temp, "w", encoding="ascii") as f:
+        for k0 in range(0, len(units), 4096):
+            block = _to_compute(bank[units[k0 : k0 + 4096]], m.view)
+            flat = block.transpose(0, 1, 3, 4, 2).reshape(len(block), -1)
+            dims = flat.shape[1]
+            np.savetxt(f, flat, fmt="%.7g", delimiter="\t")
     return dims
 
 
@@ -155,9 +144,8 @@ def sprite(
 ) -> SpriteInfo:
     """Write a TensorBoard Projector folder for the units of `weights` (render options
     choose, order and draw the tiles; grid options are the projector's own)."""
-    from PIL import Image
-
     from .mosaic import mosaic
+    from .png import write_png
     from .sidecar import unit_stats
 
     given = sorted(set(_GRID_OPTIONS) & set(render_options))
@@ -175,9 +163,7 @@ def sprite(
     folder = os.fspath(folder)
     os.makedirs(folder, exist_ok=True)
     image = _sprite_image(m, cols, th, tw)
-    buf = io.BytesIO()
-    Image.fromarray(image, mode="RGB" if image.ndim == 3 else "L").save(buf, format="PNG", compress_level=6)
-    _replace_into(os.path.join(folder, "sprite.png"), buf.getvalue())
+    write_png(os.path.join(folder, "sprite.png"), image, level="small")
     norms = np.sqrt(unit_stats(m.view, np.asarray(m.units), 1)[:, 0])
     header = "index\tnorm" + ("\tlabel" if labels is not None else "")
     lines = [header] + [
