@@ -5,6 +5,7 @@ jumps, dims dead tiles, and shows hostile names as text."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from io import BytesIO
@@ -240,3 +241,28 @@ def test_hostile_names_show_as_text(browser, site, bank):
     assert browser.execute_script("return window.__pwned === undefined && document.images.length;") >= 1
     assert browser.execute_script("return document.querySelectorAll('img[src=\"x\"]').length;") == 0
     assert 42 in m.units
+
+
+def test_viewer_on_the_ica_demo_bank(browser, tmp_path):
+    """The README's screenshot: the demo's real filters, one hovered. Set
+    FASTTILE_SCREENSHOT=docs/viewer.png to keep it."""
+    from fasttile.demo import learn_filters
+
+    keep = os.environ.get("FASTTILE_SCREENSHOT")
+    filters = learn_filters() if keep else learn_filters(count=4000, iterations=30)  # quicker, alike
+    folder = tmp_path / "demo"
+    options = {"tile_shape": (8, 8, 3), "zoom": 4, "pad_value": 255}
+    fasttile.pyramid(filters, folder, title="ICA filters of matplotlib's sample photo", **options)
+    open_site(browser, folder, "#unit=19")  # centred and outlined
+    browser.execute_script(
+        "var map = FasttileViewer.current.map; map.setZoom(map.getZoom() + 1, {animate: false});"
+    )
+    time.sleep(0.2)
+    wait_for(browser, SETTLED)
+    m = fasttile.mosaic(filters, **options)
+    hover(browser, *tile_centre(m, 19))
+    wait_for(browser, "document.getElementById('ft-unit').textContent === '19'")
+    norm = float(field(browser, "norm"))
+    assert norm == pytest.approx(float(np.linalg.norm(filters[19].astype(np.float64))), rel=1e-4)
+    if keep:
+        browser.save_screenshot(keep)
