@@ -8,6 +8,7 @@ import importlib
 import json
 import os
 import re
+from io import BytesIO
 
 import numpy as np
 import pytest
@@ -226,3 +227,26 @@ def test_cli_pyramid_writes_the_site_and_names_bad_flags(tmp_path, bank, capsys)
     assert err == "fasttile: error: labels has 2 entries but the bank has 1500 units\n"
     assert main(["pyramid", str(tmp_path / "missing.npy"), "-o", str(site)]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_tile_png_encoder_round_trips_through_pillow_and_pngcheck(tmp_path):
+    import shutil
+    import subprocess
+
+    rng = np.random.default_rng(12)
+    cases = {
+        "noise": rng.integers(0, 256, (256, 256), dtype=np.uint8),  # stored unfiltered
+        "smooth": np.add.outer(np.arange(200), np.arange(37)).astype(np.uint8),  # Up filter
+        "rgb": rng.integers(0, 256, (17, 256, 3), dtype=np.uint8),
+        "pixel": np.array([[7]], dtype=np.uint8),
+    }
+    for name, tile in cases.items():
+        for level in ("fast", "small", "none"):
+            data = pyr.encode_tile(tile, level)
+            assert np.array_equal(np.asarray(Image.open(BytesIO(data))), tile), (name, level)
+            path = tmp_path / f"{name}-{level}.png"
+            path.write_bytes(data)
+    if shutil.which("pngcheck"):
+        files = sorted(str(p) for p in tmp_path.iterdir())
+        done = subprocess.run(["pngcheck", "-q", *files], capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout + done.stderr

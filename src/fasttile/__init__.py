@@ -14,10 +14,10 @@ from ._layout import LAYOUTS_BY_NDIM
 from ._render import NORMALIZATIONS, MosaicTooLarge, default_threads, render
 from .display import show
 from .mosaic import Mosaic, mosaic, strips
-from .save import SaveInfo, save
 
 # Browsing large banks (issue 11): pyramid + viewer, projector sprite, notebook view
 from .pyramid import pyramid
+from .save import SaveInfo, save
 from .sprite import sprite
 from .widget import browse, preview_png
 

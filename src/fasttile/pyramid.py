@@ -16,6 +16,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import struct
+import zlib
 from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -97,25 +99,56 @@ class _Level:
         self.filled = 0
 
 
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def _signed_cost(rows: np.ndarray) -> int:
+    """libpng's filter heuristic: the sum of the bytes' magnitudes read as signed."""
+    return int(np.abs(rows.view(np.int8).astype(np.int16)).sum())
+
+
+def encode_tile(tile: np.ndarray, level: str = "fast") -> bytes:
+    """A small image as PNG with one deflate: the Up filter (mosaics repeat rows; coarser
+    levels are smooth) or none, whichever libpng's heuristic prefers. encode_png's
+    per-band filter trials would cost four deflates of a 64 KB tile."""
+    from ._deflate import FAST, _small_library
+
+    h, w = tile.shape[:2]
+    channels = 3 if tile.ndim == 3 else 1
+    rows = tile.reshape(h, w * channels)
+    filtered = np.empty((h, 1 + w * channels), dtype=np.uint8)
+    filtered[:, 0] = 2  # Up: each byte minus the byte above (the row above row 0 is zeros)
+    filtered[0, 1:] = rows[0]
+    np.subtract(rows[1:], rows[:-1], out=filtered[1:, 1:])
+    if _signed_cost(filtered[:, 1:]) >= _signed_cost(rows):
+        filtered[:, 0] = 0  # None
+        filtered[:, 1:] = rows
+    lib, number = (zlib, 0) if level == "none" else (_small_library(), 9) if level == "small" else (FAST, 1)
+    header = struct.pack(">IIBBBBB", w, h, 8, 2 if channels == 3 else 0, 0, 0, 0)
+    idat = lib.compress(filtered, number)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", idat)
+        + _png_chunk(b"IEND", b"")
+    )
+
+
 def _encoder(fmt: str, compress_level: int) -> Callable[[np.ndarray], bytes]:
     if fmt == "png":
-        try:
-            from .png import encode_png  # the project's own encoder, once on main
-        except ImportError:
-            encode_png = None
-        if encode_png is not None:
-            return lambda tile: encode_png(tile, compress_level, threads=1)  # the pool is ours
+        from .png import check_level
+
+        level = check_level(compress_level)
+        return lambda tile: encode_tile(tile, level)
     from io import BytesIO
 
     from PIL import Image
 
-    def encode(tile: np.ndarray) -> bytes:
+    def encode(tile: np.ndarray) -> bytes:  # lossless WebP keeps every pixel
         buf = BytesIO()
         image = Image.fromarray(tile, mode="L" if tile.ndim == 2 else "RGB")
-        if fmt == "png":
-            image.save(buf, format="PNG", compress_level=compress_level)
-        else:  # lossless WebP keeps every pixel
-            image.save(buf, format="WEBP", lossless=True, quality=0, method=0)
+        image.save(buf, format="WEBP", lossless=True, quality=0, method=0)
         return buf.getvalue()
 
     return encode
@@ -259,9 +292,13 @@ def _check_target(folder: Union[str, os.PathLike]) -> None:
 
 
 def open_mosaic(weights: Any, options: dict) -> Any:
-    """The strip primitive over `weights` (fasttile.mosaic)."""
-    from .mosaic import mosaic
+    """The strip primitive over `weights` (fasttile.mosaic), or `weights` if it is one."""
+    from .mosaic import Mosaic, mosaic
 
+    if isinstance(weights, Mosaic):
+        if options:
+            raise TypeError(f"a Mosaic is already made with its options; got {', '.join(sorted(options))}")
+        return weights
     return mosaic(weights, **options)
 
 

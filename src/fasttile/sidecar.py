@@ -54,21 +54,33 @@ def _numpy_unit_stats(view: TileView, indices: Optional[np.ndarray]) -> np.ndarr
     step = max(1, (1 << 18) // int(np.prod(view.shape[1:])))  # float64 temporaries of ~2 MB
     bank = strided_view(view)
     for k0 in range(0, len(units), step):
-        block = bank[units[k0 : k0 + step]]
-        values = _to_compute(block, view).reshape(len(block), -1).astype(np.float64)
-        finite = np.isfinite(values)
-        count = finite.sum(axis=1)
-        clean = np.where(finite, values, 0.0)
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            mean = clean.sum(axis=1) / count
-            part = stats[k0 : k0 + len(block)]
-            part[:, 0] = (clean * clean).sum(axis=1)
-            part[:, 1] = mean
-            part[:, 2] = (np.where(finite, values - mean[:, None], 0.0) ** 2).sum(axis=1) / count
-        part[:, 3] = np.where(finite, values, np.inf).min(axis=1)
-        part[:, 4] = np.where(finite, values, -np.inf).max(axis=1)
-        part[:, 5] = values.shape[1] - count
+        values = _to_compute(bank[units[k0 : k0 + step]], view).reshape(-1, stats_width(view))
+        _block_stats(values, stats[k0 : k0 + len(values)])
     return stats
+
+
+def stats_width(view: TileView) -> int:
+    return int(np.prod(view.shape[1:]))
+
+
+def _block_stats(values: np.ndarray, part: np.ndarray) -> None:
+    """Statistics of each row of `values` over its finite entries, into `part`."""
+    finite = np.isfinite(values)
+    all_finite = bool(finite.all())
+    wide = values.astype(np.float64)
+    if not all_finite:
+        wide = np.where(finite, wide, 0.0)
+    count = finite.sum(axis=1) if not all_finite else np.full(len(values), values.shape[1])
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        part[:, 0] = np.einsum("ij,ij->i", wide, wide)
+        part[:, 1] = mean = wide.sum(axis=1) / count
+        centred = wide - mean[:, None]
+        if not all_finite:
+            centred[~finite] = 0.0
+        part[:, 2] = np.einsum("ij,ij->i", centred, centred) / count
+    part[:, 3] = (values if all_finite else np.where(finite, values, np.inf)).min(axis=1)
+    part[:, 4] = (values if all_finite else np.where(finite, values, -np.inf)).max(axis=1)
+    part[:, 5] = values.shape[1] - count
 
 
 def _channel_view(view: TileView, c: int) -> TileView:
