@@ -143,7 +143,9 @@ def _encoder(fmt: str, compress_level: int) -> Callable[[np.ndarray], bytes]:
         return lambda tile: encode_tile(tile, level)
     from io import BytesIO
 
-    from PIL import Image
+    from ._extras import require
+
+    Image = require("PIL.Image", "webp", "WebP tiles")
 
     def encode(tile: np.ndarray) -> bytes:  # lossless WebP keeps every pixel
         buf = BytesIO()

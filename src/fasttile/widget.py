@@ -175,13 +175,10 @@ def _widget_class() -> Any:
     global _WIDGET_CLASS
     if _WIDGET_CLASS is not None:
         return _WIDGET_CLASS
-    try:
-        import anywidget
-        import traitlets
-    except ImportError:
-        raise ImportError(
-            "fasttile.browse needs the 'notebook' extra: pip install 'fasttile[notebook]'"
-        ) from None
+    from ._extras import require
+
+    anywidget = require("anywidget", "notebook", "fasttile.browse")
+    traitlets = require("traitlets", "notebook", "fasttile.browse")
 
     class MosaicWidget(anywidget.AnyWidget):
         """The fasttile viewer in a notebook, drawing only what it shows."""
