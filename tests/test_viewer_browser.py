@@ -180,6 +180,10 @@ def test_hover_names_the_unit_and_its_norm(browser, site, bank):
     assert norm == pytest.approx(np.linalg.norm(bank[unit].astype(np.float64)), rel=1e-4)
     assert float(field(browser, "min")) == pytest.approx(float(bank[unit].min()), rel=1e-4)
     assert field(browser, "label") == f"feature {unit}"
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    ActionChains(browser).click().perform()  # a click: the address becomes its permalink
+    wait_for(browser, f"location.hash === '#unit={unit}'")
 
 
 def test_permalink_and_jump_centre_on_the_unit(browser, site, bank):

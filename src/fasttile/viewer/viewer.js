@@ -296,6 +296,17 @@
       });
     });
 
+    // a click makes the address a permalink to the clicked unit
+    map.on("click", function (e) {
+      var p = pixelOf(e.latlng);
+      var t = geometry.tileAt(p.x, p.y);
+      if (t < 0 || !source.hash || !root.history) return;
+      facts.tile(t).then(function (f) {
+        root.history.replaceState(null, "", "#unit=" + f.unit);
+        ui.status.textContent = "link: #unit=" + f.unit;
+      });
+    });
+
     api.jumpTo = function (unit) {
       if (!(unit >= 0 && unit < m.bank_units && Math.floor(unit) === unit)) {
         ui.status.textContent = "no unit " + unit + " (the bank has " + m.bank_units + ")";
