@@ -246,18 +246,8 @@
   var P = root.FasttileViewerParts;
   var UI = root.FasttileViewerUI;
 
-  /* create(el, source): the viewer in element el. source = {manifest, load(kind, k) ->
-   * Promise(payload), tileLayer(L, options) -> layer, hash: bool (follow #unit=N)}. */
-  function create(el, source) {
-    var L = root.L;
-    var m = source.manifest;
-    var geometry = new P.Geometry(m);
-    var facts = new P.Facts(source, m);
-    var ui = UI.buildPanel(m);
-    var mapDiv = P.element("div", "fasttile-map");
-    el.classList.add("fasttile");
-    el.appendChild(mapDiv);
-    el.appendChild(ui.panel);
+  /* The Leaflet map over the mosaic: CRS.Simple, zoom max_zoom is pixel for pixel. */
+  function makeMap(L, mapDiv, m) {
     var Z = m.max_zoom;
     var minZoom = m.min_zoom === undefined ? 0 : m.min_zoom;
     var map = L.map(mapDiv, {
@@ -268,107 +258,142 @@
       attributionControl: false,
     });
     var bounds = L.latLngBounds(map.unproject([0, m.height], Z), map.unproject([m.width, 0], Z));
-    var layerOptions = { tileSize: m.tile_size, minZoom: minZoom, maxNativeZoom: Z, maxZoom: Z + 4, bounds: bounds };
-    var tiles = source.tileLayer(L, layerOptions).addTo(map);
-    UI.keepNaturalSize(tiles);
-    var dead = UI.deadLayer(L, m, geometry, facts, L.extend({ zIndex: 5 }, layerOptions));
-    var api = { map: map, geometry: geometry, facts: facts, tiles: tiles, loading: 0, hovered: null };
-    tiles.on("loading", function () { api.loading++; });
-    tiles.on("load", function () { api.loading--; });
-    var highlight = null;
-
-    function pixelOf(latlng) {
-      return map.project(latlng, Z);
-    }
-    api.latLngOf = function (x, y) {
-      return map.unproject([x, y], Z);
+    var layerOptions = {
+      tileSize: m.tile_size,
+      minZoom: minZoom,
+      maxNativeZoom: Z,
+      maxZoom: Z + 4,
+      bounds: bounds,
     };
+    return { map: map, bounds: bounds, layerOptions: layerOptions };
+  }
 
-    map.on("mousemove", function (e) {
-      var p = pixelOf(e.latlng);
-      var t = geometry.tileAt(p.x, p.y);
+  /* Hover shows a tile's facts; a click makes the address its permalink. */
+  function wirePointer(api, ui, source) {
+    api.map.on("mousemove", function (e) {
+      var t = api.tileAtLatLng(e.latlng);
       api.hovered = t;
       if (t < 0) return;
-      facts.tile(t).then(function (f) {
+      api.facts.tile(t).then(function (f) {
         if (api.hovered === t) UI.showFacts(ui, f);
       }, function () {
         ui.status.textContent = "cannot load the facts of tile " + t;
       });
     });
-
-    // a click makes the address a permalink to the clicked unit
-    map.on("click", function (e) {
-      var p = pixelOf(e.latlng);
-      var t = geometry.tileAt(p.x, p.y);
+    api.map.on("click", function (e) {
+      var t = api.tileAtLatLng(e.latlng);
       if (t < 0 || !source.hash || !root.history) return;
-      facts.tile(t).then(function (f) {
+      api.facts.tile(t).then(function (f) {
         root.history.replaceState(null, "", "#unit=" + f.unit);
         ui.status.textContent = "link: #unit=" + f.unit;
       });
     });
+  }
 
-    api.jumpTo = function (unit) {
+  /* jumpTo(unit): centre on a unit's first tile, outline it, show its facts. */
+  function makeJump(L, api, ui, source) {
+    var m = api.manifest;
+    var highlight = null;
+    return function (unit) {
       if (!(unit >= 0 && unit < m.bank_units && Math.floor(unit) === unit)) {
         ui.status.textContent = "no unit " + unit + " (the bank has " + m.bank_units + ")";
         return Promise.resolve(-1);
       }
-      return facts.tileOfUnit(unit).then(function (t) {
+      return api.facts.tileOfUnit(unit).then(function (t) {
         if (t < 0) {
           ui.status.textContent = "unit " + unit + " is not shown (not selected)";
           return t;
         }
-        var o = geometry.origin(t);
+        var o = api.geometry.origin(t);
         var centre = api.latLngOf(o.x + m.tile_width / 2, o.y + m.tile_height / 2);
-        map.setView(centre, Math.max(map.getZoom(), Z), { animate: false });
+        api.map.setView(centre, Math.max(api.map.getZoom(), m.max_zoom), { animate: false });
         if (highlight) highlight.remove();
-        highlight = L.rectangle(
-          L.latLngBounds(api.latLngOf(o.x, o.y + m.tile_height), api.latLngOf(o.x + m.tile_width, o.y)),
-          { color: "#ff8800", weight: 2, fill: false, interactive: false }
-        ).addTo(map);
+        var corners = L.latLngBounds(
+          api.latLngOf(o.x, o.y + m.tile_height),
+          api.latLngOf(o.x + m.tile_width, o.y)
+        );
+        var style = { color: "#ff8800", weight: 2, fill: false, interactive: false };
+        highlight = L.rectangle(corners, style).addTo(api.map);
         ui.status.textContent = "unit " + unit + ": tile " + t;
         if (source.hash && root.history) root.history.replaceState(null, "", "#unit=" + unit);
-        return facts.tile(t).then(function (f) {
+        return api.facts.tile(t).then(function (f) {
           UI.showFacts(ui, f);
           return t;
         });
       });
     };
+  }
 
+  /* The first view: the whole mosaic (site), or the top-left corner pixel for pixel
+   * (widget: only a few tiles to make); then #unit=N when the address has one. */
+  function startView(api, mapDiv, source) {
+    var m = api.manifest;
+    if (m.start === "native") {
+      var half = api.latLngOf((mapDiv.clientWidth || 800) / 2, (mapDiv.clientHeight || 500) / 2);
+      api.map.setView(half, m.max_zoom);
+    } else {
+      api.map.fitBounds(api.bounds);
+    }
+    if (!source.hash) return function () {};
+    function followHash() {
+      var found = /(?:^#|&)unit=(\d+)/.exec(root.location.hash);
+      return found ? api.jumpTo(Number(found[1])) : null;
+    }
+    api.started = followHash();
+    root.addEventListener("hashchange", followHash);
+    return function () {
+      root.removeEventListener("hashchange", followHash);
+    };
+  }
+
+  /* create(el, source): the viewer in element el. source = {manifest, load(kind, k) ->
+   * Promise(payload), tileLayer(L, options) -> layer, hash: bool (follow #unit=N)}. */
+  function create(el, source) {
+    var L = root.L;
+    var m = source.manifest;
+    var ui = UI.buildPanel(m);
+    var mapDiv = P.element("div", "fasttile-map");
+    el.classList.add("fasttile");
+    el.appendChild(mapDiv);
+    el.appendChild(ui.panel);
+    var made = makeMap(L, mapDiv, m);
+    var api = { manifest: m, map: made.map, bounds: made.bounds, loading: 0, hovered: null };
+    api.geometry = new P.Geometry(m);
+    api.facts = new P.Facts(source, m);
+    api.latLngOf = function (x, y) {
+      return api.map.unproject([x, y], m.max_zoom);
+    };
+    api.tileAtLatLng = function (latlng) {
+      var p = api.map.project(latlng, m.max_zoom);
+      return api.geometry.tileAt(p.x, p.y);
+    };
+    api.tiles = source.tileLayer(L, made.layerOptions).addTo(api.map);
+    UI.keepNaturalSize(api.tiles);
+    api.tiles.on("loading", function () { api.loading++; });
+    api.tiles.on("load", function () { api.loading--; });
+    var dead = UI.deadLayer(L, m, api.geometry, api.facts, L.extend({ zIndex: 5 }, made.layerOptions));
+    ui.box.addEventListener("change", function () {
+      if (ui.box.checked) dead.addTo(api.map);
+      else dead.remove();
+    });
+    api.jumpTo = makeJump(L, api, ui, source);
     ui.form.addEventListener("submit", function (e) {
       e.preventDefault();
       api.jumpTo(Number(ui.input.value));
     });
-    ui.box.addEventListener("change", function () {
-      if (ui.box.checked) dead.addTo(map);
-      else dead.remove();
-    });
-
-    function followHash() {
-      var found = /(?:^#|&)unit=(\d+)/.exec(root.location.hash);
-      if (found) return api.jumpTo(Number(found[1]));
-      return null;
-    }
-    if (m.start === "native") {
-      // the top-left corner pixel for pixel: only a few tiles to make (the widget)
-      map.setView(api.latLngOf((mapDiv.clientWidth || 800) / 2, (mapDiv.clientHeight || 500) / 2), Z);
-    } else {
-      map.fitBounds(bounds);
-    }
-    if (source.hash) {
-      api.started = followHash();
-      root.addEventListener("hashchange", followHash);
-    }
-    if (root.ResizeObserver) {
-      // a notebook may show the element after create(): follow its real size
-      var resize = new root.ResizeObserver(function () {
-        map.invalidateSize({ pan: false });
-      });
-      resize.observe(mapDiv);
-    }
+    wirePointer(api, ui, source);
+    var stopHash = startView(api, mapDiv, source);
+    // a notebook may show the element after create(): follow its real size
+    var resize = root.ResizeObserver
+      ? new root.ResizeObserver(function () {
+          api.map.invalidateSize({ pan: false });
+        })
+      : null;
+    if (resize) resize.observe(mapDiv);
     api.destroy = function () {
       if (resize) resize.disconnect();
-      if (source.hash) root.removeEventListener("hashchange", followHash);
-      map.remove();
+      stopHash();
+      api.map.remove();
     };
     root.FasttileViewer.current = api;
     return api;
