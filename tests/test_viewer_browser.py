@@ -270,3 +270,24 @@ def test_viewer_on_the_ica_demo_bank(browser, tmp_path):
     assert norm == pytest.approx(float(np.linalg.norm(filters[19].astype(np.float64))), rel=1e-4)
     if keep:
         browser.save_screenshot(keep)
+
+
+def test_hostile_key_in_a_weights_file_stays_text(browser, tmp_path):
+    from fasttile._cli_browse import main
+
+    w = np.random.default_rng(3).standard_normal((30, 64)).astype(np.float32)
+    path = tmp_path / "hostile.npz"
+    np.savez(path, **{HOSTILE: w})
+    labels = tmp_path / "labels.txt"
+    labels.write_text(
+        "\n".join([f"<script>window.__pwned = {i}</script>" for i in range(30)]), encoding="utf-8"
+    )
+    site = tmp_path / "site"
+    assert main(["pyramid", str(path), "-o", str(site), "--labels", str(labels), "-q"]) == 0
+    open_site(browser, site, "#unit=4")
+    wait_for(
+        browser, "document.getElementById('ft-label').textContent === '<script>window.__pwned = 4</script>'"
+    )
+    assert browser.find_element("id", "ft-title").text == f"{path}: {HOSTILE}"
+    assert browser.execute_script("return window.__pwned === undefined;")
+    assert browser.execute_script("return document.querySelectorAll('script:not([src])').length;") == 0

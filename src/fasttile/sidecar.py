@@ -20,7 +20,7 @@ import base64
 import json
 import os
 from collections.abc import Sequence
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 import numpy as np
 
@@ -158,7 +158,6 @@ def write_sidecar(
     labels: Optional[Sequence[str]] = None,
     dead_norm: Optional[float] = None,
     threads: int = 1,
-    progress: Optional[Callable[[int], None]] = None,
 ) -> dict:
     """Write facts/, units/ and dead/ under `folder` for display units `units` of
     `view`. Returns the manifest's sidecar entry (chunk sizes, dead count)."""
@@ -174,8 +173,6 @@ def write_sidecar(
         part = slice(t0, t0 + FACTS_CHUNK)
         payload = facts_payload(stats[part], tile_units[part], dead[part], labels)
         _write_text(os.path.join(folder, "facts", f"{k}.js"), jsonp("facts", k, payload))
-        if progress is not None:
-            progress(len(stats[part]))
     positions = unit_positions(units, inner, view.units)
     for k, u0 in enumerate(range(0, view.units, UNITS_CHUNK)):
         payload = {"tile": b64(positions[u0 : u0 + UNITS_CHUNK], "int32")}
