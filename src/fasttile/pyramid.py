@@ -105,13 +105,21 @@ def _png_chunk(kind: bytes, data: bytes) -> bytes:
 
 def _signed_cost(rows: np.ndarray) -> int:
     """libpng's filter heuristic: the sum of the bytes' magnitudes read as signed."""
-    return int(np.abs(rows.view(np.int8).astype(np.int16)).sum())
+    # abs(-128) wraps to -128 in int8, which read back as uint8 is 128: the magnitude
+    return int(np.abs(rows.view(np.int8)).view(np.uint8).sum(dtype=np.uint64))
+
+
+def _incompressible(filtered: np.ndarray, lib: Any) -> bool:
+    """Every 8th row deflated: would the tile shrink by less than 15%?"""
+    sample = np.ascontiguousarray(filtered[::8])
+    return len(lib.compress(sample, 1)) > 0.85 * sample.nbytes
 
 
 def encode_tile(tile: np.ndarray, level: str = "fast") -> bytes:
     """A small image as PNG with one deflate: the Up filter (mosaics repeat rows; coarser
-    levels are smooth) or none, whichever libpng's heuristic prefers. encode_png's
-    per-band filter trials would cost four deflates of a 64 KB tile."""
+    levels are smooth) or none, whichever libpng's heuristic prefers; stored when a
+    sample shows it will not shrink. encode_png's per-band filter trials would cost
+    four deflates of a 64 KB tile."""
     from ._deflate import FAST, _small_library
 
     h, w = tile.shape[:2]
@@ -125,6 +133,8 @@ def encode_tile(tile: np.ndarray, level: str = "fast") -> bytes:
         filtered[:, 0] = 0  # None
         filtered[:, 1:] = rows
     lib, number = (zlib, 0) if level == "none" else (_small_library(), 9) if level == "small" else (FAST, 1)
+    if level == "fast" and _incompressible(filtered, lib):
+        lib, number = zlib, 0  # noise: store it, as save's "fast" level does
     header = struct.pack(">IIBBBBB", w, h, 8, 2 if channels == 3 else 0, 0, 0, 0)
     idat = lib.compress(filtered, number)
     return (
