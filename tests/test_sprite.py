@@ -91,6 +91,10 @@ def test_cli_sprite(tmp_path, capsys):
     sprite = np.asarray(Image.open(out / "sprite.png"))
     assert np.array_equal(sprite, fasttile.render(w, padding=0, ncols=6, cmap="viridis"))
     assert read_config(out / "projector_config.pbtxt").embeddings[0].tensor_name == "w.npy"
+    assert main(["sprite", str(tmp_path / "w.npy"), "-o", str(tmp_path / "p2"), "--no-tensors"]) == 0
+    (emb,) = read_config(tmp_path / "p2" / "projector_config.pbtxt").embeddings
+    assert emb.tensor_path == "" and not (tmp_path / "p2" / "tensors.tsv").exists()
+    capsys.readouterr()
     assert main(["sprite", str(tmp_path / "w.npy"), "-o", str(out), "--padding", "3"]) == 2
     assert capsys.readouterr().err == (
         "fasttile: error: --padding does not apply: the projector fixes the sprite's grid\n"

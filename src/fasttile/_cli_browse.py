@@ -119,7 +119,12 @@ def _cmd_sprite(args: argparse.Namespace) -> int:
     options = _grid_options_for_sprite(options)
     start = time.perf_counter()
     info = sprite(
-        tensor, args.output, tensor_name=args.tensor_name or name, labels=_read_labels(args.labels), **options
+        tensor,
+        args.output,
+        tensor_name=args.tensor_name or name,
+        labels=_read_labels(args.labels),
+        tensors=not args.no_tensors,
+        **options,
     )
     print(
         f"{args.output}: {info.points} points, sprite {info.sprite_shape[1]} x {info.sprite_shape[0]} "
@@ -144,6 +149,7 @@ def register(sub: Any) -> None:
     _source(s)
     s.add_argument("-o", "--output", default="projector", help="folder to write (default projector)")
     s.add_argument("--tensor-name", help="the embedding's name in the projector (default: the tensor's)")
+    s.add_argument("--no-tensors", action="store_true", help="skip tensors.tsv (the weights as text)")
     cli._add_render_options(s)
     s.set_defaults(run=_cmd_sprite)
 

@@ -77,13 +77,17 @@ def _pbtxt_string(text: str) -> str:
     return '"' + "".join(out) + '"'
 
 
-def projector_config(tensor_name: str, points: int, dims: int, tile_hw: tuple[int, int]) -> str:
+def projector_config(tensor_name: str, points: int, dims: Optional[int], tile_hw: tuple[int, int]) -> str:
+    """The config; dims None: no tensors.tsv (the projector reads `tensor_name` from a checkpoint)."""
+    tensor = (
+        f'  tensor_shape: {points}\n  tensor_shape: {dims}\n  tensor_path: "tensors.tsv"\n'
+        if dims is not None
+        else ""
+    )
     return (
         "embeddings {\n"
         f"  tensor_name: {_pbtxt_string(tensor_name)}\n"
-        f"  tensor_shape: {points}\n"
-        f"  tensor_shape: {dims}\n"
-        '  tensor_path: "tensors.tsv"\n'
+        f"{tensor}"
         '  metadata_path: "metadata.tsv"\n'
         "  sprite {\n"
         '    image_path: "sprite.png"\n'
@@ -140,10 +144,12 @@ def sprite(
     *,
     tensor_name: str = "weights",
     labels: Optional[Sequence[str]] = None,
+    tensors: bool = True,
     **render_options: Any,
 ) -> SpriteInfo:
     """Write a TensorBoard Projector folder for the units of `weights` (render options
-    choose, order and draw the tiles; grid options are the projector's own)."""
+    choose, order and draw the tiles; grid options are the projector's own).
+    tensors=False skips tensors.tsv (text, about 10 bytes a weight: large for big banks)."""
     from .mosaic import mosaic
     from .png import write_png
     from .sidecar import unit_stats
@@ -171,7 +177,7 @@ def sprite(
         for u, n in zip(m.units.tolist(), norms)
     ]
     _replace_into(os.path.join(folder, "metadata.tsv"), "\n".join(lines) + "\n")
-    dims = _write_tensors(os.path.join(folder, "tensors.tsv"), m)
+    dims = _write_tensors(os.path.join(folder, "tensors.tsv"), m) if tensors else None
     config = projector_config(tensor_name, m.tiles, dims, (th, tw))
     _replace_into(os.path.join(folder, "projector_config.pbtxt"), config)
     return SpriteInfo(os.path.abspath(folder), m.tiles, (th, tw), image.shape)
