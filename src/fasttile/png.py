@@ -33,10 +33,11 @@ LEVELS = ("fast", "small", "none")
 PNG_SIDE_LIMIT = 2**31 - 1
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _CHUNK_LIMIT = 1 << 30  # IDAT data per chunk (PNG allows 2^31 - 1)
-_SAMPLE_BYTES = 1 << 16  # per band, to choose its filter
-# "fast" stores a band whose sample deflate shrinks by less than this: noise-like
-# banks save ~10% at several times the time of the render (docs/design.md, "PNG").
-_FAST_STORE_ABOVE = 0.85
+_SAMPLE_BYTES = 1 << 17  # per band, to choose its filter
+# "fast" stores a band unless deflate saves at least a fifth of its sample: noise-like
+# banks save 7-12% at many times the time of the render; smooth learned banks save
+# half or more and are deflated (docs/design.md, "PNG").
+_FAST_STORE_ABOVE = 0.8
 
 ADAPTIVE = -1  # per row, the best of the five filters
 _FAST_CHOICES = (filters.NONE, filters.SUB, filters.UP)
@@ -108,22 +109,33 @@ class _Encoder:
         return filters.apply(kind, rows, above, self.bpp, out)
 
     def _choose(self, rows: np.ndarray, above: np.ndarray) -> Optional[int]:
-        """The filter that compresses a sample from the band's middle best, or None
-        when nothing makes the sample shrink (store the band). "fast" tries None, Sub
+        """The filter that compresses a sample of the band's rows best, or None when
+        nothing makes the sample shrink enough (store the band). "fast" tries None, Sub
         and Up; "small" all five and the per-row adaptive choice."""
-        n = max(1, min(len(rows), _SAMPLE_BYTES // rows.shape[1]))
-        mid = (len(rows) - n) // 2
-        sample = rows[mid : mid + n, 1:]
-        before = rows[mid - 1, 1:] if mid else above
-        scratch = np.empty((n, rows.shape[1]), np.uint8)
+        sample = _sample_pairs(rows, above)  # (row above, sampled row) pairs, interleaved
+        scratch = np.empty((len(sample), rows.shape[1]), np.uint8)
         kinds = _SMALL_CHOICES if self.level == "small" else _FAST_CHOICES
         sizes = {}
         for kind in kinds:
-            filtered = self._apply(kind, sample, before, scratch)
-            sizes[kind] = len(deflate.raw_deflate(filtered, self.level))
+            filtered = self._apply(kind, sample, above, scratch)[1::2]
+            sizes[kind] = len(deflate.raw_deflate(np.ascontiguousarray(filtered), self.level))
         best = min(sizes, key=sizes.__getitem__)
         store_above = _FAST_STORE_ABOVE if self.level == "fast" else 1.0
-        return None if sizes[best] >= store_above * scratch.nbytes else best
+        return None if sizes[best] >= store_above * scratch.nbytes / 2 else best
+
+
+def _sample_pairs(rows: np.ndarray, above: np.ndarray) -> np.ndarray:
+    """Randomly placed raw rows of a band, each after the row above it, so that every
+    filter sees its true neighbours. Random, not evenly spaced: a mosaic's rows repeat
+    with the cell height, and an even spacing can land on padding rows only."""
+    n = max(1, min(len(rows), _SAMPLE_BYTES // rows.shape[1]))
+    picks = np.sort(np.random.default_rng(len(rows)).choice(len(rows), n, replace=False))
+    pairs = np.empty((2 * n, rows.shape[1] - 1), np.uint8)
+    pairs[1::2] = rows[picks, 1:]
+    pairs[0::2] = rows[np.maximum(picks - 1, 0), 1:]
+    if picks[0] == 0:
+        pairs[0] = above
+    return pairs
 
 
 def _chunk(f: BinaryIO, kind: bytes, *parts: Any) -> None:
