@@ -7,7 +7,8 @@
 //     inner index i = t % n_inner
 // and its element (c, y, x) lives at
 //     origin + u*s_outer + i*s_inner + c*s_channel + y*s_y + x*s_x   (byte strides)
-// The kernel knows nothing about layouts; Python reduces every layout to this.
+// The kernel knows nothing about layouts; Python reduces every layout to this
+// (docs/design.md, section 1).
 #pragma once
 
 #include <cstdint>

@@ -375,7 +375,7 @@ private:
 
 // How tiles are read. Per tile when a tile's rows are local and long enough for the
 // vector loops; otherwise kLanes tiles at a time, side by side, along whichever
-// tile index keeps them closest in memory.
+// tile index keeps them closest in memory (docs/design.md, section 5).
 enum class Strategy { per_tile, unit_lanes, inner_lanes };
 
 Strategy choose_strategy(const TileSource& s, std::int64_t units) {
