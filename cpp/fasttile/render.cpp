@@ -15,6 +15,7 @@
 #include "kernel.hpp"
 #include "parallel.hpp"
 #include "pixel_rule.hpp"
+#include "source.hpp"
 #include "stream_copy.hpp"
 
 namespace fasttile {
@@ -92,21 +93,6 @@ NonFinite merge(std::vector<NonFinite>& parts) {
     std::sort(all.tiles.begin(), all.tiles.end());
     if (all.tiles.size() > kReportedBadTiles) all.tiles.resize(kReportedBadTiles);
     return all;
-}
-
-// Values the shown tiles hold, as a double: a work estimate that cannot overflow.
-double shown_values(const TileSource& s) {
-    return static_cast<double>(tile_count(s)) * static_cast<double>(s.channels) * static_cast<double>(s.height) *
-           static_cast<double>(s.width);
-}
-
-const unsigned char* unit_origin(const TileSource& s, std::int64_t unit_pos, std::int64_t inner) {
-    const std::int64_t unit = s.indices ? s.indices[unit_pos] : unit_pos;
-    return s.origin + unit * s.s_outer + inner * s.s_inner;
-}
-
-const unsigned char* tile_origin(const TileSource& s, std::int64_t t) {
-    return unit_origin(s, t / s.n_inner, t % s.n_inner);
 }
 
 // Grid cell of display tile t: row by row, or column by column.
@@ -663,54 +649,6 @@ Range scan_typed(const TileSource& s, int threads) {
     return r;
 }
 
-template <class E, class T>
-std::vector<double> norms_typed(const TileSource& s, int threads) {
-    const HotLoops& loops = active_loops();
-    const std::int64_t units = s.indices ? s.n_indices : s.n_outer;
-    std::vector<double> norms(static_cast<std::size_t>(units), 0.0);
-    const int nthreads = threads_for(shown_values(s), threads, units);
-    BlockQueue queue(units, std::max<std::int64_t>(1, units / (std::int64_t{nthreads} * 16)));
-    run_threads(nthreads, [&](int) {
-        std::vector<T> values(static_cast<std::size_t>(s.height * s.width * s.channels));
-        std::int64_t begin, end;
-        while (queue.pop(&begin, &end)) {
-            for (std::int64_t u = begin; u < end; ++u) {
-                double acc = 0.0;
-                for (std::int64_t i = 0; i < s.n_inner; ++i) {
-                    gather_tile<E, T>(unit_origin(s, u, i), s, false, values.data(), loops);
-                    for (const T v : values) acc += static_cast<double>(v) * static_cast<double>(v);
-                }
-                norms[static_cast<std::size_t>(u)] = acc;
-            }
-        }
-    });
-    return norms;
-}
-
-// Calls f.template operator()<E, T>() for the source's element type.
-template <class F>
-auto with_types(ElemType type, F&& f) {
-    switch (type) {
-        case ElemType::f32: return f.template operator()<float, float>();
-        case ElemType::f64: return f.template operator()<double, double>();
-        case ElemType::f16: return f.template operator()<Half, float>();
-        case ElemType::bf16: return f.template operator()<BFloat16, float>();
-        case ElemType::i8: return f.template operator()<std::int8_t, float>();
-        case ElemType::u8: return f.template operator()<std::uint8_t, float>();
-        case ElemType::i16: return f.template operator()<std::int16_t, float>();
-        case ElemType::u16: return f.template operator()<std::uint16_t, float>();
-        case ElemType::i32: return f.template operator()<std::int32_t, float>();
-        case ElemType::u32: return f.template operator()<std::uint32_t, float>();
-        case ElemType::i64: return f.template operator()<std::int64_t, float>();
-        case ElemType::u64: return f.template operator()<std::uint64_t, float>();
-    }
-    throw std::invalid_argument("unknown element type");
-}
-
-void check_threads(int threads) {
-    if (threads < 1) throw std::invalid_argument("threads must be at least 1");
-}
-
 }  // namespace
 
 NonFinite render(const TileSource& s, const Normalization& norm, const Mosaic& m, const Output& out, int threads) {
@@ -724,12 +662,6 @@ Range scan_range(const TileSource& s, int threads) {
     check_threads(threads);
     check_source(s);
     return with_types(s.type, [&]<class E, class T>() { return scan_typed<E, T>(s, threads); });
-}
-
-std::vector<double> unit_sq_norms(const TileSource& s, int threads) {
-    check_threads(threads);
-    check_source(s);
-    return with_types(s.type, [&]<class E, class T>() { return norms_typed<E, T>(s, threads); });
 }
 
 }  // namespace fasttile
