@@ -50,6 +50,22 @@ def median_time(fn: Callable[[], object], repeat: int, budget: float) -> tuple[f
     return statistics.median(times), len(times)
 
 
+def race(fns: dict, repeat: int, budget: float) -> dict:
+    """Median wall time of each callable, run in turn within every repeat, so that on a
+    shared, noisy machine each sees the same conditions and their ratios hold."""
+    times: dict = {name: [] for name in fns}
+    spent = 0.0
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+            spent += times[name][-1]
+        if spent > budget:
+            break
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
 def _status(field: str) -> int:
     with open("/proc/self/status") as f:
         for line in f:
@@ -132,8 +148,6 @@ def run_workload(w: Workload, scale: float, args, threads: int, rows: list, note
     ours = fasttile.render(bank, **kwargs)
     with PeakMemory() as mem:
         fasttile.render(bank, **kwargs)
-    t_all, _ = median_time(lambda: fasttile.render(bank, **kwargs), repeat, budget)
-    t_one, _ = median_time(lambda: fasttile.render(bank, threads=1, **kwargs), repeat, budget)
     reference = fasttile.render(bank, backend="numpy", **kwargs)
     if not np.array_equal(reference, ours):
         notes.append(f"{w.key}: NumPy backend and kernel DIFFER")
@@ -153,13 +167,18 @@ def run_workload(w: Workload, scale: float, args, threads: int, rows: list, note
 
     # Into a preallocated output: the kernel's own speed, without the OS zeroing
     # fresh pages for a new mosaic. The bandwidth bound and best NumPy compare with this.
-    t_out, _ = median_time(lambda: fasttile.render(bank, out=ours, **kwargs), repeat, budget)
-    t_global, _ = median_time(
-        lambda: fasttile.render(bank, out=ours, normalize="global", **kwargs), repeat, budget
-    )
-    t_norm, _ = median_time(lambda: fasttile.render(bank, out=ours, order="norm", **kwargs), repeat, budget)
-    fasttile.render(bank, out=ours, **kwargs)  # the per-tile picture again, for best NumPy's check
-    t_best = best_numpy_time(w, bank, ours, notes, repeat, budget)
+    best = best_numpy_renderer(w, bank, ours, notes)
+    one = np.empty_like(ours)
+    fns = {
+        "all": lambda: fasttile.render(bank, **kwargs),
+        "into": lambda: fasttile.render(bank, out=ours, **kwargs),
+        "one": lambda: fasttile.render(bank, out=one, threads=1, **kwargs),
+        "global": lambda: fasttile.render(bank, out=one, normalize="global", **kwargs),
+        "norm": lambda: fasttile.render(bank, out=one, order="norm", **kwargs),
+    }
+    if best is not None:
+        fns["best"] = best
+    t = race(fns, repeat, budget)
     bound = bandwidth_bound(bank, ours, threads)
     rows.append(
         {
@@ -167,31 +186,31 @@ def run_workload(w: Workload, scale: float, args, threads: int, rows: list, note
             "name": w.name,
             "in": bank.nbytes,
             "out": ours.nbytes,
-            "all": t_all,
-            "one": t_one,
-            "into": t_out,
+            "all": t["all"],
+            "one": t["one"],
+            "into": t["into"],
             "numpy": t_np,
-            "best": t_best,
-            "global": t_global,
-            "norm": t_norm,
+            "best": t.get("best"),
+            "global": t["global"],
+            "norm": t["norm"],
             "tv": t_tv,
             "sk": t_sk,
             "mem": mem.extra,
-            "bw": bound / t_out if bound else None,
+            "bw": bound / t["into"] if bound else None,
         }
     )
 
 
-def best_numpy_time(w: Workload, bank: np.ndarray, ours: np.ndarray, notes: list, repeat: int, budget: float):
-    """Median time of the expert NumPy render into a preallocated mosaic (float32 banks
-    only), after checking its bytes equal fasttile's."""
+def best_numpy_renderer(w: Workload, bank: np.ndarray, ours: np.ndarray, notes: list):
+    """The expert NumPy render into a preallocated mosaic (float32 banks only), after
+    checking its bytes equal fasttile's; None for other banks."""
     if bank.dtype != np.float32:
         return None
     out = np.empty_like(ours)
     best_numpy.render(w.layout, bank, out)
     if not np.array_equal(out, ours):
         notes.append(f"{w.key}: best NumPy and kernel DIFFER")
-    return median_time(lambda: best_numpy.render(w.layout, bank, out), repeat, budget)[0]
+    return lambda: best_numpy.render(w.layout, bank, out)
 
 
 def tiny_render_time() -> tuple[float, float]:
@@ -272,7 +291,7 @@ COLUMNS = (  # (title, width, cell) per column of the table
 )
 
 LEGEND = """medians. fasttile: all threads, a fresh output each call; into out=: all threads into a
-preallocated output (no page zeroing by the OS); 1 thread: into a fresh output; best np: the
+preallocated output (no page zeroing by the OS); 1 thread: into out=; best np: the
 cache-blocked NumPy render an expert writes (benchmarks/best_numpy.py), into out=, bytes checked
 equal; best/ft = best np / into out=; %bound = (stream-read of the input + stream-write of the
 output, all threads, measured in this run) / into out=; global, norm: normalize="global" and
