@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <type_traits>
 #include <vector>
 
@@ -33,6 +34,18 @@ public:
             return reinterpret_cast<const T*>(origin);
         gather_tile<E, T>(origin, s_, mean_, values_.data(), loops_);
         return values_.data();
+    }
+
+    // The tile and its finite range; returns how many values were not finite.
+    const T* read(const unsigned char* origin, T* lo, T* hi, std::int64_t* bad) {
+        const T* v = read(origin);
+        *lo = std::numeric_limits<T>::infinity();
+        *hi = -std::numeric_limits<T>::infinity();
+        if constexpr (std::is_same_v<T, float>)
+            *bad = loops_.minmax_f32(v, size(), lo, hi);
+        else
+            *bad = loops_.minmax_f64(v, size(), lo, hi);
+        return v;
     }
 
 private:
