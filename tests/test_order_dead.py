@@ -42,7 +42,7 @@ def test_dead_hide_and_only(bank):
     assert np.array_equal(fasttile.render(bank, dead="hide"), fasttile.render(bank, indices=alive))
     assert np.array_equal(fasttile.render(bank, dead="only"), fasttile.render(bank, indices=[7, 9, 11]))
     # an absolute threshold, with the order applied to what is left
-    cut = float(np.sort(n)[20])
+    cut = float(np.sort(n)[20:22].mean())  # between two norms: no rounding tie
     keep = np.flatnonzero(~(constant | (n <= cut)))
     expected = fasttile.render(bank, indices=keep[np.argsort(-n[keep], kind="stable")])
     assert np.array_equal(fasttile.render(bank, dead=("hide", cut), order="norm"), expected)

@@ -36,49 +36,11 @@ STAT_COLUMNS = ("sum_sq", "mean", "variance", "min", "max", "nonfinite")
 
 def unit_stats(view: TileView, indices: Optional[np.ndarray], threads: int) -> np.ndarray:
     """(units, 6) float64: sum of squares, mean, variance, min, max and non-finite
-    count of each selected unit, over its finite values (all channels)."""
+    count of each selected unit, over its finite values (all channels): the kernel's
+    one pass (the NumPy backend when the kernel is missing)."""
     from ._render import _backend
 
-    backend = _backend("auto")
-    if hasattr(backend, "unit_stats"):
-        return backend.unit_stats(view, indices, threads)
-    return _numpy_unit_stats(view, indices)
-
-
-def _numpy_unit_stats(view: TileView, indices: Optional[np.ndarray]) -> np.ndarray:
-    """Stand-in until the kernel's unit_stats is on main: the same columns in NumPy."""
-    from ._numpy_backend import _to_compute, _units, strided_view
-
-    units = _units(view, indices)
-    stats = np.empty((len(units), 6), dtype=np.float64)
-    step = max(1, (1 << 19) // int(np.prod(view.shape[1:])))  # float64 temporaries of ~4 MB
-    bank = strided_view(view)
-    for k0 in range(0, len(units), step):
-        values = _to_compute(bank[units[k0 : k0 + step]], view).reshape(-1, stats_width(view))
-        _block_stats(values, stats[k0 : k0 + len(values)])
-    return stats
-
-
-def stats_width(view: TileView) -> int:
-    return int(np.prod(view.shape[1:]))
-
-
-def _block_stats(values: np.ndarray, part: np.ndarray) -> None:
-    """Statistics of each row of `values` over its finite entries, into `part`.
-    (A stand-in: the variance comes from the sums, E[x^2] - E[x]^2.)"""
-    finite = np.isfinite(values)
-    all_finite = bool(finite.all())
-    wide = values.astype(np.float64)
-    if not all_finite:
-        wide[~finite] = 0.0
-    count = finite.sum(axis=1) if not all_finite else np.full(len(values), values.shape[1])
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        part[:, 0] = np.einsum("ij,ij->i", wide, wide)
-        part[:, 1] = wide.sum(axis=1) / count
-        part[:, 2] = np.maximum(part[:, 0] / count - part[:, 1] ** 2, 0.0)
-    part[:, 3] = (values if all_finite else np.where(finite, values, np.inf)).min(axis=1)
-    part[:, 4] = (values if all_finite else np.where(finite, values, -np.inf)).max(axis=1)
-    part[:, 5] = values.shape[1] - count
+    return _backend("auto").unit_stats(view, indices, threads)
 
 
 def _channel_view(view: TileView, c: int) -> TileView:
