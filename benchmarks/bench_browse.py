@@ -59,9 +59,12 @@ def first_screen(bank: np.ndarray, width: int = 1000, height: int = 600) -> tupl
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--units", type=int, default=1_000_000)
-    p.add_argument("--tmp", default=None, help="folder for the bank and outputs (needs ~5 GB for X)")
+    p.add_argument("--tmp", default=None, help="folder for the bank (3.1 GB for X)")
+    p.add_argument(
+        "--out", default=None, help="folder for the outputs (~2 GB for X; /dev/shm keeps disk noise out)"
+    )
     args = p.parse_args()
-    with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
+    with tempfile.TemporaryDirectory(dir=args.tmp) as tmp, tempfile.TemporaryDirectory(dir=args.out) as out:
         bank = make_bank(os.path.join(tmp, "bank.npy"), args.units)
         fasttile.render(bank[:1000])  # load the kernel
         print(
@@ -69,19 +72,20 @@ def main() -> None:
         )
         t_screen, sent = first_screen(bank)
         print(f"widget first screen: {t_screen * 1e3:.0f} ms ({sent / 1e3:.0f} kB of PNG tiles)")
-        t_save, mem_save, info = timed(lambda: fasttile.save(bank, os.path.join(tmp, "all.png")))
-        size = os.path.getsize(os.path.join(tmp, "all.png"))
-        os.remove(os.path.join(tmp, "all.png"))
+        t_save, mem_save, info = timed(lambda: fasttile.save(bank, os.path.join(out, "all.png")))
+        size = os.path.getsize(os.path.join(out, "all.png"))
+        os.remove(os.path.join(out, "all.png"))
         print(
             f"save PNG:  {t_save:7.2f} s  +{mem_save / 1e6:5.0f} MB anon  {info.shape}  {size / 1e6:.0f} MB"
         )
-        t_pyr, mem_pyr, pyr = timed(lambda: fasttile.pyramid(bank, os.path.join(tmp, "site")))
+        t_pyr, mem_pyr, pyr = timed(lambda: fasttile.pyramid(bank, os.path.join(out, "site")))
         print(
             f"pyramid:   {t_pyr:7.2f} s  +{mem_pyr / 1e6:5.0f} MB anon  zoom 0..{pyr.max_zoom}, "
             f"{pyr.tiles_written} tiles   pyramid / save = {t_pyr / t_save:.2f}x"
         )
         t_prev, mem_prev, data = timed(lambda: preview_png(bank))
         print(f"preview:   {t_prev:7.2f} s  +{mem_prev / 1e6:5.0f} MB anon  {len(data) / 1e6:.2f} MB PNG")
+        print(f"load average at end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
