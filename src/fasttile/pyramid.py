@@ -387,20 +387,28 @@ def pyramid(
     m = open_mosaic(weights, dict(render_options))
     threads = _threads(render_options.get("threads"))
     encode = _encoder(format, compress_level)
+    from .sidecar import check_labels
+
+    check_labels(labels, m.view.units)
     _check_target(folder)
     with atomic_path(folder, directory=True) as temp:  # the old pyramid or the new one, never half
         building = os.fspath(temp)
         os.chmod(building, 0o755)  # a site others may read (mkdtemp makes it private)
-        sidecar = write_sidecar_for(building, m, labels=labels, dead_norm=dead_norm, threads=threads)
-        written = write_levels(
-            m.strips(),
-            m.shape,
-            os.path.join(building, "tiles"),
-            fmt=format,
-            encode=encode,
-            threads=threads,
-            progress=progress,
-        )
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fasttile-sidecar") as aside:
+            # the statistics pass (the kernel, GIL released) runs beside the tiles
+            facts = aside.submit(
+                write_sidecar_for, building, m, labels=labels, dead_norm=dead_norm, threads=1
+            )
+            written = write_levels(
+                m.strips(),
+                m.shape,
+                os.path.join(building, "tiles"),
+                fmt=format,
+                encode=encode,
+                threads=threads,
+                progress=progress,
+            )
+            sidecar = facts.result()
         manifest = manifest_of(m, title=title, fmt=format, sidecar=sidecar)
         copy_viewer(building)
         write_manifest(building, manifest)
