@@ -382,15 +382,14 @@ def pyramid(
     image tiles are written.
     """
     from ._render import _threads
+    from .sidecar import check_labels
 
     _check_format(format, compress_level)
     m = open_mosaic(weights, dict(render_options))
-    threads = _threads(render_options.get("threads"))
-    encode = _encoder(format, compress_level)
-    from .sidecar import check_labels
-
     check_labels(labels, m.view.units)
     _check_target(folder)
+    encode = _encoder(format, compress_level)
+    threads = _threads(render_options.get("threads"))
     with atomic_path(folder, directory=True) as temp:  # the old pyramid or the new one, never half
         building = os.fspath(temp)
         os.chmod(building, 0o755)  # a site others may read (mkdtemp makes it private)
@@ -399,14 +398,9 @@ def pyramid(
             facts = aside.submit(
                 write_sidecar_for, building, m, labels=labels, dead_norm=dead_norm, threads=1
             )
+            tiles = os.path.join(building, "tiles")
             written = write_levels(
-                m.strips(),
-                m.shape,
-                os.path.join(building, "tiles"),
-                fmt=format,
-                encode=encode,
-                threads=threads,
-                progress=progress,
+                m.strips(), m.shape, tiles, fmt=format, encode=encode, threads=threads, progress=progress
             )
             sidecar = facts.result()
         manifest = manifest_of(m, title=title, fmt=format, sidecar=sidecar)
