@@ -34,7 +34,11 @@ def run(capsys, *args):
 
 def run_process(*args, cwd):
     return subprocess.run(
-        [sys.executable, "-m", "fasttile", *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "fasttile", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -85,7 +89,9 @@ def test_auto_zoom_reaches_512_and_respects_the_cap():
 
 def test_explicit_zoom_and_padding_are_exact(tmp_path, capsys):
     np.save(tmp_path / "w.npy", CONV)
-    code, _, err = run(capsys, "render", tmp_path / "w.npy", "-o", tmp_path / "e.png", "--zoom", "1", "--padding", "1")
+    code, _, err = run(
+        capsys, "render", tmp_path / "w.npy", "-o", tmp_path / "e.png", "--zoom", "1", "--padding", "1"
+    )
     assert code == 0 and "zoom" not in err.split("wrote")[0]
     assert np.array_equal(read_png(tmp_path / "e.png"), fasttile.render(CONV))
 
@@ -121,8 +127,19 @@ def test_unknown_output_extension_is_refused(tmp_path, capsys, name):
 def test_negative_values_without_equals(tmp_path, capsys):
     np.save(tmp_path / "w.npy", RGB)
     code, _, err = run(
-        capsys, "render", tmp_path / "w.npy", "-o", tmp_path / "n.png", "--zoom", "1",
-        "--value-range", "-1,1", "--indices", "-8:", "--channel", "-1",
+        capsys,
+        "render",
+        tmp_path / "w.npy",
+        "-o",
+        tmp_path / "n.png",
+        "--zoom",
+        "1",
+        "--value-range",
+        "-1,1",
+        "--indices",
+        "-8:",
+        "--channel",
+        "-1",
     )
     assert code == 0, err
     expected = fasttile.render(RGB, value_range=(-1, 1), indices=slice(-8, None), channel=-1)
@@ -139,7 +156,9 @@ def test_hints_name_flags_not_keywords(tmp_path, capsys):
     assert code == 2 and "--nonfinite mark" in err and "nonfinite=" not in err
     code, _, err = run(capsys, "render", tmp_path / "odd.npy", "-o", tmp_path / "x.png")
     assert code == 2 and "--tile-shape H,W" in err and "tile_shape" not in err
-    code, _, err = run(capsys, "render", tmp_path / "nan.npy", "--normalize", "none", "-o", tmp_path / "x.png")
+    code, _, err = run(
+        capsys, "render", tmp_path / "nan.npy", "--normalize", "none", "-o", tmp_path / "x.png"
+    )
     assert code == 2 and "--value-range LO,HI" in err
 
 
@@ -216,7 +235,9 @@ def test_a_subcommand_module_registers_in_one_line(monkeypatch, tmp_path, capsys
     module = type(sys)("fasttile_test_extra")
 
     def register(subparsers):
-        p = cli.add_subcommand(subparsers, "hello", "say hello", ["fasttile hello w.npy", "fasttile hello -q w.npy"])
+        p = cli.add_subcommand(
+            subparsers, "hello", "say hello", ["fasttile hello w.npy", "fasttile hello -q w.npy"]
+        )
         cli.add_input_arguments(p)
         p.set_defaults(run=lambda args: print(cli.open_weights(args).name) or 0)
 
@@ -229,7 +250,9 @@ def test_a_subcommand_module_registers_in_one_line(monkeypatch, tmp_path, capsys
 
 
 def test_ls_lists_layouts_and_first_layer(tmp_path, capsys):
-    np.savez(tmp_path / "w.npz", conv1=GRAY, bias=np.zeros(3, np.float32), W1=np.zeros((3072, 100), np.float32))
+    np.savez(
+        tmp_path / "w.npz", conv1=GRAY, bias=np.zeros(3, np.float32), W1=np.zeros((3072, 100), np.float32)
+    )
     code, out, _ = run(capsys, "ls", tmp_path / "w.npz")
     assert code == 0
     lines = {line.split()[0]: line for line in out.splitlines()[1:-1]}
@@ -251,10 +274,14 @@ def test_keras_h5_and_keras_archive_keep_keras_layouts(tmp_path, capsys):
         z.write(tmp_path / "model.weights.h5", "model.weights.h5")
     for name in ("model.weights.h5", "model.keras"):
         out = tmp_path / "k.png"
-        code, _, err = run(capsys, "render", tmp_path / name, "--key", "conv2d/vars/0", "-o", out, "--zoom", "1")
+        code, _, err = run(
+            capsys, "render", tmp_path / name, "--key", "conv2d/vars/0", "-o", out, "--zoom", "1"
+        )
         assert code == 0, err
         assert np.array_equal(read_png(out), fasttile.render(GRAY)) and "warning" not in err
-    code, _, err = run(capsys, "render", tmp_path / "model.keras", "--key", "layers/dense/vars/0", "-o", out, "--zoom", "1")
+    code, _, err = run(
+        capsys, "render", tmp_path / "model.keras", "--key", "layers/dense/vars/0", "-o", out, "--zoom", "1"
+    )
     assert code == 0, err
     assert np.array_equal(read_png(out), fasttile.render(RGB))
     code, out_text, _ = run(capsys, "ls", tmp_path / "model.keras")

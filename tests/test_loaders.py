@@ -54,14 +54,20 @@ def test_safetensors_matches_safe_open_and_is_mapped(tmp_path):
     st = pytest.importorskip("safetensors.numpy")
     from safetensors import safe_open
 
-    tensors = {"conv": CONV, "dense": DENSE.astype(np.float16), "ints": np.arange(12, dtype=np.int8).reshape(3, 4)}
+    tensors = {
+        "conv": CONV,
+        "dense": DENSE.astype(np.float16),
+        "ints": np.arange(12, dtype=np.int8).reshape(3, 4),
+    }
     st.save_file(tensors, str(tmp_path / "m.safetensors"), metadata={"format": "np"})
     info = fasttile.keys(tmp_path / "m.safetensors")
     assert info == {k: (v.shape, v.dtype.name) for k, v in tensors.items()}
     with safe_open(str(tmp_path / "m.safetensors"), framework="numpy") as f:
         for key in tensors:
             got = fasttile.load(tmp_path / "m.safetensors", key)
-            assert is_mapped(got) and np.array_equal(got, f.get_tensor(key)) and got.dtype == tensors[key].dtype
+            assert (
+                is_mapped(got) and np.array_equal(got, f.get_tensor(key)) and got.dtype == tensors[key].dtype
+            )
 
 
 def test_safetensors_bfloat16_through_the_raw_bytes(tmp_path):
@@ -95,7 +101,9 @@ def test_sharded_huggingface_checkpoint(tmp_path):
     assert np.array_equal(fasttile.load(tmp_path, "layers.0.conv.weight"), CONV)  # the model folder
     assert np.array_equal(fasttile.load(index, "conv.weight"), CONV)  # a unique suffix
     os.remove(tmp_path / "model-00002-of-00002.safetensors")
-    with pytest.raises(LoadError, match="shard model-00002-of-00002.safetensors listed in the index is missing"):
+    with pytest.raises(
+        LoadError, match="shard model-00002-of-00002.safetensors listed in the index is missing"
+    ):
         fasttile.keys(index)
 
 
@@ -142,7 +150,12 @@ def test_lightning_checkpoint(tmp_path):
     }
     torch.save(ckpt, tmp_path / "last.ckpt")
     info = fasttile.keys(tmp_path / "last.ckpt")
-    assert set(info) == {"model.0.weight", "model.0.bias", "model.2.weight", "model.2.bias"}  # no optimizer state
+    assert set(info) == {
+        "model.0.weight",
+        "model.0.bias",
+        "model.2.weight",
+        "model.2.bias",
+    }  # no optimizer state
     assert np.array_equal(fasttile.load(tmp_path / "last.ckpt", "0.weight"), net[0].weight.detach().numpy())
 
 

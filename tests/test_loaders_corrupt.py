@@ -151,7 +151,9 @@ def test_whole_pickled_model_says_save_state_dict(tmp_path, capsys, torch):
 
 def test_pickled_objects_named_only_when_present(tmp_path, capsys, torch):
     torch.save({"w": np.zeros(3)}, tmp_path / "numpy.pt")  # a real pickled NumPy array
-    assert_one_line_error(capsys, ["ls", tmp_path / "numpy.pt"], tmp_path / "numpy.pt", "pickled Python objects")
+    assert_one_line_error(
+        capsys, ["ls", tmp_path / "numpy.pt"], tmp_path / "numpy.pt", "pickled Python objects"
+    )
 
 
 def test_truncated_hdf5(tmp_path, capsys):
@@ -160,7 +162,9 @@ def test_truncated_hdf5(tmp_path, capsys):
         f["w"] = W
     data = (tmp_path / "full.h5").read_bytes()
     (tmp_path / "cut.h5").write_bytes(data[:1000])
-    assert_one_line_error(capsys, ["ls", tmp_path / "cut.h5"], tmp_path / "cut.h5", "truncated or damaged HDF5")
+    assert_one_line_error(
+        capsys, ["ls", tmp_path / "cut.h5"], tmp_path / "cut.h5", "truncated or damaged HDF5"
+    )
 
 
 def test_compressed_member_with_damaged_data(tmp_path):

@@ -20,7 +20,11 @@ def write_sparse_safetensors(path):
     header = {
         "__metadata__": {"format": "pt"},
         "small": {"dtype": "F32", "shape": list(SMALL.shape), "data_offsets": [0, SMALL.nbytes]},
-        "big": {"dtype": "F32", "shape": list(BIG_SHAPE), "data_offsets": [SMALL.nbytes, SMALL.nbytes + big_bytes]},
+        "big": {
+            "dtype": "F32",
+            "shape": list(BIG_SHAPE),
+            "data_offsets": [SMALL.nbytes, SMALL.nbytes + big_bytes],
+        },
     }
     text = json.dumps(header).encode()
     text += b" " * (-len(text) % 8)

@@ -69,7 +69,9 @@ def _indices(text: str) -> Any:
         try:
             parts = [int(p) if p else None for p in text.split(":")]
         except ValueError:
-            raise argparse.ArgumentTypeError(f"a slice is START:STOP[:STEP] of integers, got {text!r}") from None
+            raise argparse.ArgumentTypeError(
+                f"a slice is START:STOP[:STEP] of integers, got {text!r}"
+            ) from None
         if len(parts) > 3:
             raise argparse.ArgumentTypeError(f"a slice is START:STOP[:STEP], got {text!r}")
         return slice(*parts)
@@ -131,15 +133,31 @@ def add_render_options(p: argparse.ArgumentParser) -> None:
     layouts = [n for names in LAYOUTS_BY_NDIM.values() for n in names]
     g = p.add_argument_group("render options (as fasttile.render)")
     add = g.add_argument
-    add("--layout", choices=layouts, help="weight layout (default: rows / nhw / oihw by ndim; Keras files hwio / cols)")
-    add("--tile-shape", type=_ints, metavar="H,W[,C]", help="tile shape for 2-D weights (inferred when square)")
+    add(
+        "--layout",
+        choices=layouts,
+        help="weight layout (default: rows / nhw / oihw by ndim; Keras files hwio / cols)",
+    )
+    add(
+        "--tile-shape",
+        type=_ints,
+        metavar="H,W[,C]",
+        help="tile shape for 2-D weights (inferred when square)",
+    )
     add("--channel-order", choices=["hwc", "chw"], help="order of a flattened tile's values (default hwc)")
-    add("--channel", type=_channel, metavar="K|mean|split", help="draw channel K only, the mean, or split them")
+    add(
+        "--channel",
+        type=_channel,
+        metavar="K|mean|split",
+        help="draw channel K only, the mean, or split them",
+    )
     add("--bgr", action="store_true", default=None, help="weights are BGR (Caffe, OpenCV)")
     add("--normalize", choices=NORMALIZATIONS, help="range per tile (default), global, symmetric, ...")
     add("--value-range", type=_floats, metavar="LO,HI", help="fixed range, values clamped (e.g. -1,1)")
     add("--nonfinite", choices=["raise", "mark"], help="NaN/inf: fail (default) or paint magenta")
-    add("--indices", type=_indices, metavar="I,J,..|A:B[:S]", help="which filters to draw (e.g. 0,5,9 or -8:)")
+    add(
+        "--indices", type=_indices, metavar="I,J,..|A:B[:S]", help="which filters to draw (e.g. 0,5,9 or -8:)"
+    )
     add("--order", choices=["index", "norm"], help="index (default) or norm: largest L2 norm first")
     add("--top", type=int, metavar="N", help="draw only the first N filters (after --order)")
     add("--nrows", type=int, metavar="N", help="grid rows (default: as many as needed)")
