@@ -120,7 +120,8 @@ def test_unknown_output_extension_is_refused(tmp_path, capsys, name):
     np.save(tmp_path / "w.npy", CONV)
     code, _, err = run(capsys, "render", tmp_path / "w.npy", "-o", tmp_path / name)
     assert code == 2
-    assert ".png, .tif, .tiff, .npy" in err and "-o" in err and len(err.strip().splitlines()) == 1
+    assert "fasttile writes .npy, .png, .tif, .tiff" in err and "(choose one with -o)" in err
+    assert len(err.strip().splitlines()) == 1
     assert not (tmp_path / name).exists()
 
 
@@ -208,7 +209,7 @@ def test_progress_is_wired_to_save(tmp_path, monkeypatch):
         calls.update(path=path, progress=progress, options=options)
         return Info()
 
-    monkeypatch.setattr(fasttile, "save", save)
+    monkeypatch.setattr(sys.modules["fasttile.save"], "save", save)
     monkeypatch.setattr(cli, "_expected_seconds", lambda *a: 10.0)
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
     args = argparse.Namespace(quiet=False, compress_level=None)

@@ -133,9 +133,13 @@ def test_lightning_checkpoint(tmp_path):
     prefixed by the module's attribute), beside optimizer states and hyper-parameters."""
     torch = pytest.importorskip("torch")
     net = _net(torch)
-    opt = torch.optim.Adam(net.parameters())
-    sum(p.sum() for p in net.parameters()).backward()
-    opt.step()
+    adam_state = {  # what torch.optim.Adam.state_dict() holds after a step
+        "state": {
+            i: {"step": torch.tensor(1.0), "exp_avg": torch.zeros_like(p)}
+            for i, p in enumerate(net.parameters())
+        },
+        "param_groups": [{"lr": 0.001, "betas": (0.9, 0.999), "params": [0, 1, 2, 3]}],
+    }
     ckpt = {
         "epoch": 1,
         "global_step": 10,
@@ -143,7 +147,7 @@ def test_lightning_checkpoint(tmp_path):
         "state_dict": {f"model.{k}": v for k, v in net.state_dict().items()},
         "loops": {},
         "callbacks": {},
-        "optimizer_states": [opt.state_dict()],
+        "optimizer_states": [adam_state],
         "lr_schedulers": [],
         "hparams_name": "kwargs",
         "hyper_parameters": {"lr": 0.001},

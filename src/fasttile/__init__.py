@@ -15,7 +15,8 @@ from ._layout_hints import LayoutWarning
 from ._loaders import LoadError, keys, load
 from ._render import NORMALIZATIONS, MosaicTooLarge, default_threads, render
 from .display import show
-from .png import save
+from .mosaic import Mosaic, mosaic, strips
+from .save import SaveInfo, save
 
 __version__ = "0.1.0"
 LAYOUTS = tuple(name for names in LAYOUTS_BY_NDIM.values() for name in names)
@@ -25,9 +26,13 @@ __all__ = [
     "NORMALIZATIONS",
     "LayoutWarning",
     "LoadError",
+    "Mosaic",
     "MosaicTooLarge",
+    "SaveInfo",
     "keys",
     "load",
+    "mosaic",
+    "strips",
     "render",
     "save",
     "show",

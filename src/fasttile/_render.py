@@ -274,7 +274,8 @@ def render(weights: Any, **options: Any) -> np.ndarray:
     Returns the mosaic: RGB for RGB tiles, and for gray tiles with a cmap, an RGB
     pad_value or nonfinite="mark"; otherwise gray. Bad arguments raise ValueError,
     TypeError or IndexError naming the argument before anything large is allocated;
-    a misspelt option raises TypeError suggesting the closest one.
+    a misspelt option raises TypeError suggesting the closest one. docs/design.md
+    gives the exact pixel rule.
 
     >>> fasttile.render(model.conv1.weight, zoom=4)                   # doctest: +SKIP
     >>> fasttile.render(W1, layout="cols", normalize="symmetric", cmap="RdBu_r")  # doctest: +SKIP
@@ -284,14 +285,48 @@ def render(weights: Any, **options: Any) -> np.ndarray:
 
 def _unknown_option(unknown: dict) -> TypeError:
     """A misspelt keyword: name render (the public function) and the closest option."""
-    known = [n for n, p in inspect.signature(render_detailed).parameters.items() if p.kind == p.KEYWORD_ONLY]
+    known = [
+        n
+        for n, p in inspect.signature(prepare).parameters.items()
+        if p.kind == p.KEYWORD_ONLY and not n.startswith("_")
+    ]
     name = next(iter(unknown))
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     hint = f"did you mean {close[0]!r}?" if close else f"the options are {', '.join(known)}"
     return TypeError(f"render() got an unexpected keyword argument {name!r}; {hint}")
 
 
-def render_detailed(
+@dataclass(frozen=True)
+class Prepared:
+    """Everything a render needs except the pixels: the view, the shown units in
+    display order, the plan (geometry and a resolved normalization: a global range
+    is already scanned) and the mosaic's shape. Strips and writers start here."""
+
+    view: TileView
+    selection: Optional[np.ndarray]  # shown outer units in display order, or None for all in order
+    plan: Plan
+    shape: tuple[int, ...]
+    impl: Any  # the backend module
+    out: Optional[np.ndarray]  # the caller's validated out= array, or one allocated for a render
+
+    def raise_nonfinite(self, count: int, bad_tiles: Sequence[int]) -> None:
+        if count and not self.plan.mark_nonfinite:
+            raise _nonfinite_error(count, bad_tiles, self.view, self.selection)
+
+
+def render_detailed(weights: Any, **options: Any) -> Rendered:
+    """render(), also returning where each tile came from."""
+    prep = prepare(weights, _allocate_out=True, **options)
+    out = prep.out
+    count, bad_tiles = prep.impl.render(prep.view, prep.selection, prep.plan, out)
+    prep.raise_nonfinite(count, bad_tiles)
+    plan = prep.plan
+    return Rendered(
+        out, prep.view, prep.selection, plan.nrows, plan.ncols, plan.column_fill, plan.padding, plan.zoom
+    )
+
+
+def prepare(
     weights: Any,
     *,
     layout: Optional[str] = None,
@@ -315,9 +350,12 @@ def render_detailed(
     out: Optional[np.ndarray] = None,
     threads: Optional[int] = None,
     backend: str = "auto",
+    _allocate_out: bool = False,
     **unknown: Any,
-) -> Rendered:
-    """render(), also returning where each tile came from."""
+) -> Prepared:
+    """Validate every option cheaply (and allocate the output when asked, so that a
+    mosaic too large fails early), then make the passes over the whole bank that an
+    order or a global range needs."""
     if unknown:
         raise _unknown_option(unknown)
     arr, dtype = as_weights(weights)
@@ -373,7 +411,10 @@ def render_detailed(
         channels=3 if rgb_out else 1,
     )
     shape = (grid.height, grid.width, 3) if rgb_out else (grid.height, grid.width)
-    out = _check_out(out, shape, view) if out is not None else _allocate(shape)
+    if out is not None:
+        out = _check_out(out, shape, view)
+    elif _allocate_out:
+        out = _allocate(shape)
     sel = _ordered(view, sel, order, top, impl, nthreads)
 
     mode, lo, hi = normalize, 0.0, 0.0
@@ -406,15 +447,14 @@ def render_detailed(
         marker=MARKER,
         threads=nthreads,
     )
-    count, bad_tiles = impl.render(view, sel, plan, out)
-    if count and not mark:
-        raise _nonfinite_error(count, bad_tiles, view, sel)
-    return Rendered(out, view, sel, grid.nrows, grid.ncols, fill == "columns", grid.padding, grid.zoom)
+    return Prepared(view, sel, plan, shape, impl, out)
 
 
-# render() takes exactly render_detailed()'s keyword arguments: show them to help()
+# render() takes exactly prepare()'s public keyword arguments: show them to help()
 # and inspect.signature() instead of **options.
-render.__signature__ = inspect.signature(render_detailed).replace(  # type: ignore[attr-defined]
-    parameters=[p for p in inspect.signature(render_detailed).parameters.values() if p.kind != p.VAR_KEYWORD],
-    return_annotation=np.ndarray,
-)
+_public = [
+    p
+    for name, p in inspect.signature(prepare).parameters.items()
+    if not name.startswith("_") and p.kind != p.VAR_KEYWORD
+]
+render.__signature__ = inspect.Signature(_public, return_annotation=np.ndarray)  # type: ignore[attr-defined]

@@ -15,8 +15,6 @@ import argparse
 import contextlib
 import difflib
 import importlib
-import inspect
-import os
 import re
 import sys
 import time
@@ -24,8 +22,6 @@ import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
-
-import numpy as np
 
 from . import __version__
 from ._cli_words import cli_words, one_line, printable
@@ -37,7 +33,6 @@ from ._render import NORMALIZATIONS
 # Subcommand modules beyond this one, each with register(subparsers): one line each.
 SUBCOMMANDS: tuple[str, ...] = ()
 
-OUTPUT_FORMATS = (".png", ".tif", ".tiff", ".npy")
 AUTO_ZOOM_TARGET = 512  # the CLI zooms small mosaics until the longer side reaches this
 AUTO_ZOOM_MAX_SIDE = 4096
 AUTO_ZOOM_MAX = 16
@@ -172,7 +167,7 @@ def add_render_options(p: argparse.ArgumentParser) -> None:
 
 
 def add_output_arguments(p: argparse.ArgumentParser, default: str = "filters.png") -> None:
-    formats = ", ".join(OUTPUT_FORMATS)
+    formats = ", ".join(output_formats())
     p.add_argument("-o", "--output", default=default, help=f"image to write: {formats} (default {default})")
     p.add_argument("--compress-level", type=int, metavar="0..9", help="PNG zlib level (default 1: fast)")
 
@@ -328,12 +323,21 @@ def choose_zoom(tensor: Any, options: dict) -> tuple[int, int, Optional[tuple[in
 # ---------------------------------------------------------------- writing
 
 
+def output_formats() -> tuple[str, ...]:
+    from .save import WRITERS, output_format
+
+    output_format("x.png")  # registers the built-in writers
+    return tuple(sorted(WRITERS))
+
+
 def check_output(path: str) -> None:
-    ext = os.path.splitext(path)[1].lower()
-    if ext not in OUTPUT_FORMATS:
-        raise CliError(
-            f"cannot write {path!r}: fasttile writes {', '.join(OUTPUT_FORMATS)} images (choose one with -o)"
-        )
+    """Refuse an output extension fasttile.save has no writer for, before any work."""
+    from .save import output_format
+
+    try:
+        output_format(path)
+    except ValueError as exc:
+        raise CliError(f"{exc} (choose one with -o)") from None
 
 
 @contextlib.contextmanager
@@ -346,7 +350,12 @@ def progress_bar(args: argparse.Namespace, total_rows: int, seconds: float) -> I
     from tqdm import tqdm
 
     with tqdm(total=total_rows, unit="row", file=sys.stderr, leave=True) as bar:
-        yield lambda done, total: bar.update(done - bar.n)
+
+        def update(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        yield update
 
 
 def _expected_seconds(tensor: Any, size: Optional[tuple[int, int]], channels: int) -> float:
@@ -355,48 +364,15 @@ def _expected_seconds(tensor: Any, size: Optional[tuple[int, int]], channels: in
     return pixels / 80e6 + getattr(tensor, "nbytes", 0) / 2e9
 
 
-def _save_accepts_progress(save: Callable) -> bool:
-    return "progress" in inspect.signature(save).parameters
-
-
-def _write_legacy(image: np.ndarray, path: str, compress_level: Optional[int]) -> None:
-    """Until fasttile.save picks writers by extension: the same formats, atomically."""
-    from .png import write_png
-
-    ext = os.path.splitext(path)[1].lower()
-    folder, base = os.path.split(os.path.abspath(path))
-    temp = os.path.join(folder, f".{base}.{os.getpid()}.partial{ext}")
-    try:
-        if ext == ".png":
-            write_png(image, temp, 1 if compress_level is None else compress_level)
-        elif ext == ".npy":
-            np.save(temp, image)
-        else:
-            import tifffile
-
-            tifffile.imwrite(temp, image, photometric="rgb" if image.ndim == 3 else "minisblack")
-        os.replace(temp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(temp)
-
-
 def save_with_progress(
     args: argparse.Namespace, tensor: Any, path: str, options: dict, size: Optional[tuple[int, int]]
 ) -> tuple[int, ...]:
     """Write the mosaic with fasttile.save (a progress bar when it is slow); its shape."""
-    from . import save
+    from .save import save
 
     check_output(path)
-    if args.compress_level is not None:
+    if getattr(args, "compress_level", None) is not None:
         options = {**options, "compress_level": args.compress_level}
-    if not _save_accepts_progress(save):
-        from ._render import render
-
-        level = options.pop("compress_level", None)
-        image = render(tensor, **options)
-        _write_legacy(image, path, level)
-        return image.shape
     channels = 3 if options.get("cmap") or isinstance(options.get("pad_value"), tuple) else 1
     with progress_bar(args, size[0] if size else 0, _expected_seconds(tensor, size, channels)) as callback:
         info = save(tensor, path, progress=callback, **options)
