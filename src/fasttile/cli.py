@@ -35,7 +35,7 @@ SUBCOMMANDS: tuple[str, ...] = ()
 
 AUTO_ZOOM_TARGET = 512  # the CLI zooms small mosaics until the longer side reaches this
 AUTO_ZOOM_MAX_SIDE = 4096
-AUTO_ZOOM_MAX = 16
+AUTO_ZOOM_MAX = 32
 
 
 class CliError(Exception):
@@ -203,6 +203,11 @@ def render_options(args: argparse.Namespace, weights: Optional[Weights] = None) 
     if weights is not None and "layout" not in options and weights.ndim in weights.source.layouts:
         options["layout"] = weights.source.layouts[weights.ndim]
     return options
+
+
+# the names subcommand modules written against the previous cli.py import
+_add_render_options = add_render_options
+_render_options = render_options
 
 
 def note(args: argparse.Namespace, message: str) -> None:
