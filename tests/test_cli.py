@@ -294,3 +294,14 @@ def test_process_exit_codes_and_one_line(tmp_path):
     r = run_process("render", "bad.npz", cwd=tmp_path)
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert r.stderr.strip().splitlines() == [r.stderr.strip()] and "bad.npz" in r.stderr
+
+
+def test_names_from_a_file_cannot_drive_the_terminal(tmp_path, capsys):
+    st = pytest.importorskip("safetensors.numpy")
+    st.save_file({"evil\x1b[31mred\x07": CONV}, str(tmp_path / "e.safetensors"))
+    code, out, _ = run(capsys, "ls", tmp_path / "e.safetensors")
+    assert code == 0 and "\x1b" not in out and "\x07" not in out and "evil\\x1b[31mred\\x07" in out
+    code, _, err = run(
+        capsys, "render", tmp_path / "e.safetensors", "--key", "nope\x1b[2J", "-o", tmp_path / "x.png"
+    )
+    assert code == 2 and "\x1b" not in err and "has no tensor" in err

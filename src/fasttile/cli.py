@@ -349,10 +349,13 @@ def check_output(path: str) -> None:
 def progress_bar(args: argparse.Namespace, total_rows: int, seconds: float) -> Iterator[Optional[Callable]]:
     """A tqdm bar on stderr for writes expected to take over a second, when stderr
     is a terminal and not --quiet; yields save's progress callback (or None)."""
-    if getattr(args, "quiet", False) or seconds < 1.0 or not sys.stderr.isatty():
+    try:
+        from tqdm import tqdm
+    except ImportError:  # the bar is a nicety: no tqdm, no bar
+        tqdm = None
+    if tqdm is None or getattr(args, "quiet", False) or seconds < 1.0 or not sys.stderr.isatty():
         yield None
         return
-    from tqdm import tqdm
 
     with tqdm(total=total_rows, unit="row", file=sys.stderr, leave=True) as bar:
 
