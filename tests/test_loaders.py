@@ -128,6 +128,13 @@ def test_torch_state_dict_nested_and_prefixed(tmp_path):
     assert is_mapped(fasttile.load(tmp_path / "plain.pt", "0.weight")) or True  # torch maps the storage
 
 
+def test_torch_bare_tensor_is_named_after_the_file(tmp_path):
+    torch = pytest.importorskip("torch")
+    torch.save(torch.from_numpy(CONV), tmp_path / "filters.pt")
+    assert fasttile.keys(tmp_path / "filters.pt") == {"filters": (CONV.shape, "float32")}
+    assert np.array_equal(fasttile.load(tmp_path / "filters.pt"), CONV)
+
+
 def test_lightning_checkpoint(tmp_path):
     """A Lightning .ckpt: the LightningModule's state dict under "state_dict" (keys
     prefixed by the module's attribute), beside optimizer states and hyper-parameters."""

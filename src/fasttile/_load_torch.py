@@ -6,6 +6,7 @@ is found and its names are listed as the model names them."""
 
 from __future__ import annotations
 
+import os
 import re
 import zipfile
 from collections.abc import Mapping
@@ -120,6 +121,8 @@ class TorchSource(Source):
         root = _state_dict(_load(path, self._torch), self._torch)
         flat: dict = {}
         _flatten("", root, flat, self._torch)
+        if "" in flat:  # torch.save(tensor): one unnamed tensor, named after the file
+            flat[os.path.splitext(os.path.basename(path))[0]] = flat.pop("")
         self._tensors = _strip_shared_prefix(flat)
         self.tensors = {k: TensorInfo(tuple(t.shape), _dtype_name(t)) for k, t in self._tensors.items()}
 
