@@ -305,3 +305,11 @@ def test_names_from_a_file_cannot_drive_the_terminal(tmp_path, capsys):
         capsys, "render", tmp_path / "e.safetensors", "--key", "nope\x1b[2J", "-o", tmp_path / "x.png"
     )
     assert code == 2 and "\x1b" not in err and "has no tensor" in err
+
+
+def test_missing_optional_extra_is_one_line(tmp_path, capsys, monkeypatch):
+    (tmp_path / "m.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(100))
+    monkeypatch.setitem(sys.modules, "h5py", None)  # import fails
+    code, _, err = run(capsys, "ls", tmp_path / "m.h5")
+    assert code == 2 and "needs the 'keras' extra: pip install 'fasttile[keras]'" in err
+    assert len(err.strip().splitlines()) == 1

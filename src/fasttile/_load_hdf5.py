@@ -16,8 +16,9 @@ from typing import Any, Optional
 
 import numpy as np
 
+from ._extras import require
 from ._load_zip import Window, check_member, data_offset, open_zip
-from ._loaders import LoadError, Source, TensorInfo, need
+from ._loaders import LoadError, Source, TensorInfo
 
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 KERAS_LAYOUTS = {2: "cols", 4: "hwio"}
@@ -40,7 +41,7 @@ def _is_keras(f: Any, path: str) -> bool:
 class Hdf5Source(Source):
     def __init__(self, path: str) -> None:
         self.path = path
-        self._h5py = need("h5py", "keras", f"reading the HDF5 file {path}")
+        self._h5py = require("h5py", "keras", f"reading the HDF5 file {path}")
         self._base, self._size = self._locate()
         self._datasets: dict[str, tuple[Optional[int], np.dtype]] = {}
         self.tensors = {}

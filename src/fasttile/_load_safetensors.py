@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from ._loaders import LoadError, Source, TensorInfo, need
+from ._extras import require
+from ._loaders import LoadError, Source, TensorInfo
 
 MAX_HEADER = 100_000_000  # the safetensors format's own limit
 _NUMPY = {
@@ -87,7 +88,7 @@ def _entry(path: str, name: str, entry: Any, data_size: int) -> tuple[tuple[int,
 def _dtype(code: str, path: str) -> np.dtype:
     if code in _NUMPY:
         return np.dtype(_NUMPY[code])
-    ml_dtypes = need("ml_dtypes", "bf16", f"reading {_ML_DTYPES[code]} tensors of {path}")
+    ml_dtypes = require("ml_dtypes", "bf16", f"reading {_ML_DTYPES[code]} tensors of {path}")
     return np.dtype(getattr(ml_dtypes, _ML_DTYPES[code]))
 
 

@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from ._loaders import LoadError, Source, TensorInfo, need
+from ._extras import require
+from ._loaders import LoadError, Source, TensorInfo
 
 # Keys real checkpoints keep their state dict under (Lightning, timm, fairseq, ...).
 _WRAPPERS = ("state_dict", "model_state_dict", "model", "module", "net", "network")
@@ -117,7 +118,7 @@ def _dtype_name(t: Any) -> str:
 class TorchSource(Source):
     def __init__(self, path: str) -> None:
         self.path = path
-        self._torch = need("torch", "torch", f"reading the PyTorch checkpoint {path}")
+        self._torch = require("torch", "torch", f"reading the PyTorch checkpoint {path}")
         root = _state_dict(_load(path, self._torch), self._torch)
         flat: dict = {}
         _flatten("", root, flat, self._torch)
@@ -129,7 +130,7 @@ class TorchSource(Source):
     def read(self, name: str) -> Any:
         t = self._tensors[name].detach()
         if t.dtype == self._torch.bfloat16:
-            ml_dtypes = need("ml_dtypes", "bf16", f"reading bfloat16 tensors of {self.path}")
+            ml_dtypes = require("ml_dtypes", "bf16", f"reading bfloat16 tensors of {self.path}")
             arr = t.view(self._torch.int16).numpy().view(ml_dtypes.bfloat16)
         else:
             try:

@@ -41,18 +41,6 @@ class Source:
         raise NotImplementedError
 
 
-def need(module: str, extra: str, what: str) -> Any:
-    """Import an optional dependency, or say which extra installs it."""
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        raise ImportError(f"{what} needs the '{extra}' extra: pip install 'fasttile[{extra}]'") from None
-
-
-def numpy_dtype_name(dtype: Any) -> str:
-    return str(getattr(dtype, "name", dtype))
-
-
 # extension -> module implementing open_source(path)
 _BY_EXTENSION = {
     ".npy": "_load_npy",
