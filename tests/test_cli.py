@@ -210,7 +210,9 @@ def test_progress_is_wired_to_save(tmp_path, monkeypatch):
         return Info()
 
     monkeypatch.setattr(sys.modules["fasttile.save"], "save", save)
-    monkeypatch.setattr(cli, "_expected_seconds", lambda *a: 10.0)
+    from fasttile import _cli_output
+
+    monkeypatch.setattr(_cli_output, "_expected_seconds", lambda *a: 10.0)
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
     args = argparse.Namespace(quiet=False, compress_level=None)
     shape = cli.save_with_progress(args, CONV, str(tmp_path / "p.png"), {"zoom": 2}, (50, 60))

@@ -10,6 +10,11 @@ from __future__ import annotations
 import re
 import shlex
 
+
+class CliError(Exception):
+    """A message already in command-line words: printed as is, exit 2."""
+
+
 # keywords that are also flags (render options, save options, loader arguments)
 OPTION_NAMES = (
     "layout",

@@ -4,27 +4,36 @@ never a traceback.
 
 Adding a subcommand: write a module with ``register(subparsers)`` that creates its
 parser with `add_subcommand` and sets ``run=function(args) -> int``; then add one
-line to `SUBCOMMANDS`. The helpers below (`add_input_arguments`,
-`add_render_options`, `add_output_arguments`, `open_weights`, `render_options`,
-`choose_zoom`, `note`, `progress_bar`) are for those modules too.
+line to `SUBCOMMANDS`. The helpers here (`add_input_arguments`, `add_render_options`,
+`add_output_arguments`, `open_weights`, `render_options`, `note`, and from the
+modules beside it `choose_zoom`, `progress_bar`, `save_with_progress`, `CliError`)
+are for those modules too.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import difflib
 import importlib
 import re
 import sys
 import time
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 from . import __version__
-from ._cli_words import cli_words, one_line, printable
+from ._cli_output import check_output, output_formats, progress_bar, save_with_progress
+from ._cli_words import CliError, cli_words, one_line, printable
+from ._cli_zoom import (
+    AUTO_ZOOM_MAX,
+    AUTO_ZOOM_MAX_SIDE,
+    AUTO_ZOOM_TARGET,
+    choose_zoom,
+    mosaic_size,
+    padding_for,
+)
 from ._layout import DEFAULT_LAYOUT, LAYOUTS_BY_NDIM
 from ._layout_hints import LayoutWarning
 from ._loaders import SUPPORTED, LoadError, Source, find_key, open_source
@@ -33,13 +42,30 @@ from ._render import NORMALIZATIONS
 # Subcommand modules beyond this one, each with register(subparsers): one line each.
 SUBCOMMANDS: tuple[str, ...] = ()
 
-AUTO_ZOOM_TARGET = 512  # the CLI zooms small mosaics until the longer side reaches this
-AUTO_ZOOM_MAX_SIDE = 4096
-AUTO_ZOOM_MAX = 32
-
-
-class CliError(Exception):
-    """A message already in command-line words: printed as is, exit 2."""
+__all__ = [
+    "AUTO_ZOOM_MAX",
+    "AUTO_ZOOM_MAX_SIDE",
+    "AUTO_ZOOM_TARGET",
+    "CliError",
+    "SUBCOMMANDS",
+    "add_input_arguments",
+    "add_output_arguments",
+    "add_render_options",
+    "add_subcommand",
+    "build_parser",
+    "check_output",
+    "choose_zoom",
+    "main",
+    "mosaic_size",
+    "note",
+    "open_weights",
+    "output_formats",
+    "padding_for",
+    "progress_bar",
+    "register",
+    "render_options",
+    "save_with_progress",
+]
 
 
 # ---------------------------------------------------------------- argument types
@@ -260,131 +286,6 @@ def open_weights(args: argparse.Namespace) -> Weights:
 
 
 # ---------------------------------------------------------------- picture size
-
-
-def padding_for(zoom: int) -> int:
-    """Padding that stays visible as tiles grow: 1 up to zoom 4, then about zoom / 3."""
-    return max(1, (zoom + 1) // 3)
-
-
-def _cells(tensor: Any, options: dict) -> tuple[int, int, int, int]:
-    """(nrows, ncols, tile height, tile width) of the mosaic at zoom 1, from the shape
-    and options alone (no data is read)."""
-    from ._arrays import as_weights
-    from ._grid import layout_grid
-    from ._layout import resolve
-    from ._render import _indices
-
-    arr, dtype = as_weights(tensor)
-    keys = ("layout", "tile_shape", "channel_order", "channel", "bgr")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", LayoutWarning)  # render warns, once
-        view = resolve(arr, dtype, **{k: options[k] for k in keys if k in options})
-    selection = _indices(view, options.get("indices"))
-    units = view.units if selection is None else len(selection)
-    units = min(units, options.get("top") or units)
-    inner = view.shape[1]
-    grid = layout_grid(
-        units * inner,
-        view.shape[3],
-        view.shape[4],
-        nrows=options.get("nrows"),
-        ncols=options.get("ncols"),
-        padding=0,
-        zoom=1,
-        natural_ncols=inner if view.split_channels and inner > 1 else None,
-    )
-    return grid.nrows, grid.ncols, view.shape[3], view.shape[4]
-
-
-def mosaic_size(cells: tuple[int, int, int, int], zoom: int, padding: int) -> tuple[int, int]:
-    nrows, ncols, h, w = cells
-    return nrows * (h * zoom + padding) + padding, ncols * (w * zoom + padding) + padding
-
-
-def choose_zoom(tensor: Any, options: dict) -> tuple[int, int, Optional[tuple[int, int]]]:
-    """(zoom, padding, (height, width)): the smallest zoom whose mosaic's longer side
-    reaches AUTO_ZOOM_TARGET pixels, without passing AUTO_ZOOM_MAX_SIDE or
-    AUTO_ZOOM_MAX; padding grows with it. Options given win."""
-    zoom, padding = options.get("zoom"), options.get("padding")
-    try:
-        cells = _cells(tensor, options)
-    except (ValueError, TypeError, IndexError):
-        return zoom or 1, padding if padding is not None else padding_for(zoom or 1), None  # render says why
-    if zoom is None:
-        zoom = 1
-        while zoom < AUTO_ZOOM_MAX:
-            pad = padding if padding is not None else padding_for(zoom)
-            if max(mosaic_size(cells, zoom, pad)) >= AUTO_ZOOM_TARGET:
-                break
-            bigger = padding if padding is not None else padding_for(zoom + 1)
-            if max(mosaic_size(cells, zoom + 1, bigger)) > AUTO_ZOOM_MAX_SIDE:
-                break
-            zoom += 1
-    padding = padding if padding is not None else padding_for(zoom)
-    return zoom, padding, mosaic_size(cells, zoom, padding)
-
-
-# ---------------------------------------------------------------- writing
-
-
-def output_formats() -> tuple[str, ...]:
-    from .save import WRITERS, output_format
-
-    output_format("x.png")  # registers the built-in writers
-    return tuple(sorted(WRITERS))
-
-
-def check_output(path: str) -> None:
-    """Refuse an output extension fasttile.save has no writer for, before any work."""
-    from .save import output_format
-
-    try:
-        output_format(path)
-    except ValueError as exc:
-        raise CliError(f"{exc} (choose one with -o)") from None
-
-
-@contextlib.contextmanager
-def progress_bar(args: argparse.Namespace, total_rows: int, seconds: float) -> Iterator[Optional[Callable]]:
-    """A tqdm bar on stderr for writes expected to take over a second, when stderr
-    is a terminal and not --quiet; yields save's progress callback (or None)."""
-    try:
-        from tqdm import tqdm
-    except ImportError:  # the bar is a nicety: no tqdm, no bar
-        tqdm = None
-    if tqdm is None or getattr(args, "quiet", False) or seconds < 1.0 or not sys.stderr.isatty():
-        yield None
-        return
-
-    with tqdm(total=total_rows, unit="row", file=sys.stderr, leave=True) as bar:
-
-        def update(done: int, total: int) -> None:
-            bar.total = total
-            bar.update(done - bar.n)
-
-        yield update
-
-
-def _expected_seconds(tensor: Any, size: Optional[tuple[int, int]], channels: int) -> float:
-    """A rough write-time estimate: rendering is fast; compressing the pixels is not."""
-    pixels = size[0] * size[1] * channels if size else 0
-    return pixels / 80e6 + getattr(tensor, "nbytes", 0) / 2e9
-
-
-def save_with_progress(
-    args: argparse.Namespace, tensor: Any, path: str, options: dict, size: Optional[tuple[int, int]]
-) -> tuple[int, ...]:
-    """Write the mosaic with fasttile.save (a progress bar when it is slow); its shape."""
-    from .save import save
-
-    check_output(path)
-    if getattr(args, "compress_level", None) is not None:
-        options = {**options, "compress_level": args.compress_level}
-    channels = 3 if options.get("cmap") or isinstance(options.get("pad_value"), tuple) else 1
-    with progress_bar(args, size[0] if size else 0, _expected_seconds(tensor, size, channels)) as callback:
-        info = save(tensor, path, progress=callback, **options)
-    return tuple(info.shape)
 
 
 # ---------------------------------------------------------------- subcommands
