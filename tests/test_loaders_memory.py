@@ -3,6 +3,7 @@ the header and that tensor: the process's peak resident memory stays under 150 M
 The file is sparse (header written, then extended with truncate), so it costs no disk."""
 
 import json
+import os
 import struct
 import subprocess
 import sys
@@ -13,6 +14,9 @@ import fasttile
 
 SMALL = np.random.default_rng(1).standard_normal((16, 3, 5, 5)).astype(np.float32)
 BIG_SHAPE = (32768, 16384)  # float32: 2 GiB
+# Under AddressSanitizer (tools/sanitize.sh) the resident set includes ASan's shadow and
+# quarantine: the listing and the picture are still checked, the memory bound is not.
+UNDER_ASAN = "libasan" in os.environ.get("LD_PRELOAD", "")
 
 
 def write_sparse_safetensors(path):
@@ -58,7 +62,7 @@ def test_two_gigabyte_file_lists_and_renders_in_little_memory(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "big" in r.stdout and "(32768, 16384)" in r.stdout  # listed
     peak_mb = int(r.stdout.split("PEAK_KB")[1]) / 1024
-    assert peak_mb < 150, f"peak resident memory {peak_mb:.0f} MB"
+    assert UNDER_ASAN or peak_mb < 150, f"peak resident memory {peak_mb:.0f} MB"
     from PIL import Image
 
     with Image.open(out) as im:
