@@ -4,6 +4,7 @@ listing reads headers only."""
 
 import json
 import os
+import zipfile
 
 import numpy as np
 import pytest
@@ -209,6 +210,11 @@ def test_hdf5_plain_and_keras(tmp_path):
         f["model_weights/conv2d/conv2d/kernel:0"] = CONV.transpose(2, 3, 1, 0)
     keras = open_source(tmp_path / "legacy.h5")
     assert keras.layouts == {2: "cols", 4: "hwio"} and keras.framework == "Keras"
+    for compression in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):  # Keras stores; others may deflate
+        with zipfile.ZipFile(tmp_path / "m.keras", "w", compression=compression) as z:
+            z.write(tmp_path / "plain.h5", "model.weights.h5")
+        got = fasttile.load(tmp_path / "m.keras", "weights/W1")
+        assert np.array_equal(got, DENSE.T) and is_mapped(got) == (compression == zipfile.ZIP_STORED)
 
 
 def test_key_errors(tmp_path):

@@ -1,7 +1,7 @@
 """HDF5 files and Keras .h5 / .keras models through h5py, lazily: listing walks the
 datasets' metadata; reading memory-maps a contiguous uncompressed dataset or reads
 that one dataset. A .keras archive's model.weights.h5 is opened in place when
-stored (Keras stores it uncompressed).
+stored, as Keras stores it (a deflated one is decompressed into memory).
 
 Keras kernels keep Keras's layout (conv HWIO, dense (in, out)); any other HDF5 file
 gets fasttile's ndim defaults."""
@@ -9,6 +9,7 @@ gets fasttile's ndim defaults."""
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import zipfile
 from collections.abc import Iterator
@@ -42,6 +43,7 @@ class Hdf5Source(Source):
     def __init__(self, path: str) -> None:
         self.path = path
         self._h5py = require("h5py", "keras", f"reading the HDF5 file {path}")
+        self._inflated: Optional[bytes] = None  # a deflated .keras member, decompressed
         self._base, self._size = self._locate()
         self._datasets: dict[str, tuple[Optional[int], np.dtype]] = {}
         self.tensors = {}
@@ -66,10 +68,10 @@ class Hdf5Source(Source):
             info = members[0]
             where = f"{self.path} (member {info.filename!r})"
             check_member(info, where, os.path.getsize(self.path))
-            if info.compress_type != zipfile.ZIP_STORED:
-                raise LoadError(
-                    f"{where}: compressed weights; fasttile reads .keras files as Keras stores them"
-                )
+            if info.compress_type != zipfile.ZIP_STORED:  # not how Keras writes them: read whole
+                with z.open(info) as member:
+                    self._inflated = member.read()
+                return 0, len(self._inflated)
             with open(self.path, "rb") as raw:
                 return data_offset(raw, info, where), info.file_size
 
@@ -77,7 +79,9 @@ class Hdf5Source(Source):
     def _open(self) -> Iterator[Any]:
         with contextlib.ExitStack() as stack:
             source: Any = self.path
-            if self._base:
+            if self._inflated is not None:
+                source = io.BytesIO(self._inflated)
+            elif self._base:
                 source = stack.enter_context(Window(self.path, self._base, self._size))
             try:
                 f = stack.enter_context(self._h5py.File(source, "r"))
@@ -97,7 +101,7 @@ class Hdf5Source(Source):
     def read(self, name: str) -> Any:
         offset, dtype = self._datasets[name]
         shape = self.tensors[name].shape
-        if offset is not None and int(np.prod(shape)) > 0:
+        if offset is not None and self._inflated is None and int(np.prod(shape)) > 0:
             return np.memmap(self.path, dtype, "r", offset=self._base + offset, shape=shape)
         with self._open() as f:
             arr = f[name][()]  # this dataset only
