@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import importlib
+import inspect
 import re
 import sys
 import time
@@ -37,7 +38,7 @@ from ._cli_zoom import (
 from ._layout import DEFAULT_LAYOUT, LAYOUTS_BY_NDIM
 from ._layout_hints import LayoutWarning
 from ._loaders import SUPPORTED, LoadError, Source, find_key, open_source
-from ._render import NORMALIZATIONS
+from ._render import NORMALIZATIONS, render
 
 # Subcommand modules beyond this one, each with register(subparsers): one line each.
 SUBCOMMANDS: tuple[str, ...] = ()
@@ -195,30 +196,14 @@ def add_render_options(p: argparse.ArgumentParser) -> None:
 def add_output_arguments(p: argparse.ArgumentParser, default: str = "filters.png") -> None:
     formats = ", ".join(output_formats())
     p.add_argument("-o", "--output", default=default, help=f"image to write: {formats} (default {default})")
-    p.add_argument("--compress-level", type=int, metavar="0..9", help="PNG zlib level (default 1: fast)")
+    p.add_argument("--compress-level", type=int, metavar="0..9", help="PNG deflate level (default: fast)")
 
 
-_RENDER_KEYS = (
-    "layout",
-    "tile_shape",
-    "channel_order",
-    "channel",
-    "bgr",
-    "normalize",
-    "value_range",
-    "nonfinite",
-    "indices",
-    "order",
-    "top",
-    "nrows",
-    "ncols",
-    "fill",
-    "padding",
-    "pad_value",
-    "zoom",
-    "cmap",
-    "threads",
-    "backend",
+# every render keyword a flag can set (flags are the keywords with dashes)
+_RENDER_KEYS = tuple(
+    name
+    for name, p in inspect.signature(render).parameters.items()
+    if p.kind == p.KEYWORD_ONLY and name != "out"
 )
 
 
@@ -352,7 +337,7 @@ def register(subparsers: Any) -> None:
     )
     d.add_argument("-o", "--output", default="filters.png", help="image to write (default filters.png)")
     d.add_argument("--zoom", type=int, default=4, metavar="Z", help="integer upscaling (default 4)")
-    d.add_argument("--compress-level", type=int, metavar="0..9", help="PNG zlib level (default 1: fast)")
+    d.add_argument("--compress-level", type=int, metavar="0..9", help="PNG deflate level (default: fast)")
     d.set_defaults(run=_cmd_demo)
 
 
