@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 
 from ._cli_words import printable
-from ._layout import DEFAULT_LAYOUT, LayoutWarning, resolve
-from ._layout_hints import hint_for
+from ._layout import DEFAULT_LAYOUT, resolve
+from ._layout_hints import LayoutWarning, hint_for
 from ._loaders import Source, TensorInfo, open_source
 
 

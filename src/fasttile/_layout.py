@@ -14,10 +14,8 @@ from typing import Optional, Union
 import numpy as np
 
 from ._arrays import raw_view
-from ._layout_hints import LayoutWarning, warn_if_unlikely
 from ._layout_hints import other_axis_hint as _other_axis_hint
-
-__all__ = ["LayoutWarning", "TileView", "resolve", "infer_tile_shape"]
+from ._layout_hints import warn_if_unlikely
 
 LAYOUTS_BY_NDIM = {
     2: ("rows", "cols"),
