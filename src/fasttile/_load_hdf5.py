@@ -47,7 +47,7 @@ class Hdf5Source(Source):
         self._base, self._size = self._locate()
         self._datasets: dict[str, tuple[Optional[int], np.dtype]] = {}
         self.tensors = {}
-        with self._open() as f:
+        with self._open() as f, self._damaged("its structure"):
             f.visititems(self._visit)
             keras = _is_keras(f, path)
         self.layouts = dict(KERAS_LAYOUTS) if keras else {}
@@ -90,6 +90,15 @@ class Hdf5Source(Source):
                 raise LoadError(f"{self.path}: truncated or damaged HDF5 file ({text})") from None
             yield f
 
+    @contextlib.contextmanager
+    def _damaged(self, what: str) -> Iterator[None]:
+        """HDF5's errors for a damaged file (RuntimeError, OSError, ...) as one line."""
+        try:
+            yield
+        except (RuntimeError, OSError, KeyError, ValueError) as exc:
+            text = str(exc).split("(")[-1].rstrip(")").strip() or type(exc).__name__
+            raise LoadError(f"{self.path}: damaged HDF5 file: cannot read {what} ({text})") from None
+
     def _visit(self, name: str, obj: Any) -> None:
         if not isinstance(obj, self._h5py.Dataset) or obj.dtype.kind not in "fiub":
             return
@@ -103,7 +112,7 @@ class Hdf5Source(Source):
         shape = self.tensors[name].shape
         if offset is not None and self._inflated is None and int(np.prod(shape)) > 0:
             return np.memmap(self.path, dtype, "r", offset=self._base + offset, shape=shape)
-        with self._open() as f:
+        with self._open() as f, self._damaged(f"dataset {name!r}"):
             arr = f[name][()]  # this dataset only
         arr.flags.writeable = False
         return arr

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from . import _load_npy
-from ._load_zip import check_member, data_offset, open_zip
+from ._load_zip import ZIP_ERRORS, check_member, data_offset, open_zip
 from ._loaders import LoadError, Source, TensorInfo
 
 
@@ -37,8 +37,11 @@ class NpzSource(Source):
             raw.seek(start)
             header = _load_npy.read_header(raw, where, info.file_size)
         else:
-            with archive.open(info) as member:  # decompresses the first block only
-                header = _load_npy.read_header(member, where, info.file_size)
+            try:
+                with archive.open(info) as member:  # decompresses the first block only
+                    header = _load_npy.read_header(member, where, info.file_size)
+            except ZIP_ERRORS as exc:
+                raise LoadError(f"{where}: damaged compressed data ({exc})") from None
         _load_npy.check_size(header, where, info.file_size)
         return info, header, start
 
@@ -51,7 +54,7 @@ class NpzSource(Source):
             with zipfile.ZipFile(self.path) as archive, archive.open(info) as member:
                 member.seek(header.data_offset)
                 data = member.read(header.nbytes)
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        except ZIP_ERRORS as exc:
             raise LoadError(f"{where}: damaged compressed data ({exc})") from None
         if len(data) != header.nbytes:
             raise LoadError(f"{where}: truncated: the compressed data ends early")

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ._extras import require
+from ._load_zip import ZIP_ERRORS
 from ._loaders import LoadError, Source, TensorInfo
 
 # Keys real checkpoints keep their state dict under (Lightning, timm, fairseq, ...).
@@ -33,9 +34,9 @@ def _check_container(path: str) -> None:
         try:
             with zipfile.ZipFile(path) as z:
                 names = z.namelist()
-        except (zipfile.BadZipFile, OSError, EOFError):
+        except ZIP_ERRORS:
             raise LoadError(
-                f"{path}: truncated: a zip archive whose directory (at its end) is missing"
+                f"{path}: truncated or damaged: its zip directory (at the end) cannot be read"
             ) from None
         if not any(n.endswith("data.pkl") for n in names):
             raise LoadError(f"{path}: not a PyTorch checkpoint (a zip archive without data.pkl)")

@@ -8,11 +8,15 @@ import io
 import os
 import struct
 import zipfile
+import zlib
 
 from ._loaders import LoadError
 
 LOCAL_HEADER = struct.Struct("<4s5H3L2H")  # signature ... file name length, extra length
 DEFLATE_MAX_RATIO = 1032  # deflate cannot expand one byte into more than ~1032
+# what zipfile raises on a damaged archive (a bad name encoding is a ValueError, an
+# unknown version a NotImplementedError)
+ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError)
 
 
 def open_zip(path: str, kind: str) -> zipfile.ZipFile:
@@ -21,7 +25,7 @@ def open_zip(path: str, kind: str) -> zipfile.ZipFile:
         head = f.read(4)
     try:
         return zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+    except ZIP_ERRORS:
         pass
     if head == b"PK\x03\x04":
         raise LoadError(
@@ -34,7 +38,7 @@ def check_member(info: zipfile.ZipInfo, where: str, archive_size: int) -> None:
     """Refuse members whose stated sizes cannot be true, before reading them."""
     if info.flag_bits & 0x1:
         raise LoadError(f"{where}: the member is encrypted")
-    if info.header_offset + info.compress_size > archive_size:
+    if not 0 <= info.header_offset <= archive_size or info.header_offset + info.compress_size > archive_size:
         raise LoadError(f"{where}: truncated: the member runs past the end of the archive")
     if info.compress_type == zipfile.ZIP_STORED and info.file_size != info.compress_size:
         raise LoadError(f"{where}: damaged zip entry (stored member with two different sizes)")

@@ -75,10 +75,12 @@ def _sniff(path: str) -> Optional[str]:
     if head.startswith(b"PK\x03\x04"):
         import zipfile
 
+        from ._load_zip import ZIP_ERRORS
+
         try:
             with zipfile.ZipFile(path) as z:
                 names = z.namelist()
-        except (zipfile.BadZipFile, OSError):
+        except ZIP_ERRORS:
             return None
         if any(n.endswith("data.pkl") for n in names):
             return "_load_torch"
