@@ -11,6 +11,8 @@ import os as _os
 import warnings as _warnings
 
 from ._layout import LAYOUTS_BY_NDIM
+from ._layout_hints import LayoutWarning
+from ._loaders import LoadError, keys, load
 from ._render import NORMALIZATIONS, MosaicTooLarge, default_threads, render
 from .display import show
 from .mosaic import Mosaic, mosaic, strips
@@ -22,9 +24,13 @@ LAYOUTS = tuple(name for names in LAYOUTS_BY_NDIM.values() for name in names)
 __all__ = [
     "LAYOUTS",
     "NORMALIZATIONS",
+    "LayoutWarning",
+    "LoadError",
     "Mosaic",
     "MosaicTooLarge",
     "SaveInfo",
+    "keys",
+    "load",
     "mosaic",
     "strips",
     "render",
@@ -61,3 +67,8 @@ def _check_forced_path() -> None:
 
 
 _check_forced_path()
+
+
+def __dir__() -> list[str]:
+    """The public API only (submodules and helpers stay importable, just not listed)."""
+    return sorted(__all__)
