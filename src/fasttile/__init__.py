@@ -18,10 +18,21 @@ from .png import save
 __version__ = "0.1.0"
 LAYOUTS = tuple(name for names in LAYOUTS_BY_NDIM.values() for name in names)
 
+# While the network trains (issue 13): logging, animations, checkpoint diffs, burned-in labels.
+# The functions shadow their modules' names on the package; import helpers from the modules.
+from .animate import animate  # noqa: E402
+from .diff import diff  # noqa: E402
+from .labels import draw_labels  # noqa: E402
+from .log import log  # noqa: E402
+
 __all__ = [
     "LAYOUTS",
     "NORMALIZATIONS",
     "MosaicTooLarge",
+    "animate",
+    "diff",
+    "draw_labels",
+    "log",
     "render",
     "save",
     "show",
