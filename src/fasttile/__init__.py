@@ -13,6 +13,7 @@ import warnings as _warnings
 from ._layout import LAYOUTS_BY_NDIM
 from ._render import NORMALIZATIONS, MosaicTooLarge, default_threads, render
 from .display import show
+from .mosaic import Mosaic, mosaic, strips
 from .png import save
 
 __version__ = "0.1.0"
@@ -28,11 +29,14 @@ from .log import log  # noqa: E402
 __all__ = [
     "LAYOUTS",
     "NORMALIZATIONS",
+    "Mosaic",
     "MosaicTooLarge",
     "animate",
     "diff",
     "draw_labels",
     "log",
+    "mosaic",
+    "strips",
     "render",
     "save",
     "show",
