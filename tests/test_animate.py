@@ -146,3 +146,15 @@ def test_unwritable_folder(tmp_path):
             animate(RGB, folder / "a.gif")
     finally:
         folder.chmod(0o700)
+
+
+def test_npy_files_one_tensor_each(tmp_path):
+    paths = []
+    for i, w in enumerate(GRAY):
+        paths.append(tmp_path / f"w_{i}.npy")
+        np.save(paths[-1], w)
+    info = animate(paths, tmp_path / "a.png", captions=False)
+    fixed = animate(GRAY, tmp_path / "b.png", captions=False)
+    from_files, from_arrays = decode(tmp_path / "a.png"), decode(tmp_path / "b.png")
+    assert info.frames == fixed.frames == len(from_files) == 3
+    assert all(np.array_equal(x, y) for x, y in zip(from_files, from_arrays))

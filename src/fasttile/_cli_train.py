@@ -57,7 +57,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     from .png import write_png
 
     a, key, layouts = read_frame(args.a, args.key)
-    b, _, _ = read_frame(args.b, key)
+    b, _, _ = read_frame(args.b, args.key, key)
     options = _render_options(args)
     options.setdefault("normalize", "global-symmetric")
     if "layout" not in options and len(a.shape) in layouts:

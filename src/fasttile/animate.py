@@ -69,23 +69,31 @@ def _items(frames: Any, captions: Union[bool, Sequence[str]]) -> list[_Item]:
     return items
 
 
-def read_frame(source: Any, key: Optional[str]) -> tuple[Any, Optional[str], dict]:
-    """(weights, the key used, the file's {ndim: layout}) of one frame: a checkpoint path is
-    read with fasttile's safe loaders (never unpickling), anything else is the weights."""
+def read_frame(
+    source: Any, key: Optional[str], picked: Optional[str] = None
+) -> tuple[Any, Optional[str], dict]:
+    """(weights, the tensor's name, the file's {ndim: layout}) of one frame. A checkpoint path
+    is read with fasttile's safe loaders (never unpickling): tensor `key`, else the file's only
+    tensor, else `picked` (the name chosen in an earlier file), else the first that looks like
+    first-layer filters. Anything else is the weights themselves."""
     if not isinstance(source, (str, os.PathLike)):
         return source, key, {}
     from ._loaders import LoadError, load
 
     path = os.fspath(source)
     tensors, layouts = load(path)
-    if key is None:
-        from .cli import _pick
-
-        key = _pick(tensors, None, layouts, path)[0]
-    if key not in tensors:
+    if key is not None and key not in tensors:
         raise LoadError(
             f"{path} has no tensor {key!r} (choose one with key= / --key; list: fasttile ls {path})"
         )
+    if key is None and len(tensors) == 1:
+        key = next(iter(tensors))
+    elif key is None and picked in tensors:
+        key = picked
+    elif key is None:
+        from .cli import _pick
+
+        key = _pick(tensors, None, layouts, path)[0]
     return tensors[key], key, layouts
 
 
@@ -95,10 +103,11 @@ class _Frames:
     def __init__(self, items: list[_Item], key: Optional[str], options: dict) -> None:
         self.items, self.key, self.options = items, key, dict(options)
         self.shape: Optional[tuple] = None
+        self.picked: Optional[str] = None
 
     def __iter__(self) -> Iterator[tuple[_Item, Any]]:
         for item in self.items:
-            weights, self.key, layouts = read_frame(item.source, self.key)
+            weights, self.picked, layouts = read_frame(item.source, self.key, self.picked)
             shape = tuple(weights.shape)
             if self.shape is None:
                 self.shape = shape
