@@ -65,18 +65,18 @@ def _texts(geometry: Any, labels: Any, units: list[int]) -> list[str]:
 
 
 def _fit(texts: list[str], tile_h: int, tile_w: int) -> tuple[Any, list[str]]:
-    """The largest font whose text fits the tile (a third of its height at most); labels
+    """The largest font whose text fits the tile (a quarter of its height at most); labels
     still too wide at the smallest size are shortened. (None, []) when nothing fits."""
     from PIL import Image, ImageDraw
 
     measure = ImageDraw.Draw(Image.new("L", (1, 1)))
     widest = max(texts, key=len, default="")
-    for size in range(min(MAX_TEXT, tile_h // 3), MIN_TEXT - 1, -1):
+    for size in range(min(MAX_TEXT, tile_h // 4), MIN_TEXT - 1, -1):
         font = default_font(size)
         if measure.textlength(widest, font=font) <= tile_w - 2:
             return font, texts
     font = default_font(MIN_TEXT)
-    if tile_h // 3 < MIN_TEXT or measure.textlength("0", font=font) > tile_w - 2:
+    if tile_h // 4 < MIN_TEXT or measure.textlength("0", font=font) > tile_w - 2:
         return None, []
     short = []
     for text in texts:
@@ -102,7 +102,9 @@ class LabelPlan:
 
         if text not in self._patches:
             image = Image.new("L", (self.box_width, self.box_height), 0)
-            ImageDraw.Draw(image).text((1, self.box_height - 1), text, fill=255, font=self.font, anchor="ld")
+            draw = ImageDraw.Draw(image)
+            draw.fontmode = "1"  # crisp pixels: small anti-aliased text fades to gray
+            draw.text((1, self.box_height - 1), text, fill=255, font=self.font, anchor="ld")
             self._patches[text] = np.asarray(image)
         return self._patches[text]
 
@@ -130,7 +132,7 @@ def plan_labels(geometry: Any, labels: Labels) -> LabelPlan:
     if font is None:
         warnings.warn(
             f"labels skipped: tiles of {tile_h}x{tile_w} px are too small for legible text "
-            f"(need about {3 * MIN_TEXT}x{MIN_TEXT + 3} px; raise zoom)",
+            f"(need about {4 * MIN_TEXT} px high; raise zoom)",
             UserWarning,
             stacklevel=3,
         )
