@@ -14,7 +14,7 @@ from ._layout import LAYOUTS_BY_NDIM
 from ._render import NORMALIZATIONS, MosaicTooLarge, default_threads, render
 from .display import show
 from .mosaic import Mosaic, mosaic, strips
-from .png import save
+from .save import SaveInfo, save
 
 __version__ = "0.1.0"
 LAYOUTS = tuple(name for names in LAYOUTS_BY_NDIM.values() for name in names)
@@ -31,6 +31,7 @@ __all__ = [
     "NORMALIZATIONS",
     "Mosaic",
     "MosaicTooLarge",
+    "SaveInfo",
     "animate",
     "diff",
     "draw_labels",

@@ -8,15 +8,17 @@ piped to the ffmpeg that imageio-ffmpeg ships.
 
 from __future__ import annotations
 
+import os
 import struct
 import zlib
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Union
 
 import numpy as np
 
-from ._log_io import png_bytes
+from .png import encode_png
 
+PathLike = Union[str, "os.PathLike[str]"]
 FORMATS = {".gif": "GIF", ".png": "APNG", ".apng": "APNG", ".webp": "WebP", ".mp4": "MP4"}
 
 
@@ -39,7 +41,7 @@ def _palette_image(frame: np.ndarray) -> Any:
     return image
 
 
-def write_gif(path: str, frames: Iterator[np.ndarray], count: int, duration_ms: int, loop: int) -> None:
+def write_gif(path: PathLike, frames: Iterator[np.ndarray], count: int, duration_ms: int, loop: int) -> None:
     from PIL import GifImagePlugin
 
     with open(path, "wb") as fp:
@@ -65,13 +67,13 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
-def write_apng(path: str, frames: Iterator[np.ndarray], count: int, duration_ms: int, loop: int) -> None:
+def write_apng(path: PathLike, frames: Iterator[np.ndarray], count: int, duration_ms: int, loop: int) -> None:
     """Each frame is encoded as a PNG (fasttile's fast encoder); its IDAT data becomes the
     frame's IDAT (first frame) or fdAT chunks, behind an fcTL chunk."""
     sequence = 0
     with open(path, "wb") as fp:
         for i, frame in enumerate(frames):
-            chunks = list(_png_chunks(png_bytes(frame)))
+            chunks = list(_png_chunks(encode_png(frame)))
             if i == 0:
                 fp.write(b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", chunks[0][1]))
                 fp.write(_chunk(b"acTL", struct.pack(">II", count, loop)))
@@ -114,7 +116,7 @@ def _lazy_sequence(frames: Iterator[np.ndarray], count: int) -> Any:
     return LazySequence()
 
 
-def write_webp(path: str, frames: Iterator[np.ndarray], count: int, duration_ms: int, loop: int) -> None:
+def write_webp(path: PathLike, frames: Iterator[np.ndarray], count: int, duration_ms: int, loop: int) -> None:
     image = _lazy_sequence(frames, count)
     image.save(path, format="WEBP", save_all=True, lossless=True, duration=duration_ms, loop=loop, method=0)
     if image.position != count - 1:
@@ -127,7 +129,7 @@ def _doubled(frame: np.ndarray) -> np.ndarray:
     return np.repeat(np.repeat(frame, 2, axis=0), 2, axis=1)
 
 
-def write_mp4(path: str, frames: Iterator[np.ndarray], count: int, duration_ms: int, loop: int) -> None:
+def write_mp4(path: PathLike, frames: Iterator[np.ndarray], count: int, duration_ms: int, loop: int) -> None:
     try:
         import imageio_ffmpeg
     except ImportError:
@@ -137,7 +139,7 @@ def write_mp4(path: str, frames: Iterator[np.ndarray], count: int, duration_ms: 
         frame = _doubled(frame)
         if writer is None:
             writer = imageio_ffmpeg.write_frames(
-                path,
+                os.fspath(path),
                 (frame.shape[1], frame.shape[0]),
                 pix_fmt_in="gray" if frame.ndim == 2 else "rgb24",
                 fps=1000.0 / duration_ms,
@@ -145,6 +147,7 @@ def write_mp4(path: str, frames: Iterator[np.ndarray], count: int, duration_ms: 
                 quality=9,  # crf 5: small codec error on sharp tile edges
                 macro_block_size=1,
                 ffmpeg_log_level="error",
+                output_params=["-f", "mp4"],  # the temporary name has no .mp4 to go by
             )
             writer.send(None)
         writer.send(np.ascontiguousarray(frame).tobytes())

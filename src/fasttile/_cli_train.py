@@ -64,10 +64,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
         options["layout"] = layouts[len(a.shape)]
     options.setdefault("cmap", "RdBu_r")
     image = diff(a, b, match=args.match, **options)
-    from ._log_io import atomic_path
-
-    with atomic_path(args.output) as tmp:
-        write_png(image, tmp, args.compress_level)
+    write_png(args.output, image, level=args.compress_level)  # atomic
     what = " after matching filters" if args.match else ""
     print(f"{args.output}: {image.shape[1]} x {image.shape[0]} mosaic of {key} ({args.a} - {args.b}{what})")
     return 0

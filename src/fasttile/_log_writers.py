@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ._log_io import png_bytes
+from .png import encode_png
 
 Sink = Callable[[str, np.ndarray, int], None]
 
@@ -19,7 +19,7 @@ def _image_summary(summary_class: Any, tag: str, image: np.ndarray) -> Any:
         height=image.shape[0],
         width=image.shape[1],
         colorspace=1 if image.ndim == 2 else 3,
-        encoded_image_string=png_bytes(image),
+        encoded_image_string=encode_png(image),
     )
     return summary_class(value=[summary_class.Value(tag=tag, image=encoded)])
 
@@ -37,7 +37,7 @@ def _tf_sink(writer: Any) -> Sink:
 
     def add(tag: str, image: np.ndarray, step: int) -> None:
         # the image plugin's tensor layout: [width, height, encoded image...] as strings
-        data = tf.constant([str(image.shape[1]).encode(), str(image.shape[0]).encode(), png_bytes(image)])
+        data = tf.constant([str(image.shape[1]).encode(), str(image.shape[0]).encode(), encode_png(image)])
         with writer.as_default():
             tf.summary.write(tag, data, step=step, metadata=metadata.create_summary_metadata(tag, ""))
 

@@ -20,7 +20,7 @@ from typing import Any, Optional, Union
 import numpy as np
 
 from ._animate_formats import FORMATS, WRITERS
-from ._log_io import atomic_path
+from ._atomic import atomic_path
 from ._render import NORMALIZATIONS, render, render_detailed
 
 FIXED = ("fixed", "fixed-symmetric")
@@ -272,7 +272,7 @@ def animate(
     return AnimationInfo(os.fspath(path), fmt, len(items), shape)
 
 
-def _write(fmt: str, tmp: str, images: Iterator[np.ndarray], count: int, duration: int, loop: int) -> tuple:
+def _write(fmt: str, tmp: Any, images: Iterator[np.ndarray], count: int, duration: int, loop: int) -> tuple:
     """Run the format's writer, noting the frame shape as frames go by."""
     seen: list[tuple] = []
 
