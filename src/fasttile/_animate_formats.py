@@ -16,7 +16,7 @@ from typing import Any, Union
 
 import numpy as np
 
-from .png import encode_png
+from ._log_writers import png_of
 
 PathLike = Union[str, "os.PathLike[str]"]
 FORMATS = {".gif": "GIF", ".png": "APNG", ".apng": "APNG", ".webp": "WebP", ".mp4": "MP4"}
@@ -73,7 +73,7 @@ def write_apng(path: PathLike, frames: Iterator[np.ndarray], count: int, duratio
     sequence = 0
     with open(path, "wb") as fp:
         for i, frame in enumerate(frames):
-            chunks = list(_png_chunks(encode_png(frame)))
+            chunks = list(_png_chunks(png_of(frame)))
             if i == 0:
                 fp.write(b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", chunks[0][1]))
                 fp.write(_chunk(b"acTL", struct.pack(">II", count, loop)))

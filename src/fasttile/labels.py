@@ -9,6 +9,7 @@ the cell. Works on the whole image or strip by strip (same pixels either way).
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ MAX_TEXT = 24
 Labels = Union[str, Sequence[str], "LabelPlan"]
 
 
+@functools.lru_cache(maxsize=32)
 def default_font(size: int) -> Any:
     """Pillow's bundled default font at `size` px (its fixed bitmap font on Pillow < 10.1)."""
     from PIL import ImageFont
