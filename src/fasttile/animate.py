@@ -266,9 +266,15 @@ def animate(
     source = _Frames(items, key, render_options)
     selection = _first_selection(source, normalize)
     duration = max(1, round(1000 / fps))
-    with atomic_path(path) as tmp:
-        images = _rendered(source, normalize, bool(captions), selection)
-        shape = _write(fmt, tmp, images, len(items), duration, loop)
+    try:
+        with atomic_path(path) as tmp:
+            images = _rendered(source, normalize, bool(captions), selection)
+            shape = _write(fmt, tmp, images, len(items), duration, loop)
+    except OSError as exc:
+        if exc.filename is None or os.fspath(exc.filename) == os.fspath(path):
+            raise
+        # the temporary file's name means nothing to the caller: name the output instead
+        raise OSError(exc.errno, f"cannot write {os.fspath(path)}: {exc.strerror}") from exc
     return AnimationInfo(os.fspath(path), fmt, len(items), shape)
 
 
