@@ -163,3 +163,12 @@ def test_png_side_limit_is_refused_before_any_work(tmp_path):
     with pytest.raises(ValueError, match="PNG allows at most 2147483647 per side; write .tif"):
         fasttile.save(huge, tmp_path / "m.png", tile_shape=(1, 1), ncols=1, padding=0)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_bands_larger_than_a_chunk_are_split_into_idat_chunks(tmp_path, monkeypatch):
+    monkeypatch.setattr(png, "_CHUNK_LIMIT", 1000)
+    bank = np.random.default_rng(6).standard_normal((50, 3, 6, 6)).astype(np.float32)
+    fasttile.save(bank, tmp_path / "m.png", level="none")
+    assert np.array_equal(read_png(tmp_path / "m.png"), fasttile.render(bank))
+    pngcheck(tmp_path / "m.png")
+    assert (tmp_path / "m.png").read_bytes().count(b"IDAT") > 5

@@ -34,7 +34,9 @@ PNG_SIDE_LIMIT = 2**31 - 1
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _CHUNK_LIMIT = 1 << 30  # IDAT data per chunk (PNG allows 2^31 - 1)
 _SAMPLE_BYTES = 1 << 16  # per band, to choose its filter
-_STORE_ABOVE = 0.97  # a band compressing worse than this is stored
+# "fast" stores a band whose sample deflate shrinks by less than this: noise-like
+# banks save ~10% at several times the time of the render (docs/design.md, "PNG").
+_FAST_STORE_ABOVE = 0.85
 
 ADAPTIVE = -1  # per row, the best of the five filters
 _FAST_CHOICES = (filters.NONE, filters.SUB, filters.UP)
@@ -62,6 +64,14 @@ def check_png_size(shape: tuple[int, ...]) -> None:
 
 
 @dataclass
+class _Encoded:
+    data: bytes  # IDAT data: the band's deflate blocks (after the zlib header for band 0)
+    crc: int  # of b"IDAT" + data
+    adler: int  # of the band's filtered bytes
+    length: int  # filtered bytes
+
+
+@dataclass
 class _Job:
     band: Band
     buffer: np.ndarray  # (rows, 1 + stride): filter byte, then the raw row
@@ -74,13 +84,15 @@ class _Encoder:
     def __init__(self, level: str, bpp: int):
         self.level, self.bpp = level, bpp
 
-    def __call__(self, job: _Job) -> tuple[bytes, int, int]:
+    def __call__(self, job: _Job) -> _Encoded:
         rows = job.buffer[: job.band.y1 - job.band.y0]
         payload, stored = self._filtered(rows, job.above)
         data = b"" if stored else deflate.raw_deflate(payload, self.level)
         if stored or len(data) >= payload.nbytes:
             data = deflate.raw_deflate(payload, "none")
-        return data, deflate.adler32(payload), payload.nbytes
+        prefix = deflate.zlib_header(self.level) if job.band.index == 0 else b""
+        crc = deflate.crc32(data, deflate.crc32(prefix, deflate.crc32(b"IDAT")))
+        return _Encoded(prefix + data if prefix else data, crc, deflate.adler32(payload), payload.nbytes)
 
     def _filtered(self, rows: np.ndarray, above: np.ndarray) -> tuple[np.ndarray, bool]:
         """The band's filtered bytes, and whether to store them rather than deflate."""
@@ -110,7 +122,8 @@ class _Encoder:
             filtered = self._apply(kind, sample, before, scratch)
             sizes[kind] = len(deflate.raw_deflate(filtered, self.level))
         best = min(sizes, key=sizes.__getitem__)
-        return None if sizes[best] >= _STORE_ABOVE * scratch.nbytes else best
+        store_above = _FAST_STORE_ABOVE if self.level == "fast" else 1.0
+        return None if sizes[best] >= store_above * scratch.nbytes else best
 
 
 def _chunk(f: BinaryIO, kind: bytes, *parts: Any) -> None:
@@ -125,11 +138,15 @@ def _chunk(f: BinaryIO, kind: bytes, *parts: Any) -> None:
     f.write(struct.pack(">I", crc & 0xFFFFFFFF))
 
 
-def _idat(f: BinaryIO, data: bytes, prefix: bytes = b"") -> None:
-    view = memoryview(data)
-    for start in range(0, max(1, len(view)), _CHUNK_LIMIT):
-        _chunk(f, b"IDAT", prefix, view[start : start + _CHUNK_LIMIT])
-        prefix = b""
+def _idat(f: BinaryIO, band: _Encoded) -> None:
+    if len(band.data) <= _CHUNK_LIMIT:  # the CRC came from the worker thread
+        f.write(struct.pack(">I", len(band.data)) + b"IDAT")
+        f.write(band.data)
+        f.write(struct.pack(">I", band.crc & 0xFFFFFFFF))
+        return
+    view = memoryview(band.data)
+    for start in range(0, len(view), _CHUNK_LIMIT):
+        _chunk(f, b"IDAT", view[start : start + _CHUNK_LIMIT])
 
 
 def _header(shape: tuple[int, ...]) -> bytes:
@@ -173,7 +190,7 @@ def write_stream(
     f.write(_SIGNATURE)
     _chunk(f, b"IHDR", _header(source.shape))
     free: list = []
-    adler, prefix = 1, deflate.zlib_header(level)
+    adler = 1
     results = ordered_map(
         _Encoder(level, bpp),
         _jobs(source, free),
@@ -181,10 +198,9 @@ def write_stream(
         depth=workers + 2,
         on_done=lambda job: free.append(job.buffer),
     )
-    for band, (data, band_adler, length) in zip(source.bands, results):
-        _idat(f, data, prefix)
-        prefix = b""
-        adler = deflate.adler32_combine(adler, band_adler, length)
+    for band, encoded in zip(source.bands, results):
+        _idat(f, encoded)
+        adler = deflate.adler32_combine(adler, encoded.adler, encoded.length)
         if progress is not None:
             progress(band.y1, source.shape[0])
     _chunk(f, b"IDAT", deflate.final_block(), struct.pack(">I", adler))

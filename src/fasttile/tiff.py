@@ -12,6 +12,7 @@ from typing import Any, Callable, Optional, Union
 import numpy as np
 
 from ._atomic import atomic_path
+from ._extras import require
 from .mosaic import Mosaic
 
 TILE = 256
@@ -20,11 +21,7 @@ _CLASSIC_LIMIT = 2**32 - (64 << 20)  # leave room for the tags and offsets
 
 
 def _tifffile():
-    try:
-        import tifffile
-    except ImportError:
-        raise ImportError("writing TIFF needs the 'tiff' extra: pip install 'fasttile[tiff]'") from None
-    return tifffile
+    return require("tifffile", "tiff", "writing TIFF")
 
 
 def _check_compression(compression: Optional[str]) -> Optional[str]:
