@@ -16,9 +16,17 @@ from typing import Any, Union
 
 import numpy as np
 
+from ._extras import require
 from ._log_writers import png_of
 
 PathLike = Union[str, "os.PathLike[str]"]
+# the packages each format needs, checked before any frame is read
+NEEDS = {
+    "GIF": "PIL.GifImagePlugin",
+    "APNG": "PIL.Image",
+    "WebP": "PIL.WebPImagePlugin",
+    "MP4": "imageio_ffmpeg",
+}
 FORMATS = {".gif": "GIF", ".png": "APNG", ".apng": "APNG", ".webp": "WebP", ".mp4": "MP4"}
 
 
@@ -130,10 +138,7 @@ def _doubled(frame: np.ndarray) -> np.ndarray:
 
 
 def write_mp4(path: PathLike, frames: Iterator[np.ndarray], count: int, duration_ms: int, loop: int) -> None:
-    try:
-        import imageio_ffmpeg
-    except ImportError:
-        raise ImportError("writing MP4 needs the 'train' extra: pip install 'fasttile[train]'") from None
+    imageio_ffmpeg = require("imageio_ffmpeg", "train", "writing MP4")
     writer = None
     for frame in frames:
         frame = _doubled(frame)

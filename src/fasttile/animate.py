@@ -19,8 +19,9 @@ from typing import Any, Optional, Union
 
 import numpy as np
 
-from ._animate_formats import FORMATS, WRITERS
+from ._animate_formats import FORMATS, NEEDS, WRITERS
 from ._atomic import atomic_path
+from ._extras import require
 from ._render import NORMALIZATIONS, render, render_detailed
 
 FIXED = ("fixed", "fixed-symmetric")
@@ -256,6 +257,8 @@ def animate(
     captions: True draws each frame's step, file name or index below it; or a list of str.
     The file is written under a temporary name and renamed when complete."""
     fmt = _format_of(path)
+    require(NEEDS[fmt], "train", f"writing {fmt}")
+    require("PIL.ImageDraw", "train", "drawing captions")
     if normalize not in FIXED + NORMALIZATIONS:
         raise ValueError(f"normalize must be one of {', '.join(FIXED + NORMALIZATIONS)}, got {normalize!r}")
     if not isinstance(fps, (int, float)) or isinstance(fps, bool) or not 0 < fps <= 100:

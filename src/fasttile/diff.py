@@ -14,6 +14,7 @@ from typing import Any, Optional
 
 import numpy as np
 
+from ._extras import require
 from ._layout import DEFAULT_LAYOUT
 from ._render import render
 
@@ -37,10 +38,7 @@ def _unit_axis(layout: Optional[str], ndim: int) -> int:
 def match_filters(a: Any, b: Any, *, layout: Optional[str] = None) -> np.ndarray:
     """perm such that b's filter perm[i] is the one most like a's filter i (maximum total
     cosine similarity over one-to-one pairings): b.take(perm, unit axis) lines up with a."""
-    try:
-        from scipy.optimize import linear_sum_assignment
-    except ImportError:
-        raise ImportError("matching filters needs the 'train' extra: pip install 'fasttile[train]'") from None
+    linear_sum_assignment = require("scipy.optimize", "train", "matching filters").linear_sum_assignment
     fa, fb = _as_float(a), _as_float(b)
     axis = _unit_axis(layout, fa.ndim)
     ua = np.moveaxis(fa, axis, 0).reshape(fa.shape[axis], -1).astype(np.float64)

@@ -17,6 +17,8 @@ from typing import Any, Union
 
 import numpy as np
 
+from ._extras import require
+
 MIN_TEXT = 6  # font size (px) below which digits stop being legible
 MAX_TEXT = 24
 Labels = Union[str, Sequence[str], "LabelPlan"]
@@ -128,6 +130,7 @@ def plan_labels(geometry: Any, labels: Labels) -> LabelPlan:
     Warns and plans nothing when the cells are too small for legible text."""
     if isinstance(labels, LabelPlan):
         return labels
+    require("PIL.ImageDraw", "train", "burning labels into a mosaic")
     origins, tile_h, tile_w, units = _tiles(geometry)
     texts = _texts(geometry, labels, units)
     font, texts = _fit(texts, tile_h, tile_w)
