@@ -161,6 +161,12 @@ def test_training_loop_with_the_hook(tmp_path):
     for (_, image), (_, weights) in zip(logged, kept):
         assert np.array_equal(image, fasttile.render(weights, zoom=2))
     assert not np.array_equal(logged[0][1], logged[1][1])  # the filters changed while training
+    # the kept frames animate directly, captioned with their steps
+    info = fasttile.animate(kept, tmp_path / "evolution.webp", normalize="tile", zoom=2, captions=False)
+    with Image.open(tmp_path / "evolution.webp") as im:
+        assert info.frames == im.n_frames == 2
+        im.seek(1)
+        assert np.array_equal(np.asarray(im.convert("RGB")), logged[1][1])
 
 
 def test_keras_callback_in_a_real_fit(tmp_path):
