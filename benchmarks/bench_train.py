@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -54,31 +54,54 @@ def make_grid(w: torch.Tensor, nrow: int = 8, padding: int = 2) -> torch.Tensor:
     return torch.nn.functional.pad(grid, (0, padding, 0, padding))  # the outer right and bottom edge
 
 
-def median_ms(fn: Callable[[], object], repeat: int) -> float:
-    fn()  # warm up
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return 1000 * statistics.median(times)
+def per_call_ms(
+    make_writer: Callable[[str], Any], log_once: Callable[[Any], object], repeat: int
+) -> tuple[float, float]:
+    """Medians of (the call alone, the call + writer.flush()). The writer is drained before
+    each call, so the call is what a training step waits for; the flush adds the event
+    writer thread's work: for torch's writer, TensorBoard's pure-Python CRC-32C of the record
+    (~0.3 us a byte); tensorboardX uses the `crc32c` package's native one when installed."""
+    calls, totals = [], []
+    with tempfile.TemporaryDirectory() as logdir:
+        writer = make_writer(logdir)
+        log_once(writer)  # warm up
+        writer.flush()
+        for _ in range(repeat):
+            start = time.perf_counter()
+            log_once(writer)
+            called = time.perf_counter()
+            writer.flush()
+            calls.append(called - start)
+            totals.append(time.perf_counter() - start)
+        writer.close()
+    return 1000 * statistics.median(calls), 1000 * statistics.median(totals)
+
+
+def writers() -> dict[str, Callable[[str], Any]]:
+    found: dict[str, Callable[[str], Any]] = {"torch": SummaryWriter}
+    try:
+        import tensorboardX
+
+        found["tensorboardX"] = tensorboardX.SummaryWriter
+    except ImportError:
+        pass
+    return found
 
 
 def bench_logging(repeat: int) -> None:
-    print("logging one layer per call (medians, ms)")
-    print(
-        f"{'layer':32} {'make_grid+add_image':>20} {'fasttile.log zoom 1':>20} {'ratio':>7} {'auto zoom':>14}"
-    )
-    with tempfile.TemporaryDirectory() as logdir:
-        writer = SummaryWriter(logdir)
-        for name, shape in LAYERS.items():
-            w = torch.randn(shape)
-            base = median_ms(lambda w=w: writer.add_image("tb", make_grid(w), 0), repeat)
-            ours = median_ms(lambda w=w: fasttile.log(writer, {"w": w}, 0, zoom=1), repeat)
-            auto = median_ms(lambda w=w: fasttile.log(writer, {"w": w}, 0), repeat)
-            zoom = auto_zoom(w, {})
-            print(f"{name:32} {base:20.2f} {ours:20.2f} {base / ours:6.1f}x {auto:9.2f} (x{zoom})")
-        writer.close()
+    print("logging one layer (medians, ms): the call a training step waits for / call + the writer's flush")
+    columns = ("layer", "writer", "make_grid+add_image", "fasttile.log zoom 1", "ratio", "auto zoom")
+    print("{:30} {:>12} {:>20} {:>20} {:>14} {:>20}".format(*columns))
+    for name, shape in LAYERS.items():
+        w = torch.randn(shape)
+        for kind, make in writers().items():
+            base = per_call_ms(make, lambda writer, w=w: writer.add_image("tb", make_grid(w), 0), repeat)
+            ours = per_call_ms(make, lambda writer, w=w: fasttile.log(writer, {"w": w}, 0, zoom=1), repeat)
+            auto = per_call_ms(make, lambda writer, w=w: fasttile.log(writer, {"w": w}, 0), repeat)
+            pair = "{:8.2f} / {:7.2f}".format
+            ratio = f"{base[0] / ours[0]:5.1f}x / {base[1] / ours[1]:4.1f}x"
+            cells = f"{pair(*base):>20} {pair(*ours):>20} {ratio:>14} {pair(*auto):>20}"
+            print(f"{name:30} {kind:>12} {cells} x{auto_zoom(w, {})}")
 
 
 # torch, Pillow and imageio-ffmpeg are imported (and a first frame encoded) before the clock
@@ -128,6 +151,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
+    # small torch reductions are slowest with a thread pool on a busy machine: one thread is
+    # make_grid's best case here
+    torch.set_num_threads(1)
     bench_logging(repeat=5 if args.quick else 25)
     with tempfile.TemporaryDirectory() as folder:
         bench_animation(folder)
