@@ -3,6 +3,8 @@
 
 import os
 import subprocess
+import sys
+import weakref
 
 import numpy as np
 import pytest
@@ -155,3 +157,23 @@ def test_npy_files_one_tensor_each(tmp_path):
     from_files, from_arrays = decode(tmp_path / "a.png"), decode(tmp_path / "b.png")
     assert info.frames == fixed.frames == len(from_files) == 3
     assert all(np.array_equal(x, y) for x, y in zip(from_files, from_arrays))
+
+
+@pytest.mark.parametrize("suffix", [".gif", ".png", ".webp", ".mp4"])
+def test_frames_are_streamed(tmp_path, monkeypatch, suffix):
+    """At most two rendered frames exist at any time, whatever the number of frames."""
+    module = sys.modules["fasttile.animate"]  # fasttile.animate is the function
+    produce = module._rendered
+    alive, most = set(), [0]
+
+    def tracked(*args, **kwargs):
+        for i, image in enumerate(produce(*args, **kwargs)):
+            alive.add(i)
+            weakref.finalize(image, alive.discard, i)
+            most[0] = max(most[0], len(alive))
+            yield image
+
+    monkeypatch.setattr(module, "_rendered", tracked)
+    frames = [RGB[k % 4] * (1 + k) for k in range(12)]
+    assert animate(frames, tmp_path / f"a{suffix}").frames == 12
+    assert 1 <= most[0] <= 2
