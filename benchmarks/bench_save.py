@@ -78,7 +78,7 @@ def bench_real(tmp: str, repeat: int) -> list[str]:
         for level in ("fast", "small"):
             path = os.path.join(tmp, f"ica-{level}.png")
             t = median_time(
-                lambda level=level, path=path: fasttile.save(
+                lambda level=level, path=path, zoom=zoom: fasttile.save(
                     bank, path, level=level, tile_shape=(8, 8, 3), zoom=zoom, pad_value=255
                 ),
                 repeat,
@@ -130,10 +130,13 @@ def bench_x(tmp: str) -> list[str]:
     lines = ["X (1,000,000 28x28 tiles, 3.1 GB memory-mapped .npy, 841 MB mosaic), one run each:"]
     for ext in ("png", "tif", "npy"):
         out = os.path.join(tmp, f"x.{ext}")
-        done = subprocess.run([sys.executable, "-c", CHILD, src, out], capture_output=True, text=True, check=True)
+        done = subprocess.run(
+            [sys.executable, "-c", CHILD, src, out], capture_output=True, text=True, check=True
+        )
         r = json.loads(done.stdout)
         lines.append(
-            f"  save .{ext:4} {r['seconds']:7.2f} s   peak extra anonymous memory {r['peak_extra'] / 2**20:6.1f} MB"
+            f"  save .{ext:4} {r['seconds']:7.2f} s   peak extra anonymous memory "
+            f"{r['peak_extra'] / 2**20:6.1f} MB"
             f"   file {r['bytes'] / 1e6:7.1f} MB"
         )
         os.remove(out)
