@@ -203,14 +203,19 @@ def test_wandb_offline_run_stores_the_exact_mosaic(tmp_path, monkeypatch):
     monkeypatch.setenv("WANDB_DIR", str(tmp_path))
     monkeypatch.setenv("WANDB_SILENT", "true")
     model = cnn()
+    with pytest.raises(ValueError, match=r"wandb has no active run: call wandb.init\(\) first"):
+        log(wandb, model, 5)
     run = wandb.init(project="fasttile-test", dir=str(tmp_path))
     try:
         log(run, model, 5, zoom=2)
+        log(wandb, model, 6, zoom=2)  # the module logs to its current run
     finally:
         run.finish()
     assert glob.glob(str(tmp_path / "wandb" / "offline-run-*" / "run-*.wandb"))
-    [png] = glob.glob(
+    pngs = glob.glob(
         str(tmp_path / "wandb" / "offline-run-*" / "files" / "media" / "images" / "**" / "*.png"),
         recursive=True,
     )
-    assert np.array_equal(np.asarray(Image.open(png)), fasttile.render(model[0].weight, zoom=2))
+    assert len(pngs) == 2
+    for png in pngs:
+        assert np.array_equal(np.asarray(Image.open(png)), fasttile.render(model[0].weight, zoom=2))

@@ -74,6 +74,10 @@ def _family(obj: Any) -> str:
 
 def sink_for(writer: Any) -> Sink:
     """A function (tag, uint8 image, step) -> None writing to `writer`."""
+    if getattr(writer, "__name__", None) == "wandb":  # the module itself: log to its current run
+        if writer.run is None:
+            raise ValueError("wandb has no active run: call wandb.init() first, or pass the run")
+        writer = writer.run
     module = _family(writer)
     if module.startswith("torch.utils.tensorboard"):
         from tensorboard.compat.proto.summary_pb2 import Summary
