@@ -18,6 +18,13 @@ from .display import show
 from .mosaic import Mosaic, mosaic, strips
 from .save import SaveInfo, save
 
+# While the network trains: logging, animations, checkpoint diffs, burned-in labels.
+# The functions shadow their modules' names on the package; import helpers from the modules.
+from .animate import animate  # noqa: I001
+from .diff import diff
+from .labels import draw_labels
+from .log import log
+
 __version__ = "0.1.0"
 LAYOUTS = tuple(name for names in LAYOUTS_BY_NDIM.values() for name in names)
 
@@ -29,8 +36,12 @@ __all__ = [
     "Mosaic",
     "MosaicTooLarge",
     "SaveInfo",
+    "animate",
+    "diff",
+    "draw_labels",
     "keys",
     "load",
+    "log",
     "mosaic",
     "strips",
     "render",
