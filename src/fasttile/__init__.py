@@ -10,20 +10,19 @@ from __future__ import annotations
 import os as _os
 import warnings as _warnings
 
+# animate, diff and log shadow their modules' names on the package: import helpers from
+# the modules themselves (fasttile.animate the function, fasttile._animate_formats ...).
 from ._layout import LAYOUTS_BY_NDIM
 from ._layout_hints import LayoutWarning
 from ._loaders import LoadError, keys, load
 from ._render import NORMALIZATIONS, MosaicTooLarge, default_threads, render
-from .display import show
-from .mosaic import Mosaic, mosaic, strips
-from .save import SaveInfo, save
-
-# While the network trains: logging, animations, checkpoint diffs, burned-in labels.
-# The functions shadow their modules' names on the package; import helpers from the modules.
-from .animate import animate  # noqa: I001
+from .animate import animate
 from .diff import diff
+from .display import show
 from .labels import draw_labels
 from .log import log
+from .mosaic import Mosaic, mosaic, strips
+from .save import SaveInfo, save
 
 __version__ = "0.1.0"
 LAYOUTS = tuple(name for names in LAYOUTS_BY_NDIM.values() for name in names)
