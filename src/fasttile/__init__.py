@@ -22,7 +22,10 @@ from .display import show
 from .labels import draw_labels
 from .log import log
 from .mosaic import Mosaic, mosaic, strips
+from .pyramid import pyramid
 from .save import SaveInfo, save
+from .sprite import sprite
+from .widget import browse, preview_png
 
 __version__ = "0.1.0"
 LAYOUTS = tuple(name for names in LAYOUTS_BY_NDIM.values() for name in names)
@@ -36,11 +39,15 @@ __all__ = [
     "MosaicTooLarge",
     "SaveInfo",
     "animate",
+    "browse",
     "diff",
     "draw_labels",
     "keys",
     "load",
     "log",
+    "preview_png",
+    "pyramid",
+    "sprite",
     "mosaic",
     "strips",
     "render",

@@ -96,9 +96,21 @@ def _indices(view: TileView, indices: Any) -> Optional[np.ndarray]:
     return sel
 
 
-def _check_order(order: str, top: Optional[int]) -> Optional[int]:
-    if order not in ("index", "norm"):
-        raise ValueError(f"order must be 'index' or 'norm', got {order!r}")
+ORDERS = ("index", "norm", "variance", "max_abs")
+DEAD_MODES = ("hide", "only")
+
+
+def _check_order(order: str, top: Optional[int], dead: Any = None) -> Optional[int]:
+    if order not in ORDERS:
+        raise ValueError(f"order must be one of {', '.join(map(repr, ORDERS))}, got {order!r}")
+    mode, threshold = dead if isinstance(dead, tuple) and len(dead) == 2 else (dead, None)
+    if mode is not None and (
+        mode not in DEAD_MODES
+        or (threshold is not None and not (isinstance(threshold, (int, float)) and threshold >= 0))
+    ):
+        raise ValueError(
+            f"dead must be None, 'hide', 'only' or ('hide' | 'only', norm threshold >= 0), got {dead!r}"
+        )
     if top is None:
         return None
     if not hasattr(top, "__index__") or isinstance(top, bool) or int(top) < 1:
@@ -106,15 +118,41 @@ def _check_order(order: str, top: Optional[int]) -> Optional[int]:
     return int(top)
 
 
+def _sort_key(stats: np.ndarray, order: str) -> np.ndarray:
+    if order == "variance":
+        return stats[:, 2]
+    return np.maximum(np.abs(stats[:, 3]), np.abs(stats[:, 4]))  # max_abs
+
+
+def _select_dead(view: TileView, sel: Optional[np.ndarray], dead: Any, threads: int) -> np.ndarray:
+    """dead="hide": drop dead units (constant, or L2 norm at most a threshold: by default
+    1e-3 of the largest norm in the selection); dead="only": keep only them. Reads the
+    selection once; the number left decides the grid."""
+    from .sidecar import dead_mask, unit_stats
+
+    mode, threshold = dead if isinstance(dead, tuple) else (dead, None)
+    base = sel if sel is not None else np.arange(view.units, dtype=np.int64)
+    keep = dead_mask(unit_stats(view, sel, threads), threshold) == (mode == "only")
+    if not keep.any():
+        raise ValueError(f"dead={dead!r} leaves no tiles to show")
+    return base[keep]
+
+
 def _ordered(
     view: TileView, sel: Optional[np.ndarray], order: str, top: Optional[int], backend, threads: int
 ) -> Optional[np.ndarray]:
-    """The shown units in display order: largest L2 norm first when asked (this reads
-    the whole selection, so it runs after every cheap check), then the first `top`."""
-    if order == "norm":
-        norms = backend.unit_sq_norms(view, sel, threads)
+    """The shown units in display order: largest L2 norm, variance or max |value| first
+    when asked (this reads the whole selection, so it runs after every cheap check),
+    then the first `top`."""
+    if order != "index":
         base = sel if sel is not None else np.arange(view.units, dtype=np.int64)
-        sel = base[np.argsort(-norms, kind="stable")]  # largest first; NaN last
+        if order == "norm":
+            key = backend.unit_sq_norms(view, sel, threads)
+        else:
+            from .sidecar import unit_stats
+
+            key = _sort_key(unit_stats(view, sel, threads), order)  # one pass, every statistic
+        sel = base[np.argsort(-key, kind="stable")]  # largest first; NaN last
     if top is not None:
         sel = (sel if sel is not None else np.arange(view.units, dtype=np.int64))[:top]
     return None if sel is None else np.ascontiguousarray(sel, dtype=np.int64)
@@ -340,6 +378,7 @@ def prepare(
     indices: Union[None, slice, Sequence[int], np.ndarray] = None,
     order: str = "index",
     top: Optional[int] = None,
+    dead: Any = None,
     nrows: Optional[int] = None,
     ncols: Optional[int] = None,
     fill: str = "rows",
@@ -393,7 +432,9 @@ def prepare(
     lut = colormap_lut(cmap) if cmap is not None else (gray_lut() if rgb_out and not view.rgb else None)
 
     sel = _indices(view, indices)
-    top = _check_order(order, top)
+    top = _check_order(order, top, dead)
+    if dead is not None:  # reads the selection: how many tiles remain decides the grid
+        sel = _select_dead(view, sel, dead, nthreads)
     units = view.units if sel is None else len(sel)
     if top is not None:
         units = min(units, top)
