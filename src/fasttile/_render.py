@@ -212,6 +212,9 @@ def render(weights: Any, **options: Any) -> np.ndarray:
     padding, pad_value, zoom, cmap, out, threads, backend. See the README for each;
     DESIGN.md gives the exact pixel rule.
     """
+    if type(weights).__module__.split(".")[0] in ("dask", "zarr"):  # chunked banks: a dask graph
+        from .chunked import render_chunked
+        return render_chunked(weights, **options)
     return render_detailed(weights, **options).image
 
 
