@@ -214,6 +214,7 @@ def render(weights: Any, **options: Any) -> np.ndarray:
     """
     if type(weights).__module__.split(".")[0] in ("dask", "zarr"):  # chunked banks: a dask graph
         from .chunked import render_chunked
+
         return render_chunked(weights, **options)
     return render_detailed(weights, **options).image
 

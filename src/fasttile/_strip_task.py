@@ -182,6 +182,9 @@ def _draw_and_place(
 
     out[...] = spec.pad_value if c == 3 else spec.pad_value[0]
     p, band_rows = spec.padding, r1 - r0
-    grid = out.reshape(out.shape[0], spec.width, c)[p : p + band_rows * spec.cell_h, p : p + spec.ncols * spec.cell_w]
-    cells = grid.reshape(band_rows, spec.cell_h, spec.ncols, spec.cell_w, c)[:, : spec.tile_h, :, : spec.tile_w]
+    inside = out.reshape(out.shape[0], spec.width, c)[p : p + band_rows * spec.cell_h, p:]
+    by_cell = inside[:, : spec.ncols * spec.cell_w].reshape(
+        band_rows, spec.cell_h, spec.ncols, spec.cell_w, c
+    )
+    cells = by_cell[:, : spec.tile_h, :, : spec.tile_w]
     cells[rows - r0, :, cols] = by_tile[source]

@@ -25,7 +25,6 @@ from typing import Any, Optional
 
 import numpy as np
 
-from . import _strip_task
 from ._colors import colormap_lut, gray_lut, pad_triple
 from ._grid import layout_grid
 from ._layout import _AXES_4D, DEFAULT_LAYOUT, TileView, resolve
