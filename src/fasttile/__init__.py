@@ -13,6 +13,7 @@ import warnings as _warnings
 from ._layout import LAYOUTS_BY_NDIM
 from ._render import NORMALIZATIONS, MosaicTooLarge, default_threads, render
 from .display import show
+from .mosaic import Mosaic, mosaic, strips
 from .png import save
 
 __version__ = "0.1.0"
@@ -21,7 +22,10 @@ LAYOUTS = tuple(name for names in LAYOUTS_BY_NDIM.values() for name in names)
 __all__ = [
     "LAYOUTS",
     "NORMALIZATIONS",
+    "Mosaic",
     "MosaicTooLarge",
+    "mosaic",
+    "strips",
     "render",
     "save",
     "show",

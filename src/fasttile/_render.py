@@ -210,7 +210,7 @@ def render(weights: Any, **options: Any) -> np.ndarray:
     Options (all keyword-only): layout, tile_shape, channel_order, channel, bgr,
     normalize, value_range, nonfinite, indices, order, top, nrows, ncols, fill,
     padding, pad_value, zoom, cmap, out, threads, backend. See the README for each;
-    DESIGN.md gives the exact pixel rule.
+    docs/design.md gives the exact pixel rule.
     """
     if type(weights).__module__.split(".")[0] in ("dask", "zarr"):  # chunked banks: a dask graph
         from .chunked import render_chunked
@@ -219,7 +219,37 @@ def render(weights: Any, **options: Any) -> np.ndarray:
     return render_detailed(weights, **options).image
 
 
-def render_detailed(
+@dataclass(frozen=True)
+class Prepared:
+    """Everything a render needs except the pixels: the view, the shown units in
+    display order, the plan (geometry and a resolved normalization: a global range
+    is already scanned) and the mosaic's shape. Strips and writers start here."""
+
+    view: TileView
+    selection: Optional[np.ndarray]  # shown outer units in display order, or None for all in order
+    plan: Plan
+    shape: tuple[int, ...]
+    impl: Any  # the backend module
+    out: Optional[np.ndarray]  # the caller's validated out= array, or one allocated for a render
+
+    def raise_nonfinite(self, count: int, bad_tiles: Sequence[int]) -> None:
+        if count and not self.plan.mark_nonfinite:
+            raise _nonfinite_error(count, bad_tiles, self.view, self.selection)
+
+
+def render_detailed(weights: Any, **options: Any) -> Rendered:
+    """render(), also returning where each tile came from."""
+    prep = prepare(weights, _allocate_out=True, **options)
+    out = prep.out
+    count, bad_tiles = prep.impl.render(prep.view, prep.selection, prep.plan, out)
+    prep.raise_nonfinite(count, bad_tiles)
+    plan = prep.plan
+    return Rendered(
+        out, prep.view, prep.selection, plan.nrows, plan.ncols, plan.column_fill, plan.padding, plan.zoom
+    )
+
+
+def prepare(
     weights: Any,
     *,
     layout: Optional[str] = None,
@@ -243,8 +273,11 @@ def render_detailed(
     out: Optional[np.ndarray] = None,
     threads: Optional[int] = None,
     backend: str = "auto",
-) -> Rendered:
-    """render(), also returning where each tile came from."""
+    _allocate_out: bool = False,
+) -> Prepared:
+    """Validate every option cheaply (and allocate the output when asked, so that a
+    mosaic too large fails early), then make the passes over the whole bank that an
+    order or a global range needs."""
     arr, dtype = as_weights(weights)
     view = resolve(
         arr,
@@ -298,7 +331,10 @@ def render_detailed(
         channels=3 if rgb_out else 1,
     )
     shape = (grid.height, grid.width, 3) if rgb_out else (grid.height, grid.width)
-    out = _check_out(out, shape, view) if out is not None else _allocate(shape)
+    if out is not None:
+        out = _check_out(out, shape, view)
+    elif _allocate_out:
+        out = _allocate(shape)
     sel = _ordered(view, sel, order, top, impl, nthreads)
 
     mode, lo, hi = normalize, 0.0, 0.0
@@ -331,14 +367,10 @@ def render_detailed(
         marker=MARKER,
         threads=nthreads,
     )
-    count, bad_tiles = impl.render(view, sel, plan, out)
-    if count and not mark:
-        raise _nonfinite_error(count, bad_tiles, view, sel)
-    return Rendered(out, view, sel, grid.nrows, grid.ncols, fill == "columns", grid.padding, grid.zoom)
+    return Prepared(view, sel, plan, shape, impl, out)
 
 
-# render() takes exactly render_detailed()'s keyword arguments: show them to help()
+# render() takes exactly prepare()'s public keyword arguments: show them to help()
 # and inspect.signature() instead of **options.
-render.__signature__ = inspect.signature(render_detailed).replace(  # type: ignore[attr-defined]
-    return_annotation=np.ndarray
-)
+_public = [p for name, p in inspect.signature(prepare).parameters.items() if not name.startswith("_")]
+render.__signature__ = inspect.Signature(_public, return_annotation=np.ndarray)  # type: ignore[attr-defined]
