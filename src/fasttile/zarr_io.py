@@ -76,7 +76,7 @@ def open_bank(path: Any, key: Optional[str] = None) -> Any:
     except FileNotFoundError:
         raise FileNotFoundError(f"no zarr array or group at {path}") from None
     if isinstance(node, zarr.Group):
-        names = sorted(name for name, _ in node.arrays())
+        names = [found["name"] for found in _arrays_under(node, "", zarr)]
         if key is None:
             if len(names) != 1:
                 raise ValueError(
@@ -123,6 +123,7 @@ class ZarrInfo:
     bands: int
     bands_written: int
     bands_skipped: int  # already complete (resume=True)
+    temporaries_removed: int  # half-written chunk files of killed workers, deleted
 
 
 def _bank(weights: Any, layout: Optional[str]) -> Any:
@@ -349,7 +350,7 @@ def to_zarr(
     bands = len(list(_dask_graph.bands(p.spec, band_rows)))
     owed = [t for r0, r1, t in tasks if not (resume and target.band_written(*p.spec.pixel_rows(r0, r1)))]
     _dask_graph.compute(owed, scheduler)
-    _remove_stray_temporaries(node)
+    removed = _remove_stray_temporaries(node)
     node.attrs.update({FORMAT_KEY: {**meta, "complete": True}})
     level0 = target.arrays[0]
     return ZarrInfo(
@@ -363,6 +364,7 @@ def to_zarr(
         bands=bands,
         bands_written=len(owed),
         bands_skipped=bands - len(owed),
+        temporaries_removed=removed,
     )
 
 
