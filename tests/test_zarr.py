@@ -153,3 +153,20 @@ def test_open_bank_from_groups_and_ls(tmp_path):
     assert fasttile.render(open_bank(path, key="decoder/w")).tobytes() == fasttile.render(GRAY).tobytes()
     with pytest.raises(FileNotFoundError, match="no zarr array or group"):
         open_bank(str(tmp_path / "missing.zarr"))
+
+
+def test_cli_functions(tmp_path):
+    from fasttile._zarr_cli import cli_ls_zarr, cli_render_zarr, is_zarr_path
+
+    bank = str(tmp_path / "bank.zarr")
+    zarr.create_array(bank, data=RGB, chunks=(64, 75))
+    out = str(tmp_path / "mosaic.zarr")
+    line = cli_render_zarr(bank, out, options={"normalize": "global"}, rows=2)
+    assert line.startswith(f"{out}: ") and "bands written" in line
+    assert zarr.open_array(out)[:].tobytes() == fasttile.render(RGB, normalize="global").tobytes()
+    with pytest.raises(FileExistsError, match="--overwrite .* --resume"):
+        cli_render_zarr(bank, out)
+    assert "0 of" in cli_render_zarr(bank, out, options={"normalize": "global"}, rows=2, resume=True)
+    assert is_zarr_path(bank) and is_zarr_path(out) and not is_zarr_path(str(tmp_path))
+    listing = cli_ls_zarr(bank)
+    assert "(150, 75)" in listing[1] and "rows (150 x 1 tiles of 5x5)" in listing[1]

@@ -16,6 +16,9 @@ from .display import show
 from .mosaic import Mosaic, mosaic, strips
 from .png import save
 
+# Chunked banks and stores (dask, zarr): imported lazily inside, so no extra is needed here.
+from .zarr_io import to_zarr
+
 __version__ = "0.1.0"
 LAYOUTS = tuple(name for names in LAYOUTS_BY_NDIM.values() for name in names)
 
@@ -30,6 +33,7 @@ __all__ = [
     "save",
     "show",
     "simd_info",
+    "to_zarr",
     "__version__",
 ]
 
