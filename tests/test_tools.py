@@ -32,7 +32,7 @@ def test_png_decodes_to_the_rendered_array(tmp_path, weights, kw):
     returned = fasttile.save(weights, path, **kw)
     decoded = read_png(path)
     assert np.array_equal(decoded, fasttile.render(weights, **kw))
-    assert np.array_equal(returned, decoded)
+    assert returned.shape == decoded.shape and returned.format == "png" and returned.path == path
     with Image.open(path) as im:
         assert im.mode == ("L" if decoded.ndim == 2 else "RGB")
 
@@ -43,7 +43,7 @@ def test_png_compress_levels(tmp_path):
         fasttile.save(RGB, tmp_path / f"{level}.png", compress_level=level, zoom=4)
         sizes[level] = (tmp_path / f"{level}.png").stat().st_size
     assert sizes[9] < sizes[0]
-    with pytest.raises(ValueError, match="compress_level"):
+    with pytest.raises(ValueError, match="level must be"):
         fasttile.save(RGB, tmp_path / "x.png", compress_level=11)
 
 

@@ -14,7 +14,7 @@ from ._layout import LAYOUTS_BY_NDIM
 from ._render import NORMALIZATIONS, MosaicTooLarge, default_threads, render
 from .display import show
 from .mosaic import Mosaic, mosaic, strips
-from .png import save
+from .save import SaveInfo, save
 
 # Chunked banks and stores (dask, zarr): imported lazily inside, so no extra is needed here.
 from .zarr_io import to_zarr
@@ -27,6 +27,7 @@ __all__ = [
     "NORMALIZATIONS",
     "Mosaic",
     "MosaicTooLarge",
+    "SaveInfo",
     "mosaic",
     "strips",
     "render",

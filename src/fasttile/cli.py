@@ -145,8 +145,7 @@ def _pick(tensors: dict, key: Optional[str], layouts: dict, path: str) -> tuple[
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
-    from ._render import render
-    from .png import write_png
+    from .save import save
 
     tensors, layouts = load(args.file)
     name, tensor = _pick(tensors, args.key, layouts, args.file)
@@ -154,12 +153,11 @@ def _cmd_render(args: argparse.Namespace) -> int:
     if "layout" not in options and len(tensor.shape) in layouts:
         options["layout"] = layouts[len(tensor.shape)]
     start = time.perf_counter()
-    image = render(tensor, **options)
     out = args.output or "filters.png"
-    write_png(image, out, args.compress_level)
+    info = save(tensor, out, compress_level=args.compress_level, **options)
     seconds = time.perf_counter() - start
     print(
-        f"{out}: {image.shape[1]} x {image.shape[0]} {'RGB' if image.ndim == 3 else 'gray'} mosaic of "
+        f"{out}: {info.shape[1]} x {info.shape[0]} {'RGB' if len(info.shape) == 3 else 'gray'} mosaic of "
         f"{name} {tuple(tensor.shape)} in {seconds:.2f} s"
     )
     return 0
@@ -186,7 +184,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     start = time.perf_counter()
     image = render_demo(zoom=args.zoom)
-    write_png(image, args.output)
+    write_png(args.output, image)
     print(
         f"{args.output}: 64 ICA filters (8x8 RGB) learned from matplotlib's sample photo "
         f"in {time.perf_counter() - start:.2f} s"

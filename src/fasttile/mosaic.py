@@ -14,7 +14,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from ._grid_window import Window, tile_selection, window_of_pixels
+from ._grid_window import Window, tile_selection, window_of_cells, window_of_pixels
 from ._render import Prepared, _allocate, prepare
 
 STRIP_BYTES = 8 << 20  # default strip size: large enough to amortize a kernel call
@@ -115,6 +115,22 @@ class Mosaic:
         """Pixel rows of grid rows [r0, r1): ``render(W)[y0:y1]`` with (y0, y1) = pixel_rows(r0, r1)."""
         y0, y1 = self.pixel_rows(r0, r1)
         return self.render_region(y0, y1, 0, self.shape[1], out=out)
+
+    def band_shape(self, r0: int, r1: int) -> tuple[int, ...]:
+        """Shape of render_band(r0, r1): the rows of [r0, r1) and the padding below them."""
+        self._check_rows(r0, r1)
+        return ((r1 - r0) * self.cell_height + self.padding,) + tuple(self.shape[1:])
+
+    def render_band(self, r0: int, r1: int, out: Optional[np.ndarray] = None) -> np.ndarray:
+        """Pixel rows [r0 * cell_height, r1 * cell_height + padding): grid rows [r0, r1)
+        with the padding on both sides, drawn by one kernel call straight into `out`
+        (any uint8 array of band_shape, rows may be strided). Consecutive bands overlap
+        by `padding` rows of pad_value; writers that own their buffers use this to
+        avoid a copy."""
+        want = self.band_shape(r0, r1)
+        if out is not None and (not isinstance(out, np.ndarray) or out.shape != want):
+            raise ValueError(f"out must be a uint8 array of shape {want}")
+        return self._draw(window_of_cells(self, r0, r1, 0, self.ncols), out)
 
     def render_region(
         self, y0: int, y1: int, x0: int, x1: int, out: Optional[np.ndarray] = None
