@@ -39,7 +39,7 @@ from ._render import (
 )
 from ._strip_task import StripSpec
 
-STRIP_BYTES = 64 << 20  # default upper bound of one band's pixels
+STRIP_BYTES = 16 << 20  # default upper bound of one band's pixels (a chunk of the output)
 LAYOUT_KEYS = ("layout", "tile_shape", "channel_order", "channel", "bgr")
 _UNIT_AXIS_2D3D = {"rows": 0, "cols": 1, "nhw": 0}
 

@@ -26,15 +26,11 @@ from .chunked import ChunkedPlan, is_chunked, plan, unit_axis
 FORMAT_KEY = "fasttile"
 
 
-def _need_zarr():
-    try:
-        import dask.array  # noqa: F401
-        import zarr
-    except ImportError as exc:
-        raise ImportError(  # noqa: B904 - the extra's name is the whole message
-            f"{exc.name} is missing: zarr output needs the 'dask' extra: pip install 'fasttile[dask]'"
-        ) from None
-    return zarr
+def _need_zarr() -> Any:
+    from ._extras import require
+
+    require("dask.array", "dask", "zarr stores")
+    return require("zarr", "dask", "zarr stores")
 
 
 class ChunkReadError(OSError):
