@@ -176,3 +176,24 @@ def test_worker_killed_mid_write(client, tmp_path):
     stored = zarr.open_array(str(out), mode="r")
     assert stored[:].tobytes() == fasttile.render(RGB_ROWS, normalize="global").tobytes()
     assert stored.nchunks_initialized == stored.nchunks
+
+
+def test_strip_writers_stream_a_chunked_bank(tmp_path):
+    """A ChunkedMosaic is a fasttile.Mosaic: save streams it band by band to PNG, TIFF
+    and .npy, each read back by its own reader."""
+    from PIL import Image
+
+    from fasttile._dask_mosaic import chunked_mosaic
+
+    options = {"normalize": "global", "order": "norm", "top": 150, "fill": "columns"}
+    expected = fasttile.render(RGB_ROWS, **options)
+    m = chunked_mosaic(da.from_array(RGB_ROWS, chunks=(41, 60)), scheduler="threads", **options)
+    assert m.shape == expected.shape and np.asarray(m).tobytes() == expected.tobytes()
+    assert m.render_region(3, 40, 17, 60).tobytes() == expected[3:40, 17:60].tobytes()
+    readers = {".png": lambda p: np.asarray(Image.open(p)), ".npy": np.load}
+    tifffile = pytest.importorskip("tifffile")
+    readers[".tif"] = tifffile.imread
+    for ext, read in readers.items():
+        path = tmp_path / f"m{ext}"
+        fasttile.save(m, path, rows=2)
+        assert read(path).tobytes() == expected.tobytes(), ext

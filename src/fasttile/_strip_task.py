@@ -146,6 +146,12 @@ def render_strip(block: Any, spec: StripSpec, r0: int, r1: int, bank_units: np.n
     bank. `block` holds the units strip_units(r0, r1) names, in that order; bank_units
     are their indices in the caller's bank (for error messages)."""
     y0, y1 = spec.pixel_rows(r0, r1)
+    return render_band(block, spec, r0, r1, bank_units)[: y1 - y0]
+
+
+def render_band(block: Any, spec: StripSpec, r0: int, r1: int, bank_units: np.ndarray) -> np.ndarray:
+    """Mosaic rows [r0 * cell_h, r1 * cell_h + padding): grid rows [r0, r1) with the
+    padding above and below them (Mosaic.render_band's rows)."""
     band_rows = r1 - r0
     out = _pixels(band_rows * spec.cell_h + spec.padding, spec.width, spec)
     if len(bank_units) == 0:  # rows past the last tile: padding only
@@ -157,7 +163,7 @@ def render_strip(block: Any, spec: StripSpec, r0: int, r1: int, bank_units: np.n
             _raise_nonfinite(count, bad, spec, bank_units)
     else:
         _draw_and_place(block, spec, r0, r1, bank_units, out)
-    return out[: y1 - y0]
+    return out
 
 
 def _draw_and_place(

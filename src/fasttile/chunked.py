@@ -201,6 +201,7 @@ class ChunkedPlan:
 
     bank: Any  # dask array
     axis: int  # the unit axis
+    view: TileView  # of the stand-in: the tile geometry, no data
     spec: StripSpec
     display_units: np.ndarray  # bank unit of each display unit, in display order
     shape: tuple[int, ...]  # the mosaic, as render() returns it
@@ -277,7 +278,7 @@ def plan(weights: Any, *, scheduler: Any = None, **options: Any) -> ChunkedPlan:
     axis = unit_axis(bank.ndim, options.get("layout"))
     units = _display_units(bank, axis, checked, scheduler)
     spec = _fixed_range(bank, axis, checked, units, scheduler)
-    return ChunkedPlan(bank, axis, spec, units, checked.shape, scheduler)
+    return ChunkedPlan(bank, axis, checked.view, spec, units, checked.shape, scheduler)
 
 
 def render_chunked(
