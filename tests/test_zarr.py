@@ -170,3 +170,32 @@ def test_cli_functions(tmp_path):
     assert is_zarr_path(bank) and is_zarr_path(out) and not is_zarr_path(str(tmp_path))
     listing = cli_ls_zarr(bank)
     assert "(150, 75)" in listing[1] and "rows (150 x 1 tiles of 5x5)" in listing[1]
+
+
+def test_tile_facts_beside_the_pyramid(tmp_path):
+    from fasttile._tile_facts import STAT_COLUMNS
+
+    conv = RNG.standard_normal((23, 4, 3, 3), dtype=np.float32)  # split: 4 gray tiles per unit
+    options = {"order": "norm", "top": 20, "fill": "columns", "nrows": 9}
+    path = str(tmp_path / "p.zarr")
+    to_zarr(da.from_array(conv, chunks=(5, 4, 3, 2)), path, pyramid=1, facts=True, **options)
+    tiles = zarr.open_group(path, mode="r")["tiles"]
+    shown = fasttile.mosaic(conv, **options)
+    assert tiles["unit"][:].tolist() == np.repeat(shown.units, 4).tolist()
+    assert tiles["channel"][:].tolist() == [t % 4 for t in range(shown.tiles)]
+    cells = [shown.cell_of_tile(t) for t in range(shown.tiles)]
+    assert list(zip(tiles["row"][:].tolist(), tiles["col"][:].tolist())) == cells
+    values = conv[np.repeat(shown.units, 4), np.tile(np.arange(4), len(shown.units))].reshape(shown.tiles, -1)
+    values = values.astype(np.float64)
+    expected = [
+        (values**2).sum(1),
+        values.mean(1),
+        values.var(1),
+        values.min(1),
+        values.max(1),
+        np.zeros(shown.tiles),
+    ]
+    for name, want in zip(STAT_COLUMNS, expected):
+        np.testing.assert_allclose(tiles[name][:], want, rtol=1e-12, err_msg=name)
+    with pytest.raises(ValueError, match="pass pyramid=True"):
+        to_zarr(conv, str(tmp_path / "q.zarr"), facts=True)

@@ -316,6 +316,7 @@ def to_zarr(
     resume: bool = False,
     overwrite: bool = False,
     compressors: Any = "auto",
+    facts: bool = False,
     scheduler: Any = None,
     **render_options: Any,
 ) -> ZarrInfo:
@@ -328,10 +329,16 @@ def to_zarr(
     resume=True: finish an interrupted write of the same call: bands whose chunks all
     exist are skipped (chunks are written whole, so an existing chunk is complete).
     overwrite=True replaces what `store` holds. compressors: zarr's (default zstd; None
-    for raw). scheduler: dask's (default: a distributed Client if active, else threads).
+    for raw). facts=True (with a pyramid) adds group "tiles": per display tile its unit,
+    channel, row, col and statistics (see _tile_facts). scheduler: dask's (default: a
+    distributed Client if active, else threads).
     """
     if resume and overwrite:
         raise ValueError("resume=True keeps what is there and overwrite=True replaces it: pass one")
+    if facts and not pyramid:
+        raise ValueError(
+            "facts=True stores the tile facts beside the levels of a group: pass pyramid=True too"
+        )
     _need_zarr()
     p = plan(_bank(weights, render_options.get("layout")), scheduler=scheduler, **render_options)
     levels = _levels(pyramid, p.shape)
@@ -347,6 +354,10 @@ def to_zarr(
     owed = [t for r0, r1, t in tasks if not (resume and target.band_written(*p.spec.pixel_rows(r0, r1)))]
     _dask_graph.compute(owed, scheduler)
     removed = _remove_stray_temporaries(node)
+    if facts:
+        from ._tile_facts import facts_of_plan, write_tile_facts
+
+        write_tile_facts(node, facts_of_plan(p))
     node.attrs.update({FORMAT_KEY: {**meta, "complete": True}})
     level0 = target.arrays[0]
     return ZarrInfo(
