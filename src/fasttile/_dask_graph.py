@@ -29,9 +29,14 @@ def unit_chunks(bank: Any, axis: int) -> Iterator[tuple[int, int]]:
 def take_units(bank: Any, axis: int, units: np.ndarray) -> Any:
     """The listed units (bank indices) in that order, whole along every other axis: a
     slice when they are consecutive (dask reads only the chunks it crosses), an
-    orthogonal take otherwise."""
+    orthogonal take otherwise. A slice whole along the other axes goes to the task as
+    the list of its pieces (views of the chunks), which the task joins only when there
+    are several: dask would otherwise copy even a single piece."""
     if len(units) and units[-1] - units[0] == len(units) - 1 and np.all(np.diff(units) == 1):
-        return bank[_along(bank.ndim, axis, slice(int(units[0]), int(units[-1]) + 1))]
+        part = bank[_along(bank.ndim, axis, slice(int(units[0]), int(units[-1]) + 1))]
+        if all(len(c) == 1 for i, c in enumerate(part.chunks) if i != axis):
+            return list(part.to_delayed().ravel())
+        return part
     return bank[_along(bank.ndim, axis, units)]
 
 
@@ -52,7 +57,7 @@ def sq_norms(bank: Any, axis: int, spec: StripSpec, units: np.ndarray, scheduler
     for a, b in unit_chunks(bank, axis):
         part = distinct[np.searchsorted(distinct, a) : np.searchsorted(distinct, b)]
         if part.size:
-            block = bank[_along(bank.ndim, axis, slice(a, b))]
+            block = take_units(bank, axis, np.arange(a, b))
             tasks.append(dask.delayed(_strip_task.unit_sq_norms)(block, spec, part - a))
     norm_of = np.concatenate(_compute(tasks, scheduler))  # distinct units, ascending
     return norm_of[np.searchsorted(distinct, units)]
@@ -70,7 +75,7 @@ def value_range(
     for a, b in unit_chunks(bank, axis):
         part = listed[np.searchsorted(listed, a) : np.searchsorted(listed, b)]
         if part.size:
-            block = bank[_along(bank.ndim, axis, slice(a, b))]
+            block = take_units(bank, axis, np.arange(a, b))
             tasks.append(dask.delayed(_strip_task.value_range)(block, spec, part - a, part))
     lo, hi, count, bad = np.inf, -np.inf, 0, []
     for part_lo, part_hi, part_count, part_bad in _compute(tasks, scheduler):

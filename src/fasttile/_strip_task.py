@@ -46,6 +46,7 @@ class StripSpec:
     mark_nonfinite: bool
     threads: int
     backend: str
+    unit_axis: int = 0  # the bank axis that numbers units (pieces of a block join along it)
 
     @property
     def cell_h(self) -> int:
@@ -90,8 +91,16 @@ def _backend(spec: StripSpec):
     return pick(spec.backend)
 
 
+def joined(block: Any, spec: StripSpec) -> np.ndarray:
+    """A block as one array: dask hands a band either one array or, to save a copy, the
+    list of its pieces along the unit axis (a single piece is used as it is)."""
+    if isinstance(block, (list, tuple)):
+        return block[0] if len(block) == 1 else np.concatenate(block, axis=spec.unit_axis)
+    return np.asarray(block)
+
+
 def _view(block: Any, spec: StripSpec) -> TileView:
-    arr, dtype = as_weights(np.asarray(block))
+    arr, dtype = as_weights(joined(block, spec))
     return resolve(arr, dtype, **spec.layout)
 
 

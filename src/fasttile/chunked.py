@@ -190,6 +190,7 @@ def check_options(
         mark_nonfinite=nonfinite == "mark",
         threads=kernel_threads,
         backend=backend,
+        unit_axis=unit_axis(len(shape), layout.get("layout")),
     )
     shape_out = (grid.height, grid.width, 3) if rgb_out else (grid.height, grid.width)
     return Checked(view, spec, normalize, fixed, sel, order, top, shape_out)
