@@ -129,6 +129,7 @@ def main() -> None:
     args = parser.parse_args()
 
     import fasttile
+    from fasttile.zarr_io import open_bank
 
     os.makedirs(args.dir, exist_ok=True)
     try:
@@ -143,20 +144,23 @@ def main() -> None:
         cluster = run_cluster(zpath, out_zarr, args)
         info = cluster["info"]
         mb = info.shape[0] * info.shape[1] / 2**20
-        print(
-            f"mosaic: {info.shape[1]} x {info.shape[0]} gray ({mb:.0f} MB), {info.bands} bands of {info.band_rows} "
-            f"grid rows ({info.chunks[0] * info.chunks[1] / 2**20:.1f} MB chunks)"
-        )
-        print(
-            f"to_zarr, LocalCluster {args.workers} workers x 1 thread: {cluster['seconds']:.2f} s (median of {args.repeat})"
-        )
-        for worker, peak in cluster["peak_mb"].items():
-            print(
-                f"  worker {worker}: idle RSS {cluster['idle_mb'][worker]:.0f} MB, peak above idle {peak:.0f} MB"
-            )
-        chunk_mb = -(-args.tiles // args.chunks) * TILE * 4 / 2**20
         band_mb = info.chunks[0] * info.chunks[1] / 2**20
+        print(f"mosaic: {info.shape[1]} x {info.shape[0]} gray ({mb:.0f} MB), {info.bands} bands")
+        print(f"  of {info.band_rows} grid rows ({band_mb:.1f} MB chunks)")
+        workers = f"LocalCluster {args.workers} workers x 1 thread"
+        print(f"to_zarr, {workers}: {cluster['seconds']:.2f} s (median of {args.repeat})")
+        for worker, peak in cluster["peak_mb"].items():
+            idle = cluster["idle_mb"][worker]
+            print(f"  worker {worker}: idle RSS {idle:.0f} MB, peak above idle {peak:.0f} MB")
+        chunk_mb = -(-args.tiles // args.chunks) * TILE * 4 / 2**20
         print(f"  budget: 2 input chunks + 2 output bands = {2 * chunk_mb + 2 * band_mb:.0f} MB")
+        threads, _ = timed(
+            lambda: fasttile.to_zarr(
+                open_bank(zpath), out_zarr, overwrite=True, compressors=None, rows=args.rows
+            ),
+            args.repeat,
+        )
+        print(f"to_zarr, one process, dask threads: {threads:.2f} s")
         if not args.skip_single:
             bank = np.load(npath, mmap_mode="r")
             single, _ = timed(lambda: fasttile.save(bank, out_npy), args.repeat)

@@ -130,7 +130,9 @@ def bench_x(tmp: str) -> list[str]:
     lines = ["X (1,000,000 28x28 tiles, 3.1 GB memory-mapped .npy, 841 MB mosaic), one run each:"]
     for ext in ("png", "tif", "npy"):
         out = os.path.join(tmp, f"x.{ext}")
-        done = subprocess.run([sys.executable, "-c", CHILD, src, out], capture_output=True, text=True, check=True)
+        done = subprocess.run(
+            [sys.executable, "-c", CHILD, src, out], capture_output=True, text=True, check=True
+        )
         r = json.loads(done.stdout)
         lines.append(
             f"  save .{ext:4} {r['seconds']:7.2f} s   peak extra anonymous memory {r['peak_extra'] / 2**20:6.1f} MB"

@@ -99,7 +99,7 @@ def test_processes_equal_render():
 
     bank, options, _ = CASES["split-channels"]
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(2, mp_context=context) as pool, dask.config.set(pool=pool):
+    with ProcessPoolExecutor(1, mp_context=context) as pool, dask.config.set(pool=pool):
         options = {**options, "normalize": "global", "order": "norm"}
         assert_same(bank, (9, 5, 3, 4), options, scheduler="processes")
 
