@@ -27,6 +27,9 @@ from .save import SaveInfo, save
 from .sprite import sprite
 from .widget import browse, preview_png
 
+# Chunked banks and stores (dask, zarr): imported lazily inside, so no extra is needed here.
+from .zarr_io import to_zarr
+
 __version__ = "0.1.0"
 LAYOUTS = tuple(name for names in LAYOUTS_BY_NDIM.values() for name in names)
 
@@ -54,6 +57,7 @@ __all__ = [
     "save",
     "show",
     "simd_info",
+    "to_zarr",
     "__version__",
 ]
 

@@ -318,6 +318,10 @@ def render(weights: Any, **options: Any) -> np.ndarray:
     >>> fasttile.render(model.conv1.weight, zoom=4)                   # doctest: +SKIP
     >>> fasttile.render(W1, layout="cols", normalize="symmetric", cmap="RdBu_r")  # doctest: +SKIP
     """
+    if type(weights).__module__.split(".")[0] in ("dask", "zarr"):  # chunked banks: a dask graph
+        from .chunked import render_chunked
+
+        return render_chunked(weights, **options)
     return render_detailed(weights, **options).image
 
 
