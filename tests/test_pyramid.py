@@ -214,11 +214,11 @@ def test_cli_pyramid_writes_the_site_and_names_bad_flags(tmp_path, bank, capsys)
     (tmp_path / "labels.txt").write_text("\n".join(f"<b>{i}</b>" for i in range(len(bank))), encoding="utf-8")
     site = tmp_path / "site"
     argv = ["pyramid", str(tmp_path / "bank.npy"), "-o", str(site), "--zoom", "2", "--order", "norm"]
-    assert main(argv + ["--labels", str(tmp_path / "labels.txt"), "--dead", "hide", "-q"]) == 0
-    out = capsys.readouterr().out
-    assert "zoom 0..2" in out and "index.html" in out
+    assert main(argv + ["--labels", str(tmp_path / "labels.txt"), "--dead", "hide"]) == 0
+    err = capsys.readouterr().err
+    assert "zoom 0..2" in err and "index.html" in err
     manifest = pyr.read_manifest(site)
-    assert manifest["title"] == f"{tmp_path / 'bank.npy'}: bank.npy" and manifest["tiles"] == 1497
+    assert manifest["title"] == f"{tmp_path / 'bank.npy'}: bank" and manifest["tiles"] == 1497
     level = read_level(str(site), 2)
     assert np.array_equal(level, fasttile.render(bank, zoom=2, order="norm", dead="hide"))
     (tmp_path / "short.txt").write_text("a\nb\n")
