@@ -250,3 +250,21 @@ def test_tile_png_encoder_round_trips_through_pillow_and_pngcheck(tmp_path):
         files = sorted(str(p) for p in tmp_path.iterdir())
         done = subprocess.run(["pngcheck", "-q", *files], capture_output=True, text=True)
         assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_failure_midway_leaves_nothing_behind(tmp_path, bank):
+    bad = bank.copy()
+    bad[1400, 3] = np.nan
+    with pytest.raises(ValueError, match="non-finite"):
+        fasttile.pyramid(bad, tmp_path / "site", zoom=2)
+    assert os.listdir(tmp_path) == []
+
+    def stop(done, total):
+        if done > 3:
+            raise KeyboardInterrupt
+
+    fasttile.pyramid(bank[:200], tmp_path / "site")
+    before = pyr.read_manifest(tmp_path / "site")
+    with pytest.raises(KeyboardInterrupt):
+        fasttile.pyramid(bank, tmp_path / "site", zoom=2, progress=stop)
+    assert os.listdir(tmp_path) == ["site"] and pyr.read_manifest(tmp_path / "site") == before
