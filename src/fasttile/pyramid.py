@@ -160,7 +160,7 @@ def _encoder(fmt: str, compress_level: int) -> Callable[[np.ndarray], bytes]:
 
     def encode(tile: np.ndarray) -> bytes:  # lossless WebP keeps every pixel
         buf = BytesIO()
-        image = Image.fromarray(tile, mode="L" if tile.ndim == 2 else "RGB")
+        image = Image.fromarray(np.ascontiguousarray(tile), mode="L" if tile.ndim == 2 else "RGB")
         image.save(buf, format="WEBP", lossless=True, quality=0, method=0)
         return buf.getvalue()
 
@@ -192,7 +192,7 @@ class _TileWriter:
 
     def _write(self, zoom: int, first_col: int, tile_row: int, pixels: np.ndarray) -> None:
         for k, x0 in enumerate(range(0, pixels.shape[1], TILE)):
-            data = self.encode(np.ascontiguousarray(pixels[:, x0 : x0 + TILE]))
+            data = self.encode(pixels[:, x0 : x0 + TILE])  # encoders accept row-strided tiles
             path = os.path.join(self.root, str(zoom), str(first_col + k), f"{tile_row}.{self.fmt}")
             with open(path, "wb") as f:
                 f.write(data)
