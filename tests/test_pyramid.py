@@ -74,7 +74,7 @@ def test_reduce2_rounds_half_up_and_repeats_odd_edges():
     assert pyr.reduce2(np.array([[255, 255], [255, 254]], np.uint8)).tolist() == [[255]]
     assert pyr.reduce2(np.array([[10, 20, 30]], np.uint8)).tolist() == [[15, 30]]
     rng = np.random.default_rng(0)
-    for shape in [(67, 45), (64, 3, 3), (1, 1), (33, 1, 3)]:
+    for shape in [(67, 45), (64, 3, 3), (1, 1), (33, 1, 3), (64, 2001), (1, 2), (2, 1), (5, 7, 3)]:
         img = rng.integers(0, 256, shape, dtype=np.uint8)
         assert np.array_equal(pyr.reduce2(img), reference_halve(img))
 
