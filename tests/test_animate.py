@@ -54,13 +54,14 @@ def test_lossless_formats_hold_render_exactly(tmp_path, suffix, bank):
         assert np.array_equal(frame, as_rgb(fasttile.render(weights, zoom=3)))
 
 
-def test_mp4_within_codec_error(tmp_path):
+@pytest.mark.parametrize("frames", [RGB, GRAY], ids=["rgb", "gray"])
+def test_mp4_within_codec_error(tmp_path, frames):
     path = tmp_path / "a.mp4"
-    info = animate(RGB, path, normalize="tile", zoom=4, captions=False)
+    info = animate(frames, path, normalize="tile", zoom=4, captions=False)
     got = decode(path, info.shape)
-    assert len(got) == len(RGB)
-    for frame, weights in zip(got, RGB):
-        expected = fasttile.render(weights, zoom=4)
+    assert len(got) == len(frames)
+    for frame, weights in zip(got, frames):
+        expected = as_rgb(fasttile.render(weights, zoom=4))
         assert frame.shape == expected.shape
         assert np.abs(frame.astype(int) - expected).mean() < 3
 
