@@ -268,3 +268,11 @@ def test_a_failure_midway_leaves_nothing_behind(tmp_path, bank):
     with pytest.raises(KeyboardInterrupt):
         fasttile.pyramid(bank, tmp_path / "site", zoom=2, progress=stop)
     assert os.listdir(tmp_path) == ["site"] and pyr.read_manifest(tmp_path / "site") == before
+
+
+def test_the_fasttile_command_runs_pyramid(tmp_path, bank):
+    from fasttile.cli import main as fasttile_cli
+
+    np.save(tmp_path / "bank.npy", bank[:100])
+    assert fasttile_cli(["pyramid", str(tmp_path / "bank.npy"), "-o", str(tmp_path / "site"), "-q"]) == 0
+    assert np.array_equal(read_level(str(tmp_path / "site"), 0), fasttile.render(bank[:100]))
