@@ -121,7 +121,10 @@ def register(sub: Any) -> None:
         sub,
         "sprite",
         "write a TensorBoard Projector folder (sprite, metadata, tensors, config)",
-        ["fasttile sprite sae.npy -o projector --order norm --top 10000 && tensorboard --logdir projector"],
+        [
+            "fasttile sprite sae.npy -o projector --order norm --top 10000",
+            "fasttile sprite model.pt --key encoder.weight -o projector --no-tensors --labels names.txt",
+        ],
     )
     _browse_arguments(s, "projector")
     s.add_argument("--tensor-name", help="the embedding's name in the projector (default: the tensor's)")
