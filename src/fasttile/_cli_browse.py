@@ -21,11 +21,6 @@ def _browse_arguments(p: argparse.ArgumentParser, output: str) -> None:
     cli.add_input_arguments(p)
     p.add_argument("-o", "--output", default=output, help=f"folder to write (default {output})")
     p.add_argument("--labels", metavar="FILE", help="a UTF-8 text file, one label per unit (one a line)")
-    p.add_argument(
-        "--dead",
-        choices=["hide", "only"],
-        help="hide dead units (constant or near-zero norm), or show only them",
-    )
 
 
 def _read_labels(path: Optional[str]) -> Optional[list[str]]:
