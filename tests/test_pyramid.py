@@ -276,3 +276,13 @@ def test_the_fasttile_command_runs_pyramid(tmp_path, bank):
     np.save(tmp_path / "bank.npy", bank[:100])
     assert fasttile_cli(["pyramid", str(tmp_path / "bank.npy"), "-o", str(tmp_path / "site"), "-q"]) == 0
     assert np.array_equal(read_level(str(tmp_path / "site"), 0), fasttile.render(bank[:100]))
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 7), (6, 1), (7, 9), (32, 33, 3), (65, 2, 3), (300, 513)])
+def test_kernel_reduce2_equals_the_numpy_rule(shape):
+    image = np.random.default_rng(sum(shape)).integers(0, 256, shape, dtype=np.uint8)
+    expected = pyr.reduce2_numpy(image)
+    assert np.array_equal(pyr.reduce2(image), expected)
+    assert np.array_equal(pyr.reduce2(image[:, ::-1]), pyr.reduce2_numpy(image[:, ::-1]))  # strided: NumPy
+    if len(shape) == 2 and shape[0] >= 2 and shape[1] >= 2:  # the rule by hand on a 2x2 block
+        assert expected[0, 0] == (sum(int(v) for v in image[:2, :2].ravel()) + 2) // 4
