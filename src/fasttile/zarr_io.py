@@ -45,7 +45,8 @@ class _NamedChunkReader:
 
     def __call__(self, array: Any, index: tuple, *args: Any, **kwargs: Any) -> np.ndarray:
         try:
-            return np.asarray(array[index])
+            mapped = _mapped_chunk(array, index, self.chunks)
+            return mapped if mapped is not None else np.asarray(array[index])
         except Exception as exc:
             coords = tuple(s.start // c for s, c in zip(index, self.chunks))
             span = ", ".join(f"{s.start}:{s.stop}" for s in index)
@@ -54,6 +55,30 @@ class _NamedChunkReader:
                 f"cannot read chunk {coords} (elements [{span}]) of zarr array {where}: "
                 f"{type(exc).__name__}: {exc}"
             ) from exc
+
+
+def _mapped_chunk(array: Any, index: tuple, chunks: tuple[int, ...]) -> Optional[np.ndarray]:
+    """An uncompressed chunk of a local zarr v3 array, memory-mapped read-only (no copy,
+    as a .npy bank is read), or None when zarr must decode it: any codec but plain
+    little-endian bytes, sharding, another store, a missing or odd-sized chunk file."""
+    from zarr.storage import LocalStore
+
+    codecs = getattr(array.metadata, "codecs", ())
+    plain = len(codecs) == 1 and type(codecs[0]).__name__ == "BytesCodec"
+    if not plain or array.dtype.byteorder == ">" or getattr(array, "shards", None):
+        return None
+    store = array.store_path.store
+    if not isinstance(store, LocalStore):
+        return None
+    coords = tuple(s.start // c for s, c in zip(index, chunks))
+    key = array.metadata.encode_chunk_key(coords)
+    path = (
+        os.path.join(str(store.root), array.path, key) if array.path else os.path.join(str(store.root), key)
+    )
+    if not os.path.isfile(path) or os.path.getsize(path) != int(np.prod(chunks)) * array.dtype.itemsize:
+        return None
+    whole = np.memmap(path, dtype=array.dtype, mode="r", shape=chunks)
+    return whole[tuple(slice(0, s.stop - s.start) for s in index)]
 
 
 def dask_from_zarr(array: Any) -> Any:
