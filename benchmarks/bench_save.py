@@ -78,7 +78,7 @@ def bench_real(tmp: str, repeat: int) -> list[str]:
         for level in ("fast", "small"):
             path = os.path.join(tmp, f"ica-{level}.png")
             t = median_time(
-                lambda level=level, path=path: fasttile.save(
+                lambda level=level, path=path, zoom=zoom: fasttile.save(
                     bank, path, level=level, tile_shape=(8, 8, 3), zoom=zoom, pad_value=255
                 ),
                 repeat,
@@ -135,7 +135,8 @@ def bench_x(tmp: str) -> list[str]:
         )
         r = json.loads(done.stdout)
         lines.append(
-            f"  save .{ext:4} {r['seconds']:7.2f} s   peak extra anonymous memory {r['peak_extra'] / 2**20:6.1f} MB"
+            f"  save .{ext:4} {r['seconds']:7.2f} s   peak extra anonymous memory "
+            f"{r['peak_extra'] / 2**20:6.1f} MB"
             f"   file {r['bytes'] / 1e6:7.1f} MB"
         )
         os.remove(out)

@@ -1,4 +1,4 @@
-"""fasttile against the NumPy backend, torchvision and scikit-image, in one run.
+"""fasttile against the best NumPy, the NumPy backend, torchvision and scikit-image, in one run.
 
     python benchmarks/compare.py              # S M T H L L16 C
     python benchmarks/compare.py --quick      # large workloads at 1/8 size
@@ -6,9 +6,12 @@
     python benchmarks/compare.py --sae        # also X: 1,000,000 x 784 from a memory-mapped .npy (3.1 GB)
 
 Prints per workload the median time of each tool, the ratios, fasttile's peak extra
-memory, and for the large ones the fraction of this machine's memory bandwidth the
-render reaches: the bound is the time to stream-read the input bytes plus
-stream-write the output bytes, measured with all threads in the same run. Other
+memory, the cost of normalize="global" and order="norm" relative to per-tile, and the
+fraction of this machine's memory bound the render reaches: the bound is the time to
+stream-read the input bytes plus stream-write the output bytes, measured with all
+threads in the same run (for the small workloads both fit in cache, so the bound is
+the cache's). "best np" is benchmarks/best_numpy.py, a cache-blocked vectorized NumPy
+render as an expert writes it; its bytes must equal fasttile's. Other
 tools' pictures are checked against fasttile's (at most one gray level apart on at
 most 0.1% of pixels); a mismatch is printed, never hidden.
 """
@@ -29,6 +32,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import best_numpy  # noqa: E402
 from workloads import BY_KEY, WORKLOADS, Workload, close_enough, skimage_render, torchvision_render  # noqa: E402
 
 import fasttile  # noqa: E402
@@ -44,6 +48,22 @@ def median_time(fn: Callable[[], object], repeat: int, budget: float) -> tuple[f
         if sum(times) > budget:
             break
     return statistics.median(times), len(times)
+
+
+def race(fns: dict, repeat: int, budget: float) -> dict:
+    """Median wall time of each callable, run in turn within every repeat, so that on a
+    shared, noisy machine each sees the same conditions and their ratios hold."""
+    times: dict = {name: [] for name in fns}
+    spent = 0.0
+    for _ in range(repeat):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+            spent += times[name][-1]
+        if spent > budget:
+            break
+    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def _status(field: str) -> int:
@@ -121,14 +141,13 @@ def run_workload(w: Workload, scale: float, args, threads: int, rows: list, note
     bank = w.make(scale=scale if w.large else 1.0)
     kwargs = w.render_kwargs()
     small = not w.large
-    repeat = args.repeat if small else max(3, args.repeat // 2)
+    # small renders take a millisecond: many repeats make their medians steady on a busy machine
+    repeat = 5 * args.repeat if small else max(3, args.repeat // 2)
     budget = 30.0 if small else 60.0
 
     ours = fasttile.render(bank, **kwargs)
     with PeakMemory() as mem:
         fasttile.render(bank, **kwargs)
-    t_all, _ = median_time(lambda: fasttile.render(bank, **kwargs), repeat, budget)
-    t_one, _ = median_time(lambda: fasttile.render(bank, threads=1, **kwargs), repeat, budget)
     reference = fasttile.render(bank, backend="numpy", **kwargs)
     if not np.array_equal(reference, ours):
         notes.append(f"{w.key}: NumPy backend and kernel DIFFER")
@@ -147,28 +166,62 @@ def run_workload(w: Workload, scale: float, args, threads: int, rows: list, note
         t_sk, _ = median_time(lambda: skimage_render(w, bank), 3 if small else 1, budget)
 
     # Into a preallocated output: the kernel's own speed, without the OS zeroing
-    # fresh pages for a new mosaic. The bandwidth bound is compared with this.
-    t_out, _ = median_time(lambda: fasttile.render(bank, out=ours, **kwargs), repeat, budget)
-    bw = None
-    if w.large:
-        bound = bandwidth_bound(bank, ours, threads)
-        bw = bound / t_out if bound else None
+    # fresh pages for a new mosaic. The bandwidth bound and best NumPy compare with this.
+    best = best_numpy_renderer(w, bank, ours, notes)
+    one = np.empty_like(ours)
+    fns = {
+        "all": lambda: fasttile.render(bank, **kwargs),
+        "into": lambda: fasttile.render(bank, out=ours, **kwargs),
+        "one": lambda: fasttile.render(bank, out=one, threads=1, **kwargs),
+        "global": lambda: fasttile.render(bank, out=one, normalize="global", **kwargs),
+        "norm": lambda: fasttile.render(bank, out=one, order="norm", **kwargs),
+    }
+    if best is not None:
+        fns["best"] = best
+    t = race(fns, repeat, budget)
+    bound = bandwidth_bound(bank, ours, threads)
     rows.append(
         {
             "key": w.key,
             "name": w.name,
             "in": bank.nbytes,
             "out": ours.nbytes,
-            "all": t_all,
-            "one": t_one,
-            "into": t_out,
+            "all": t["all"],
+            "one": t["one"],
+            "into": t["into"],
             "numpy": t_np,
+            "best": t.get("best"),
+            "global": t["global"],
+            "norm": t["norm"],
             "tv": t_tv,
             "sk": t_sk,
             "mem": mem.extra,
-            "bw": bw,
+            "bw": bound / t["into"] if bound else None,
         }
     )
+
+
+def best_numpy_renderer(w: Workload, bank: np.ndarray, ours: np.ndarray, notes: list):
+    """The expert NumPy render into a preallocated mosaic (float32 banks only), after
+    checking its bytes equal fasttile's; None for other banks."""
+    if bank.dtype != np.float32:
+        return None
+    out = np.empty_like(ours)
+    best_numpy.render(w.layout, bank, out)
+    if not np.array_equal(out, ours):
+        notes.append(f"{w.key}: best NumPy and kernel DIFFER")
+    return lambda: best_numpy.render(w.layout, bank, out)
+
+
+def tiny_render_time() -> tuple[float, float]:
+    """Median end-to-end time of rendering a tiny bank (4 tiles of 3x3), fresh output and into out=."""
+    bank = np.random.default_rng(0).standard_normal((4, 9)).astype(np.float32)
+    out = fasttile.render(bank)
+    for _ in range(200):
+        fasttile.render(bank, out=out)
+    fresh, _ = median_time(lambda: fasttile.render(bank), 2001, 10.0)
+    into, _ = median_time(lambda: fasttile.render(bank, out=out), 2001, 10.0)
+    return fresh, into
 
 
 def run_sae(args, threads: int, rows: list, notes: list) -> None:
@@ -209,6 +262,9 @@ def run_sae(args, threads: int, rows: list, notes: list) -> None:
                 "one": t_one,
                 "into": t_out,
                 "numpy": t_np,
+                "best": None,
+                "global": None,
+                "norm": None,
                 "tv": None,
                 "sk": None,
                 "mem": mem.extra_anon,
@@ -217,10 +273,57 @@ def run_sae(args, threads: int, rows: list, notes: list) -> None:
         )
 
 
+COLUMNS = (  # (title, width, cell) per column of the table
+    ("workload", 15, lambda r: f"{r['key']} {r['name']}"),
+    ("input", 8, lambda r: f"{r['in'] / 1e6:.0f}M"),
+    ("fasttile", 10, lambda r: fmt_time(r["all"])),
+    ("into out=", 10, lambda r: fmt_time(r["into"])),
+    ("1 thread", 10, lambda r: fmt_time(r["one"])),
+    ("best np", 10, lambda r: fmt_time(r["best"])),
+    ("best/ft", 8, lambda r: fmt_ratio(r["best"], r["into"])),
+    ("%bound", 7, lambda r: f"{100 * r['bw']:.0f}%" if r["bw"] else "-"),
+    ("global", 7, lambda r: fmt_ratio(r["global"], r["into"])),
+    ("norm", 7, lambda r: fmt_ratio(r["norm"], r["into"])),
+    ("ref/1thr", 9, lambda r: fmt_ratio(r["numpy"], r["one"])),
+    ("tv/ft", 7, lambda r: fmt_ratio(r["tv"], r["all"])),
+    ("sk/ft", 7, lambda r: fmt_ratio(r["sk"], r["all"])),
+    ("peak+MB", 8, lambda r: f"{r['mem'] / 1e6:.0f}" if r["mem"] is not None else "-"),
+)
+
+LEGEND = """medians. fasttile: all threads, a fresh output each call; into out=: all threads into a
+preallocated output (no page zeroing by the OS); 1 thread: into out=; best np: the
+cache-blocked NumPy render an expert writes (benchmarks/best_numpy.py), into out=, bytes checked
+equal; best/ft = best np / into out=; %bound = (stream-read of the input + stream-write of the
+output, all threads, measured in this run) / into out=; global, norm: normalize="global" and
+order="norm" into out= as a multiple of the per-tile render into out=; ref/1thr = the NumPy
+reference backend / fasttile on one thread; tv/ft, sk/ft: torchvision / scikit-image against
+fasttile on all threads; peak+MB = peak resident memory above the start of a render."""
+
+
+def print_table(rows: list) -> None:
+    header = "".join(
+        f"{title:>{width}}" if i else f"{title:<{width}}" for i, (title, width, _) in enumerate(COLUMNS)
+    )
+    print()
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        print(
+            "".join(
+                f"{cell(r):>{width}}" if i else f"{cell(r):<{width}}"
+                for i, (_, width, cell) in enumerate(COLUMNS)
+            )
+        )
+    print()
+    print(LEGEND)
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--only", help="comma-separated workload keys (S,M,T,L,L16,C,H)")
-    p.add_argument("--quick", action="store_true", help="large workloads at --scale of their size")
+    p.add_argument(
+        "--quick", action="store_true", help="large workloads at --scale of their size, 5 repeats, no X"
+    )
     p.add_argument("--scale", type=float, default=0.125)
     p.add_argument("--repeat", type=int, default=7)
     p.add_argument("--sae", action="store_true", help="also the 3.1 GB memory-mapped X workload")
@@ -231,6 +334,8 @@ def main(argv=None) -> int:
     p.add_argument("--no-others", action="store_true", help="skip torchvision and scikit-image")
     p.add_argument("--tmp", default=None, help="directory for X's temporary .npy")
     args = p.parse_args(argv)
+    if args.quick:
+        args.repeat = min(args.repeat, 5)
 
     info = fasttile.simd_info()
     threads = info["threads"]
@@ -251,37 +356,15 @@ def main(argv=None) -> int:
         w = BY_KEY[key]
         print(f"  running {key} ({w.name}) ...", file=sys.stderr, flush=True)
         run_workload(w, args.scale if args.quick else 1.0, args, threads, rows, notes)
+    tiny = tiny_render_time()
+    notes.append(
+        f"tiny render (4 tiles of 3x3, end to end): {tiny[0] * 1e6:.1f} us, into out= {tiny[1] * 1e6:.1f} us"
+    )
     if args.sae or "X" in keys:
         print("  running X (sae, memory-mapped) ...", file=sys.stderr, flush=True)
         run_sae(args, threads, rows, notes)
 
-    header = (
-        f"{'':4}{'workload':11}{'input':>9}{'fasttile':>11}{'into out=':>11}{'1 thread':>11}{'numpy':>11}"
-        f"{'torchvis.':>11}"
-        f"{'skimage':>11}{'np/1thr':>9}{'tv/ft':>8}{'sk/ft':>8}{'peak+MB':>9}{'%BW':>6}"
-    )
-    print()
-    print(header)
-    print("-" * len(header))
-    for r in rows:
-        mem = f"{r['mem'] / 1e6:.0f}" if r["mem"] is not None else "-"
-        bw = f"{100 * r['bw']:.0f}%" if r["bw"] else "-"
-        times = "".join(f"{fmt_time(r[k]):>11}" for k in ("all", "into", "one", "numpy", "tv", "sk"))
-        ratios = (
-            f"{fmt_ratio(r['numpy'], r['one']):>9}{fmt_ratio(r['tv'], r['all']):>8}"
-            f"{fmt_ratio(r['sk'], r['all']):>8}"
-        )
-        print(f"{r['key']:4}{r['name']:11}{r['in'] / 1e6:>8.0f}M{times}{ratios}{mem:>9}{bw:>6}")
-    print()
-    print(
-        "medians. fasttile: all threads, a fresh output each call; into out=: all threads into a preallocated"
-    )
-    print(
-        "output (no page zeroing by the OS); np/1thr = NumPy backend / fasttile on one thread; tv/ft, sk/ft:"
-    )
-    print("torchvision / scikit-image against fasttile on all threads; peak+MB = peak resident memory above")
-    print("the start of a render (the output included); %BW = (stream-read of the input + stream-write of")
-    print("the output, all threads, same run) / the render into out=.")
+    print_table(rows)
     for n in notes:
         print("  " + n)
     return 1 if any("DIFFER" in n for n in notes) else 0

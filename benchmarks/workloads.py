@@ -113,7 +113,7 @@ def skimage_render(w: Workload, bank: np.ndarray) -> np.ndarray:
 
 
 def close_enough(ours: np.ndarray, theirs: np.ndarray) -> tuple[bool, str]:
-    """DESIGN.md's promise: at most one gray level apart on at most 0.1% of pixels."""
+    """docs/design.md, section 2: at most one gray level apart on at most 0.1% of pixels."""
     if ours.shape != theirs.shape:
         return False, f"shape {ours.shape} vs {theirs.shape}"
     diff = np.abs(ours.astype(np.int16) - theirs.astype(np.int16))

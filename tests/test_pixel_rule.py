@@ -1,4 +1,4 @@
-"""The exact pixel rule of DESIGN.md, on hand-picked tiles, against real arithmetic."""
+"""The exact pixel rule of docs/design.md, on hand-picked tiles, against real arithmetic."""
 
 import numpy as np
 import pytest

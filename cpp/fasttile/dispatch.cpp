@@ -1,5 +1,6 @@
 // Runtime choice of the hot-loop table: the widest path the CPU (and the OS, for
-// the AVX register state) supports, or a narrower one forced by FASTTILE_SIMD.
+// the AVX register state) supports, or a narrower one forced by FASTTILE_SIMD
+// (docs/design.md, section 6).
 #include <atomic>
 #include <cstdlib>
 #include <stdexcept>

@@ -7,7 +7,8 @@
 //     inner index i = t % n_inner
 // and its element (c, y, x) lives at
 //     origin + u*s_outer + i*s_inner + c*s_channel + y*s_y + x*s_x   (byte strides)
-// The kernel knows nothing about layouts; Python reduces every layout to this.
+// The kernel knows nothing about layouts; Python reduces every layout to this
+// (docs/design.md, section 1).
 #pragma once
 
 #include <cstdint>
@@ -82,8 +83,17 @@ struct Range {
 // Range over every shown tile (for the "global" normalizations).
 Range scan_range(const TileSource& src, int threads);
 
-// Squared L2 norm of each shown outer unit (all its inner tiles and channels),
-// accumulated in double in (inner, y, x, channel) order.
+// Squared L2 norm of each shown outer unit (all its inner tiles and channels), in
+// double: each tile summed from 0.0 in (y, x, channel) order, then the tiles' sums
+// from 0.0 in inner order (the NumPy backend adds in the same order).
 std::vector<double> unit_sq_norms(const TileSource& src, int threads);
+
+// Statistics of each shown outer unit over all its inner tiles and channels, in
+// double and over its finite values: kUnitStats values per unit, row-major. Sums
+// add in the order unit_sq_norms uses; the mean and variance come from sums shifted
+// by the unit's first value (when finite). Min, max, mean and variance are NaN when
+// no value is finite.
+enum UnitStat { kStatSumSq, kStatMean, kStatVariance, kStatMin, kStatMax, kStatNonFinite, kUnitStats };
+std::vector<double> unit_stats(const TileSource& src, int threads);
 
 }  // namespace fasttile

@@ -2,8 +2,8 @@
 //     q = clamp(floor((clamp(x, lo, hi) * a - b) * s + c), 0, 255)
 // computed in T (float, or double for float64 input) with no FMA contraction.
 // For ordinary ranges a = 1, b = lo, c = 0.5, s = T(255 / (hi - lo)) with the
-// division in double: exactly the DESIGN.md rule. Two power-of-two prescales keep
-// extreme tiles a gradient instead of a flat image:
+// division in double: exactly the rule of docs/design.md (section 2). Two
+// power-of-two prescales keep extreme tiles a gradient instead of a flat image:
 //  * hi - lo overflows T (a tile spanning -3e38..3e38): a = 1/2, so x*a - b cannot
 //    overflow;
 //  * hi - lo is so small that 255 / (hi - lo) would overflow T: a = 2^P, which is

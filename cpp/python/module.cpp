@@ -147,6 +147,23 @@ py::array_t<double> unit_sq_norms(const py::array& data, const std::string& dtyp
     return result;
 }
 
+py::array_t<double> unit_stats(const py::array& data, const std::string& dtype, std::int64_t offset,
+                               const Dims5& shape, const Dims5& strides,
+                               const std::optional<py::array_t<std::int64_t, py::array::c_style>>& indices,
+                               int threads) {
+    // Like the norms, statistics read every channel (the flag only lifts the 1-or-3 rule).
+    const fasttile::TileSource src = make_source(data, dtype, offset, shape, strides, indices, true);
+    std::vector<double> stats;
+    {
+        py::gil_scoped_release release;
+        stats = fasttile::unit_stats(src, threads);
+    }
+    const py::ssize_t columns = fasttile::kUnitStats;
+    py::array_t<double> result({static_cast<py::ssize_t>(stats.size()) / columns, columns});
+    std::copy(stats.begin(), stats.end(), result.mutable_data());
+    return result;
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_core, m) {
@@ -162,7 +179,12 @@ PYBIND11_MODULE(_core, m) {
           "Range over the finite values of every shown tile: (lo, hi, (nonfinite_count, first_bad_tiles)).");
     m.def("unit_sq_norms", &unit_sq_norms, py::arg("data"), py::arg("dtype"), py::arg("offset"), py::arg("shape"),
           py::arg("strides"), py::arg("indices"), py::arg("threads"),
-          "Squared L2 norm of each shown outer unit, summed in double in (inner, y, x, channel) order.");
+          "Squared L2 norm of each shown outer unit, in double: per tile in (y, x, channel) order, then the "
+          "tiles in inner order.");
+    m.def("unit_stats", &unit_stats, py::arg("data"), py::arg("dtype"), py::arg("offset"), py::arg("shape"),
+          py::arg("strides"), py::arg("indices"), py::arg("threads"),
+          "Per shown outer unit, over its finite values, in double: (units, 6) columns sum_sq, mean, variance "
+          "(population), min, max, nonfinite_count.");
     m.def(
         "time_stream_read",
         [](const py::array& a, int threads) {

@@ -25,11 +25,12 @@ class Band:
 
 
 class MosaicBands:
-    def __init__(self, mosaic: Mosaic, rows: Optional[int] = None):
+    def __init__(self, mosaic: Mosaic, rows: Optional[int] = None, band_bytes: int = STRIP_BYTES):
         self.mosaic = mosaic
         self.shape = mosaic.shape
         self.extra_rows = mosaic.padding  # drawn below each band (next band's top padding)
-        self._step = mosaic.strip_rows(rows)
+        self._step = rows or max(1, band_bytes // (mosaic.cell_height * mosaic.shape[1] * mosaic.channels))
+        self._step = mosaic.strip_rows(min(self._step, mosaic.nrows))
         self.bands = [self._band(k, r0) for k, r0 in enumerate(range(0, mosaic.nrows, self._step))]
 
     def _band(self, k: int, r0: int) -> Band:
@@ -50,14 +51,14 @@ class MosaicBands:
 
 
 class ArrayBands:
-    def __init__(self, image: np.ndarray, rows: Optional[int] = None):
+    def __init__(self, image: np.ndarray, rows: Optional[int] = None, band_bytes: int = STRIP_BYTES):
         if image.dtype != np.uint8 or image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] != 3):
             raise ValueError(f"expected a uint8 (H, W) or (H, W, 3) image, got {image.dtype} {image.shape}")
         self.image = image
         self.shape = image.shape
         self.extra_rows = 0
         row_bytes = max(1, image.shape[1] * (3 if image.ndim == 3 else 1))
-        step = rows or max(1, STRIP_BYTES // row_bytes)
+        step = rows or max(1, band_bytes // row_bytes)
         h = image.shape[0]
         self.bands = [Band(k, y, min(h, y + step)) for k, y in enumerate(range(0, h, step))]
 
@@ -71,7 +72,7 @@ class ArrayBands:
 BandSource = Union[MosaicBands, ArrayBands]
 
 
-def band_source(image_or_mosaic, rows: Optional[int] = None) -> BandSource:
+def band_source(image_or_mosaic, rows: Optional[int] = None, band_bytes: int = STRIP_BYTES) -> BandSource:
     if isinstance(image_or_mosaic, Mosaic):
-        return MosaicBands(image_or_mosaic, rows)
-    return ArrayBands(np.asarray(image_or_mosaic), rows)
+        return MosaicBands(image_or_mosaic, rows, band_bytes)
+    return ArrayBands(np.asarray(image_or_mosaic), rows, band_bytes)

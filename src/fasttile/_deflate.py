@@ -45,8 +45,9 @@ def _small_library() -> ModuleType:
         return zlib
 
 
-def raw_deflate(data, level: str) -> bytes:
-    """`data` as raw deflate blocks ending on a byte boundary (sync flush)."""
+def raw_deflate(data, level: str) -> list[bytes]:
+    """`data` as raw deflate blocks ending on a byte boundary (sync flush), in pieces
+    (joining them would copy the band once more)."""
     if level == "none":
         lib, number = zlib, 0
     elif level == "small":
@@ -54,7 +55,7 @@ def raw_deflate(data, level: str) -> bytes:
     else:
         lib, number = FAST, 1
     comp = lib.compressobj(number, lib.DEFLATED, -15)
-    return comp.compress(data) + comp.flush(lib.Z_SYNC_FLUSH)
+    return [comp.compress(data), comp.flush(lib.Z_SYNC_FLUSH)]
 
 
 def final_block() -> bytes:

@@ -1,4 +1,4 @@
-"""The compiled kernel behind the same three calls as the NumPy backend."""
+"""The compiled kernel behind the same calls as the NumPy backend."""
 
 from __future__ import annotations
 
@@ -67,3 +67,9 @@ def scan_range(
 def unit_sq_norms(view: TileView, indices: Optional[np.ndarray], threads: int) -> np.ndarray:
     assert _core is not None
     return _core.unit_sq_norms(**_view_args(view, indices), threads=threads)
+
+
+def unit_stats(view: TileView, indices: Optional[np.ndarray], threads: int) -> np.ndarray:
+    """(shown units, 6) float64: sum_sq, mean, variance, min, max, nonfinite_count (see STAT_COLUMNS)."""
+    assert _core is not None
+    return _core.unit_stats(**_view_args(view, indices), threads=threads)

@@ -192,14 +192,65 @@ def scan_range(
     return lo_all, hi_all, nonfinite.result()
 
 
+def _unit_values(block: np.ndarray, view: TileView) -> tuple[np.ndarray, np.ndarray]:
+    """(units, inner, C, h, w) raw -> (units, inner, h*w*C) in T and the same in float64."""
+    values = _to_compute(block, view).transpose(0, 1, 3, 4, 2).reshape(block.shape[0], block.shape[1], -1)
+    return values, values.astype(np.float64)
+
+
+def _ordered_sum(terms: np.ndarray) -> np.ndarray:
+    """Sum over the last two axes as the kernel adds: each tile (last axis) from 0.0 left to
+    right, then the tiles' sums from 0.0 in inner order. cumsum adds strictly left to right;
+    the final 0.0 + s turns a -0.0 (which the kernel, starting at +0.0, never holds) into 0.0."""
+    tiles = 0.0 + np.cumsum(terms, axis=2)[..., -1]
+    return 0.0 + np.cumsum(tiles, axis=1)[..., -1]
+
+
 def unit_sq_norms(view: TileView, indices: Optional[np.ndarray], threads: int = 1) -> np.ndarray:
-    """Squared L2 norm of each shown unit, summed left to right (threads: unused)."""
+    """Squared L2 norm of each shown unit, in the kernel's order (threads: unused)."""
     units = _units(view, indices)
     norms = np.empty(len(units), dtype=np.float64)
     for k0, block in _chunks(view, units):
-        values = _to_compute(block, view).transpose(0, 1, 3, 4, 2).reshape(len(block), -1)
+        _, values = _unit_values(block, view)
         with np.errstate(over="ignore", invalid="ignore"):  # huge float64 weights: inf, as in C++
-            squares = values.astype(np.float64) ** 2
-            # cumsum adds strictly left to right, as the kernel does
-            norms[k0 : k0 + len(block)] = np.cumsum(squares, axis=1)[:, -1]
+            norms[k0 : k0 + len(block)] = _ordered_sum(values * values)
     return norms
+
+
+STAT_COLUMNS = ("sum_sq", "mean", "variance", "min", "max", "nonfinite_count")
+
+
+def _block_stats(values: np.ndarray, wide: np.ndarray) -> np.ndarray:
+    """unit_stats of one block: values (units, inner, n) in T, wide the same in float64."""
+    finite = np.isfinite(values)
+    first = wide[:, 0, 0]
+    shift = np.where(finite[:, 0, 0], first, 0.0)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        sq = _ordered_sum(np.where(finite, wide * wide, 0.0))
+        e = np.where(finite, wide - shift[:, None, None], 0.0)
+        d1 = _ordered_sum(e)
+        d2 = _ordered_sum(e * e)
+        n = finite.sum(axis=(1, 2))
+        nf = n.astype(np.float64)
+        var = (d2 - d1 * (d1 / nf)) / nf
+        var = np.where(var < 0, 0.0, var)
+        lo = np.where(finite, values, np.inf).min(axis=(1, 2)).astype(np.float64)
+        hi = np.where(finite, values, -np.inf).max(axis=(1, 2)).astype(np.float64)
+        mean = shift + d1 / nf
+    none = n == 0
+    nan = np.nan
+    stats = [sq, np.where(none, nan, mean), np.where(none, nan, var), np.where(none, nan, lo)]
+    stats += [np.where(none, nan, hi), (values[0].size - n).astype(np.float64)]
+    return np.stack(stats, axis=1)
+
+
+def unit_stats(view: TileView, indices: Optional[np.ndarray], threads: int = 1) -> np.ndarray:
+    """Per shown unit, over all its inner tiles and channels, in float64 and over its finite
+    values: columns STAT_COLUMNS (population variance; min/max/mean/variance NaN when no value
+    is finite). Sums add in the kernel's order (see _ordered_sum); mean and variance come from
+    sums shifted by the unit's first value when it is finite. threads: accepted, unused."""
+    units = _units(view, indices)
+    stats = np.empty((len(units), len(STAT_COLUMNS)), dtype=np.float64)
+    for k0, block in _chunks(view, units):
+        stats[k0 : k0 + len(block)] = _block_stats(*_unit_values(block, view))
+    return stats

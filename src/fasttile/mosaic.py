@@ -61,6 +61,10 @@ class Mosaic:
         return self._prep.plan.zoom
 
     @property
+    def threads(self) -> int:
+        return self._prep.plan.threads
+
+    @property
     def column_fill(self) -> bool:
         return self._prep.plan.column_fill
 
@@ -173,6 +177,12 @@ class Mosaic:
         image = self.render_rows(0, self.nrows)
         return image if dtype is None else image.astype(dtype)
 
+    def _repr_png_(self) -> bytes:
+        """A notebook's view: a downscaled preview of a few MB at most, never the whole mosaic."""
+        from .widget import preview_png
+
+        return preview_png(self)
+
     def __repr__(self) -> str:
         shape = " x ".join(map(str, self.shape))
         return f"<fasttile.Mosaic {shape}: {self.tiles} tiles in {self.nrows} x {self.ncols} cells>"
@@ -211,6 +221,10 @@ def mosaic(weights: Any, **options: Any) -> Mosaic:
     (except ``out``). Orders and global ranges are computed here, once."""
     if "out" in options:
         raise TypeError("mosaic() draws on demand: pass out= to render_rows / render_region instead")
+    if type(weights).__module__.split(".")[0] in ("dask", "zarr"):  # chunked banks: read per band
+        from ._dask_mosaic import chunked_mosaic
+
+        return chunked_mosaic(weights, **options)
     return Mosaic(prepare(weights, **options))
 
 

@@ -33,10 +33,12 @@ LEVELS = ("fast", "small", "none")
 PNG_SIDE_LIMIT = 2**31 - 1
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _CHUNK_LIMIT = 1 << 30  # IDAT data per chunk (PNG allows 2^31 - 1)
-_SAMPLE_BYTES = 1 << 16  # per band, to choose its filter
-# "fast" stores a band whose sample deflate shrinks by less than this: noise-like
-# banks save ~10% at several times the time of the render (docs/design.md, "PNG").
-_FAST_STORE_ABOVE = 0.85
+_BAND_BYTES = 4 << 20  # enough to amortize a kernel call; few in flight keep memory low
+_SAMPLE_BYTES = 1 << 17  # per band, to choose its filter
+# "fast" stores a band unless deflate saves at least a fifth of its sample: noise-like
+# banks save 7-12% at many times the time of the render; smooth learned banks save
+# half or more and are deflated (docs/design.md, "PNG").
+_FAST_STORE_ABOVE = 0.8
 
 ADAPTIVE = -1  # per row, the best of the five filters
 _FAST_CHOICES = (filters.NONE, filters.SUB, filters.UP)
@@ -65,7 +67,7 @@ def check_png_size(shape: tuple[int, ...]) -> None:
 
 @dataclass
 class _Encoded:
-    data: bytes  # IDAT data: the band's deflate blocks (after the zlib header for band 0)
+    data: list[bytes]  # IDAT data in pieces: the band's deflate blocks (after the zlib header for band 0)
     crc: int  # of b"IDAT" + data
     adler: int  # of the band's filtered bytes
     length: int  # filtered bytes
@@ -87,12 +89,15 @@ class _Encoder:
     def __call__(self, job: _Job) -> _Encoded:
         rows = job.buffer[: job.band.y1 - job.band.y0]
         payload, stored = self._filtered(rows, job.above)
-        data = b"" if stored else deflate.raw_deflate(payload, self.level)
-        if stored or len(data) >= payload.nbytes:
+        data = [] if stored else deflate.raw_deflate(payload, self.level)
+        if stored or _size(data) >= payload.nbytes:
             data = deflate.raw_deflate(payload, "none")
-        prefix = deflate.zlib_header(self.level) if job.band.index == 0 else b""
-        crc = deflate.crc32(data, deflate.crc32(prefix, deflate.crc32(b"IDAT")))
-        return _Encoded(prefix + data if prefix else data, crc, deflate.adler32(payload), payload.nbytes)
+        if job.band.index == 0:
+            data.insert(0, deflate.zlib_header(self.level))
+        crc = deflate.crc32(b"IDAT")
+        for piece in data:
+            crc = deflate.crc32(piece, crc)
+        return _Encoded(data, crc, deflate.adler32(payload), payload.nbytes)
 
     def _filtered(self, rows: np.ndarray, above: np.ndarray) -> tuple[np.ndarray, bool]:
         """The band's filtered bytes, and whether to store them rather than deflate."""
@@ -108,22 +113,37 @@ class _Encoder:
         return filters.apply(kind, rows, above, self.bpp, out)
 
     def _choose(self, rows: np.ndarray, above: np.ndarray) -> Optional[int]:
-        """The filter that compresses a sample from the band's middle best, or None
-        when nothing makes the sample shrink (store the band). "fast" tries None, Sub
+        """The filter that compresses a sample of the band's rows best, or None when
+        nothing makes the sample shrink enough (store the band). "fast" tries None, Sub
         and Up; "small" all five and the per-row adaptive choice."""
-        n = max(1, min(len(rows), _SAMPLE_BYTES // rows.shape[1]))
-        mid = (len(rows) - n) // 2
-        sample = rows[mid : mid + n, 1:]
-        before = rows[mid - 1, 1:] if mid else above
-        scratch = np.empty((n, rows.shape[1]), np.uint8)
+        sample = _sample_pairs(rows, above)  # (row above, sampled row) pairs, interleaved
+        scratch = np.empty((len(sample), rows.shape[1]), np.uint8)
         kinds = _SMALL_CHOICES if self.level == "small" else _FAST_CHOICES
         sizes = {}
         for kind in kinds:
-            filtered = self._apply(kind, sample, before, scratch)
-            sizes[kind] = len(deflate.raw_deflate(filtered, self.level))
+            filtered = self._apply(kind, sample, above, scratch)[1::2]
+            sizes[kind] = _size(deflate.raw_deflate(np.ascontiguousarray(filtered), self.level))
         best = min(sizes, key=sizes.__getitem__)
         store_above = _FAST_STORE_ABOVE if self.level == "fast" else 1.0
-        return None if sizes[best] >= store_above * scratch.nbytes else best
+        return None if sizes[best] >= store_above * scratch.nbytes / 2 else best
+
+
+def _size(pieces: list[bytes]) -> int:
+    return sum(len(p) for p in pieces)
+
+
+def _sample_pairs(rows: np.ndarray, above: np.ndarray) -> np.ndarray:
+    """Randomly placed raw rows of a band, each after the row above it, so that every
+    filter sees its true neighbours. Random, not evenly spaced: a mosaic's rows repeat
+    with the cell height, and an even spacing can land on padding rows only."""
+    n = max(1, min(len(rows), _SAMPLE_BYTES // rows.shape[1]))
+    picks = np.sort(np.random.default_rng(len(rows)).choice(len(rows), n, replace=False))
+    pairs = np.empty((2 * n, rows.shape[1] - 1), np.uint8)
+    pairs[1::2] = rows[picks, 1:]
+    pairs[0::2] = rows[np.maximum(picks - 1, 0), 1:]
+    if picks[0] == 0:
+        pairs[0] = above
+    return pairs
 
 
 def _chunk(f: BinaryIO, kind: bytes, *parts: Any) -> None:
@@ -139,12 +159,14 @@ def _chunk(f: BinaryIO, kind: bytes, *parts: Any) -> None:
 
 
 def _idat(f: BinaryIO, band: _Encoded) -> None:
-    if len(band.data) <= _CHUNK_LIMIT:  # the CRC came from the worker thread
-        f.write(struct.pack(">I", len(band.data)) + b"IDAT")
-        f.write(band.data)
+    length = _size(band.data)
+    if length <= _CHUNK_LIMIT:  # the CRC came from the worker thread
+        f.write(struct.pack(">I", length) + b"IDAT")
+        for piece in band.data:
+            f.write(piece)
         f.write(struct.pack(">I", band.crc & 0xFFFFFFFF))
         return
-    view = memoryview(band.data)
+    view = memoryview(b"".join(band.data))  # a band over 1 GiB: rare, split it
     for start in range(0, len(view), _CHUNK_LIMIT):
         _chunk(f, b"IDAT", view[start : start + _CHUNK_LIMIT])
 
@@ -217,7 +239,7 @@ def write_png(
     threads: Optional[int] = None,
 ) -> None:
     """Write a uint8 image or a fasttile.Mosaic to `path` as PNG, atomically."""
-    source = band_source(image_or_mosaic, rows)
+    source = band_source(image_or_mosaic, rows, _BAND_BYTES)
     level = check_level(level)
     check_png_size(source.shape)
     with atomic_path(path) as temp, open(temp, "wb") as f:
@@ -227,5 +249,6 @@ def write_png(
 def encode_png(image: np.ndarray, level: Union[str, int] = "fast", threads: Optional[int] = None) -> bytes:
     """The PNG file of a uint8 (H, W) or (H, W, 3) image, as bytes."""
     buffer = io.BytesIO()
-    write_stream(buffer, band_source(np.asarray(image)), level=check_level(level), threads=threads)
+    source = band_source(np.asarray(image), band_bytes=_BAND_BYTES)
+    write_stream(buffer, source, level=check_level(level), threads=threads)
     return buffer.getvalue()

@@ -79,7 +79,7 @@ def save(
     if isinstance(weights, Mosaic) and options:
         raise TypeError(f"a Mosaic is already rendered with its options; got {', '.join(sorted(options))}")
     fmt_options = _format_options(ext, level, compress_level, compression)
-    WRITERS[ext](path, m, progress=progress, rows=rows, threads=m._prep.plan.threads, **fmt_options)
+    WRITERS[ext](path, m, progress=progress, rows=rows, threads=m.threads, **fmt_options)
     return SaveInfo(
         Path(path),
         ext.lstrip("."),

@@ -1,0 +1,75 @@
+// The one grid-cell mapping (docs/design.md, section 3): display tile t sits in cell
+// (t / ncols, t % ncols), or (t % nrows, t / nrows) when filling column by column.
+// The hot loops step it without divisions.
+#pragma once
+
+#include <cstdint>
+
+#include "kernel.hpp"
+
+namespace fasttile {
+
+struct Cell {
+    std::int64_t row = 0, col = 0;
+};
+
+inline Cell cell_of(const Mosaic& m, std::int64_t t) {
+    return m.column_fill ? Cell{t % m.nrows, t / m.nrows} : Cell{t / m.ncols, t % m.ncols};
+}
+
+// Cell of tile t + k*step from that of tile t: the fill direction's length splits
+// `step` once into whole lines and a remainder.
+class CellStep {
+public:
+    CellStep(const Mosaic& m, std::int64_t step)
+        : line_(m.column_fill ? m.nrows : m.ncols), whole_(step / line_), rest_(step % line_),
+          column_fill_(m.column_fill) {}
+
+    void advance(Cell* c) const {
+        std::int64_t& along = column_fill_ ? c->row : c->col;
+        std::int64_t& across = column_fill_ ? c->col : c->row;
+        along += rest_;
+        across += whole_;
+        if (along >= line_) {
+            along -= line_;
+            ++across;
+        }
+    }
+
+private:
+    std::int64_t line_, whole_, rest_;  // line: cells per fill line
+    bool column_fill_;
+};
+
+// Display tile t as (shown unit, inner index) and its cell, stepped one tile at a time.
+struct TileCursor {
+    const TileSource& s;
+    const Mosaic& m;
+    std::int64_t unit_pos = 0, inner = 0;
+    Cell cell{};
+
+    TileCursor(const TileSource& source, const Mosaic& mosaic) : s(source), m(mosaic) {}
+
+    void seek(std::int64_t t) {
+        unit_pos = t / s.n_inner;
+        inner = t % s.n_inner;
+        cell = cell_of(m, t);
+    }
+    void next() {
+        if (++inner == s.n_inner) {
+            inner = 0;
+            ++unit_pos;
+        }
+        if (m.column_fill) {
+            if (++cell.row == m.nrows) {
+                cell.row = 0;
+                ++cell.col;
+            }
+        } else if (++cell.col == m.ncols) {
+            cell.col = 0;
+            ++cell.row;
+        }
+    }
+};
+
+}  // namespace fasttile

@@ -1,0 +1,127 @@
+// Reading kLanes tiles side by side (docs/design.md, section 5): value position p of
+// lane k lands at buf[p * kLanes + k], and each lane's finite range and non-finite
+// count come with the batch. Tiles are grouped along whichever tile index keeps them
+// closest in memory: consecutive units (unit_lanes) or consecutive inner tiles of one
+// unit (inner_lanes).
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "gather.hpp"
+#include "hot_loops.hpp"
+#include "kernel.hpp"
+#include "source.hpp"
+
+namespace fasttile {
+
+// per_tile: one tile at a time (rows local and long enough for the vector loops).
+enum class Strategy { per_tile, unit_lanes, inner_lanes };
+
+inline Strategy choose_strategy(const TileSource& s) {
+    const std::int64_t es = static_cast<std::int64_t>(elem_size(s.type));
+    const std::int64_t values = s.height * s.width * s.channels;
+    const bool rows_local = s.s_x >= -4 * es * s.channels && s.s_x <= 4 * es * s.channels;
+    if (rows_local && values >= 64) return Strategy::per_tile;
+    const bool by_inner = s.n_inner >= 2, by_unit = shown_units(s) >= 2;
+    const auto magnitude = [](std::int64_t v) { return v < 0 ? -v : v; };
+    if (by_inner && (!by_unit || s.indices || magnitude(s.s_inner) <= magnitude(s.s_outer)))
+        return Strategy::inner_lanes;
+    return by_unit ? Strategy::unit_lanes : Strategy::per_tile;
+}
+
+// One batch of up to kLanes tiles; lanes past `count` repeat the last tile.
+struct LaneBatch {
+    std::int64_t count = 0;
+    std::int64_t tile[kLanes];  // display tile of each lane
+    const unsigned char* origin[kLanes];
+    std::int64_t stride = 0;  // bytes between lanes when constant (a full batch), else 0
+};
+
+// Batches of a strategy: how many, and batch `item`. Display tiles of a batch are
+// consecutive (inner_lanes) or n_inner apart (unit_lanes).
+inline std::int64_t lane_items(const TileSource& s, Strategy strategy) {
+    const std::int64_t units = shown_units(s);
+    if (strategy == Strategy::inner_lanes) return units * ((s.n_inner + kLanes - 1) / kLanes);
+    return ((units + kLanes - 1) / kLanes) * s.n_inner;
+}
+
+inline std::int64_t lane_tile_step(const TileSource& s, Strategy strategy) {
+    return strategy == Strategy::inner_lanes ? 1 : s.n_inner;
+}
+
+inline LaneBatch lane_batch(const TileSource& s, Strategy strategy, std::int64_t item) {
+    LaneBatch b;
+    if (strategy == Strategy::inner_lanes) {
+        const std::int64_t blocks = (s.n_inner + kLanes - 1) / kLanes;
+        const std::int64_t unit_pos = item / blocks, first = (item % blocks) * kLanes;
+        b.count = std::min<std::int64_t>(kLanes, s.n_inner - first);
+        for (std::int64_t k = 0; k < b.count; ++k) {
+            b.tile[k] = unit_pos * s.n_inner + first + k;
+            b.origin[k] = unit_origin(s, unit_pos, first + k);
+        }
+        b.stride = b.count == kLanes ? s.s_inner : 0;
+    } else {
+        const std::int64_t inner = item % s.n_inner, first = (item / s.n_inner) * kLanes;
+        b.count = std::min<std::int64_t>(kLanes, shown_units(s) - first);
+        for (std::int64_t k = 0; k < b.count; ++k) {
+            b.tile[k] = (first + k) * s.n_inner + inner;
+            b.origin[k] = unit_origin(s, first + k, inner);
+        }
+        b.stride = b.count == kLanes && !s.indices ? s.s_outer : 0;
+    }
+    for (std::int64_t k = b.count; k < kLanes; ++k) b.origin[k] = b.origin[b.count - 1];
+    return b;
+}
+
+template <class T>
+void minmax_lanes(const HotLoops& loops, const T* x, std::int64_t n, T* lo, T* hi, std::int64_t* bad) {
+    if constexpr (std::is_same_v<T, float>)
+        loops.minmax_lanes_f32(x, n, lo, hi, bad);
+    else
+        loops.minmax_lanes_f64(x, n, lo, hi, bad);
+}
+
+// Per-thread buffer of one batch, in T, with each lane's range.
+template <class E, class T>
+class LaneReader {
+public:
+    // mean: average the channels (the view's channel_mean).
+    LaneReader(const TileSource& s, bool mean, const HotLoops& loops) : s_(s), mean_(mean), loops_(loops) {
+        positions_ = s.height * s.width * (mean ? 1 : s.channels);
+        // One spare zero position so quantization can always run whole vector pairs.
+        values_.assign(static_cast<std::size_t>((positions_ + (positions_ & 1)) * kLanes), T(0));
+    }
+
+    std::int64_t positions() const { return positions_; }
+    std::int64_t padded_positions() const { return positions_ + (positions_ & 1); }
+    const T* values() const { return values_.data(); }
+
+    // Gathers the batch's values only.
+    void gather(const LaneBatch& b) { gather_lanes<E, T>(b.origin, b.stride, s_, mean_, values_.data(), loops_); }
+
+    // Gathers the batch and finds each lane's finite range and non-finite count.
+    void read(const LaneBatch& b) {
+        gather(b);
+        for (int k = 0; k < kLanes; ++k) {
+            lo[k] = std::numeric_limits<T>::infinity();
+            hi[k] = -std::numeric_limits<T>::infinity();
+            bad[k] = 0;
+        }
+        minmax_lanes<T>(loops_, values_.data(), positions_, lo, hi, bad);
+    }
+
+    T lo[kLanes], hi[kLanes];
+    std::int64_t bad[kLanes];
+
+private:
+    const TileSource& s_;
+    bool mean_;
+    const HotLoops& loops_;
+    std::int64_t positions_;
+    std::vector<T> values_;
+};
+
+}  // namespace fasttile

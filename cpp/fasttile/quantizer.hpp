@@ -1,0 +1,87 @@
+// The quantize step between reading and painting: each tile's affine map from its
+// range (docs/design.md, section 2) and the hot loop that turns values into levels.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <stdexcept>
+#include <type_traits>
+#include <vector>
+
+#include "hot_loops.hpp"
+#include "kernel.hpp"
+#include "pixel_rule.hpp"
+
+namespace fasttile {
+
+// The affine map of a mode that does not depend on the tile (fixed range or bound).
+template <class T>
+Affine<T> fixed_affine(const Normalization& norm) {
+    if (norm.mode == NormMode::fixed_range) {
+        const T lo = static_cast<T>(norm.lo), hi = static_cast<T>(norm.hi);
+        if (!(std::isfinite(lo) && std::isfinite(hi) && lo <= hi))
+            throw std::invalid_argument("the fixed value range must be finite with lo <= hi");
+        return range_affine<T>(lo, hi);
+    }
+    if (norm.mode == NormMode::fixed_symmetric) {
+        const T amax = static_cast<T>(norm.hi);
+        if (!(std::isfinite(amax) && amax >= T(0)))
+            throw std::invalid_argument("the symmetric bound must be finite and not negative");
+        return symmetric_affine<T>(amax);
+    }
+    return constant_affine<T>(T(0));
+}
+
+template <class T>
+class Quantizer {
+public:
+    Quantizer(const Normalization& norm, const HotLoops& loops, std::int64_t levels)
+        : norm_(norm), loops_(loops), fixed_(fixed_affine<T>(norm)),
+          own_range_(norm.mode == NormMode::tile_range || norm.mode == NormMode::tile_symmetric) {
+        levels_.resize(static_cast<std::size_t>(levels));
+    }
+
+    // A tile's map from its finite range [lo, hi] (empty when lo > hi).
+    __attribute__((always_inline)) Affine<T> affine(T lo, T hi) const {
+        switch (norm_.mode) {
+            case NormMode::tile_range: return range_affine<T>(lo, hi);
+            case NormMode::tile_symmetric:
+                return lo <= hi ? symmetric_affine<T>(std::max(std::fabs(lo), std::fabs(hi)))
+                                : constant_affine<T>(T(0));
+            default: return fixed_;
+        }
+    }
+
+    // Levels of one tile of n values. A finite tile mapped by its own range cannot
+    // leave it, so the clamps can be skipped.
+    const unsigned char* tile(const T* v, std::int64_t n, const Affine<T>& p, bool has_nonfinite) {
+        if constexpr (std::is_same_v<T, float>) {
+            if (own_range_ && !has_nonfinite) {
+                loops_.quantize_inrange_f32(v, n, p, levels_.data());
+                return levels_.data();
+            }
+            loops_.quantize_f32(v, n, p, levels_.data());
+        } else {
+            loops_.quantize_f64(v, n, p, levels_.data());
+        }
+        return levels_.data();
+    }
+
+    // Levels of a lane batch (positions * kLanes values, kLanes maps).
+    const unsigned char* lanes(const T* v, std::int64_t positions, const Affine<T>* p) {
+        if constexpr (std::is_same_v<T, float>)
+            loops_.quantize_lanes_f32(v, positions, p, levels_.data());
+        else
+            loops_.quantize_lanes_f64(v, positions, p, levels_.data());
+        return levels_.data();
+    }
+
+private:
+    const Normalization& norm_;
+    const HotLoops& loops_;
+    Affine<T> fixed_;
+    bool own_range_;
+    std::vector<unsigned char> levels_;
+};
+
+}  // namespace fasttile

@@ -1,0 +1,88 @@
+// The range scan for the "global" normalizations: every shown tile's finite range,
+// through the same readers (and so the same fast paths) as the render.
+#include <algorithm>
+#include <limits>
+#include <vector>
+
+#include "lane_reader.hpp"
+#include "nonfinite.hpp"
+#include "parallel.hpp"
+#include "source.hpp"
+#include "tile_reader.hpp"
+
+namespace fasttile {
+namespace {
+
+template <class T>
+struct PartRange {
+    T lo = std::numeric_limits<T>::infinity(), hi = -std::numeric_limits<T>::infinity();
+    NonFinite nonfinite;
+
+    void add(std::int64_t tile, T tile_lo, T tile_hi, std::int64_t bad) {
+        lo = std::min(lo, tile_lo);
+        hi = std::max(hi, tile_hi);
+        if (bad) record_nonfinite(nonfinite, tile, bad);
+    }
+};
+
+template <class E, class T>
+void scan_tiles(const TileSource& s, BlockQueue& queue, PartRange<T>& part) {
+    TileReader<E, T> reader(s, s.channel_mean, active_loops());
+    std::int64_t begin, end;
+    while (queue.pop(&begin, &end)) {
+        for (std::int64_t t = begin; t < end; ++t) {
+            T lo, hi;
+            std::int64_t bad;
+            reader.read(tile_origin(s, t), &lo, &hi, &bad);
+            part.add(t, lo, hi, bad);
+        }
+    }
+}
+
+template <class E, class T>
+void scan_lanes(const TileSource& s, Strategy strategy, BlockQueue& queue, PartRange<T>& part) {
+    LaneReader<E, T> reader(s, s.channel_mean, active_loops());
+    std::int64_t begin, end;
+    while (queue.pop(&begin, &end)) {
+        for (std::int64_t item = begin; item < end; ++item) {
+            const LaneBatch b = lane_batch(s, strategy, item);
+            reader.read(b);
+            for (std::int64_t k = 0; k < b.count; ++k) part.add(b.tile[k], reader.lo[k], reader.hi[k], reader.bad[k]);
+        }
+    }
+}
+
+template <class E, class T>
+Range scan_typed(const TileSource& s, int threads) {
+    const Strategy strategy = choose_strategy(s);
+    const std::int64_t items = strategy == Strategy::per_tile ? tile_count(s) : lane_items(s, strategy);
+    const int nthreads = threads_for(shown_values(s), threads, items);
+    std::vector<PartRange<T>> parts(static_cast<std::size_t>(nthreads));
+    BlockQueue queue(items, std::max<std::int64_t>(1, items / (std::int64_t{nthreads} * 16)));
+    run_threads(nthreads, [&](int thread) {
+        PartRange<T>& part = parts[static_cast<std::size_t>(thread)];
+        if (strategy == Strategy::per_tile)
+            scan_tiles<E, T>(s, queue, part);
+        else
+            scan_lanes<E, T>(s, strategy, queue, part);
+    });
+    std::vector<NonFinite> found;
+    Range r{std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity(), {}};
+    for (auto& p : parts) {
+        r.lo = std::min(r.lo, static_cast<double>(p.lo));
+        r.hi = std::max(r.hi, static_cast<double>(p.hi));
+        found.push_back(std::move(p.nonfinite));
+    }
+    r.nonfinite = merge(found);
+    return r;
+}
+
+}  // namespace
+
+Range scan_range(const TileSource& s, int threads) {
+    check_threads(threads);
+    check_source(s);
+    return with_types(s.type, [&]<class E, class T>() { return scan_typed<E, T>(s, threads); });
+}
+
+}  // namespace fasttile
