@@ -75,12 +75,15 @@ def test_threads_equal_render(case, norm):
         {"indices": [7, 3, 3, 150, 0], "order": "norm", "normalize": "global"},
         {"indices": slice(200, 10, -3), "zoom": 2, "padding": 3, "pad_value": (255, 0, 0)},
         {"nonfinite": "mark", "normalize": "global-symmetric", "nrows": 40, "ncols": 9},
+        {"order": "variance", "dead": "hide"},
+        {"order": "max_abs", "top": 30, "indices": [9, 2, 2, 40], "dead": ("only", 20.0)},
     ],
 )
 def test_orders_and_selections(options):
-    bank = RGB_ROWS
+    bank = RGB_ROWS.copy()
+    bank[[9, 12]] = 0.0  # dead units
+    bank[40] *= 1e-3
     if options.get("nonfinite") == "mark":
-        bank = RGB_ROWS.copy()
         bank[5, 3] = np.nan
     assert_same(bank, (29, 40), options, rows=3)
 
@@ -127,7 +130,7 @@ def test_bad_options_fail_before_any_task():
         fasttile.render(bank, normalize="per-tile")
     with pytest.raises(ValueError, match="tile_shape"):
         fasttile.render(bank, tile_shape=(5, 5))
-    with pytest.raises(TypeError, match="unexpected render option 'colour'"):
+    with pytest.raises(TypeError, match="unexpected keyword argument 'colour'"):
         fasttile.render(bank, colour="red")
     with pytest.raises(ValueError, match="rows"):
         fasttile.render(bank, rows=0)

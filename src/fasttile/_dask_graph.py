@@ -47,9 +47,12 @@ def _compute(tasks: list, scheduler: Any) -> tuple:
         return dask.compute(*tasks, scheduler=scheduler)
 
 
-def sq_norms(bank: Any, axis: int, spec: StripSpec, units: np.ndarray, scheduler: Any) -> np.ndarray:
-    """Squared norm of each listed unit (duplicates allowed), one task per input chunk
-    along the unit axis, each unit inside exactly one task."""
+def per_unit(
+    bank: Any, axis: int, spec: StripSpec, units: np.ndarray, measure: Callable, scheduler: Any
+) -> np.ndarray:
+    """measure(block, spec, local_units) (one row per unit: a squared norm, or the six
+    statistics) of each listed unit, duplicates allowed; one task per input chunk along
+    the unit axis, each unit measured inside exactly one task."""
     import dask
 
     distinct = np.unique(units)
@@ -58,9 +61,19 @@ def sq_norms(bank: Any, axis: int, spec: StripSpec, units: np.ndarray, scheduler
         part = distinct[np.searchsorted(distinct, a) : np.searchsorted(distinct, b)]
         if part.size:
             block = take_units(bank, axis, np.arange(a, b))
-            tasks.append(dask.delayed(_strip_task.unit_sq_norms)(block, spec, part - a))
-    norm_of = np.concatenate(_compute(tasks, scheduler))  # distinct units, ascending
-    return norm_of[np.searchsorted(distinct, units)]
+            tasks.append(dask.delayed(measure)(block, spec, part - a))
+    by_unit = np.concatenate(_compute(tasks, scheduler))  # distinct units, ascending
+    return by_unit[np.searchsorted(distinct, units)]
+
+
+def sq_norms(bank: Any, axis: int, spec: StripSpec, units: np.ndarray, scheduler: Any) -> np.ndarray:
+    """Squared norm of each listed unit (the kernel's unit_sq_norms)."""
+    return per_unit(bank, axis, spec, units, _strip_task.unit_sq_norms, scheduler)
+
+
+def unit_stats(bank: Any, axis: int, spec: StripSpec, units: np.ndarray, scheduler: Any) -> np.ndarray:
+    """(len(units), 6) statistics of each listed unit (the kernel's unit_stats)."""
+    return per_unit(bank, axis, spec, units, _strip_task.unit_stats, scheduler)
 
 
 def value_range(

@@ -140,6 +140,11 @@ def unit_sq_norms(block: Any, spec: StripSpec, local_units: np.ndarray) -> np.nd
     return _backend(spec).unit_sq_norms(_view(block, spec), np.ascontiguousarray(local_units), spec.threads)
 
 
+def unit_stats(block: Any, spec: StripSpec, local_units: np.ndarray) -> np.ndarray:
+    """(units, 6) STAT_COLUMNS of each listed unit of the block: the kernel's one pass."""
+    return _backend(spec).unit_stats(_view(block, spec), np.ascontiguousarray(local_units), spec.threads)
+
+
 def value_range(block: Any, spec: StripSpec, local_units: np.ndarray, bank_units: np.ndarray) -> tuple:
     """(lo, hi, non-finite count, [(bank unit, channel) of the first bad tiles]) over the
     listed units of the block; bank_units names them in messages."""

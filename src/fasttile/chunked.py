@@ -21,10 +21,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import numpy as np
 
+from ._arrays import as_weights
 from ._colors import colormap_lut, gray_lut, pad_triple
 from ._grid import layout_grid
 from ._layout import _AXES_4D, DEFAULT_LAYOUT, TileView, resolve
@@ -34,7 +35,9 @@ from ._render import (
     _check_order,
     _indices,
     _nonfinite_error,
+    _sort_key,
     _threads,
+    _unknown_option,
     _value_range,
 )
 from ._strip_task import StripSpec
@@ -82,6 +85,14 @@ def stand_in(shape: Sequence[int], dtype: Any) -> np.ndarray:
     return view
 
 
+def _task_layout(layout: dict, ndim: int) -> dict:
+    """resolve() keywords for the tasks: the layout named even when it was the default
+    (a block's shape must not re-run the driver's layout guess, nor warn again)."""
+    named = {k: (bool(v) if k == "bgr" else v) for k, v in layout.items()}
+    named["layout"] = named.get("layout") or DEFAULT_LAYOUT[ndim]
+    return named
+
+
 @dataclass(frozen=True)
 class Checked:
     """Options checked on the stand-in: what the reductions and the bands need."""
@@ -108,39 +119,8 @@ def _normalize(normalize: Optional[str], value_range: Any) -> str:
     return normalize
 
 
-def check_options(
-    shape: Sequence[int],
-    dtype: Any,
-    *,
-    normalize: Optional[str] = None,
-    value_range: Optional[Sequence[float]] = None,
-    nonfinite: str = "raise",
-    indices: Any = None,
-    order: str = "index",
-    top: Optional[int] = None,
-    nrows: Optional[int] = None,
-    ncols: Optional[int] = None,
-    fill: str = "rows",
-    padding: int = 1,
-    pad_value: Any = 0,
-    zoom: int = 1,
-    cmap: Any = None,
-    threads: Optional[int] = None,
-    backend: str = "auto",
-    **layout: Any,
-) -> Checked:
-    """Every check `render` makes before reading data, in the same order and with the
-    same messages, on a stand-in of the bank."""
-    unknown = sorted(set(layout) - set(LAYOUT_KEYS))
-    if unknown:
-        raise TypeError(f"unexpected render option {unknown[0]!r}")
-    from ._arrays import as_weights
-
-    arr, kernel_dtype = as_weights(stand_in(shape, dtype))
-    view = resolve(arr, kernel_dtype, **layout)
-    _backend(backend)
-    kernel_threads = _threads(threads) if threads is not None else 1
-    normalize = _normalize(normalize, value_range)
+def _colours(view: TileView, nonfinite: str, fill: str, pad_value: Any, cmap: Any) -> dict:
+    """render's checks of the drawing options, and what they resolve to."""
     if nonfinite not in ("raise", "mark"):
         raise ValueError(f"nonfinite must be 'raise' or 'mark', got {nonfinite!r}")
     if fill not in ("rows", "columns"):
@@ -152,13 +132,82 @@ def check_options(
         )
     rgb_out = view.rgb or cmap is not None or nonfinite == "mark" or pad_is_colour
     lut = colormap_lut(cmap) if cmap is not None else (gray_lut() if rgb_out and not view.rgb else None)
+    return {
+        "pad_value": pad,
+        "lut": lut,
+        "mark_nonfinite": nonfinite == "mark",
+        "channels": 3 if rgb_out else 1,
+    }
+
+
+def _reader(view: TileView, shape: Sequence[int], layout: dict, normalize: str, colours: dict, **how: Any):
+    """A StripSpec that reads blocks (layout, backend, threads); its grid is filled in later."""
+    return StripSpec(
+        layout=_task_layout(layout, len(shape)),
+        mode=normalize,
+        lo=0.0,
+        hi=0.0,
+        tiles=0,
+        inner=view.shape[1],
+        nrows=1,
+        ncols=1,
+        column_fill=False,
+        padding=0,
+        zoom=1,
+        tile_h=1,
+        tile_w=1,
+        height=1,
+        width=1,
+        threads=_threads(how["threads"]) if how["threads"] is not None else 1,
+        backend=how["backend"],
+        unit_axis=unit_axis(len(shape), layout.get("layout")),
+        **colours,
+    )
+
+
+def check_options(
+    shape: Sequence[int],
+    dtype: Any,
+    *,
+    normalize: Optional[str] = None,
+    value_range: Optional[Sequence[float]] = None,
+    nonfinite: str = "raise",
+    indices: Any = None,
+    order: str = "index",
+    top: Optional[int] = None,
+    dead: Any = None,
+    nrows: Optional[int] = None,
+    ncols: Optional[int] = None,
+    fill: str = "rows",
+    padding: int = 1,
+    pad_value: Any = 0,
+    zoom: int = 1,
+    cmap: Any = None,
+    threads: Optional[int] = None,
+    backend: str = "auto",
+    select_dead: Optional[Callable] = None,
+    **layout: Any,
+) -> Checked:
+    """Every check `render` makes, in the same order and with the same messages, on a
+    stand-in of the bank. Only dead= reads data: select_dead(reader, sel, dead) does."""
+    unknown = {k: v for k, v in layout.items() if k not in LAYOUT_KEYS}
+    if unknown:
+        raise _unknown_option(unknown)
+    view = resolve(*as_weights(stand_in(shape, dtype)), **layout)
+    _backend(backend)
+    normalize = _normalize(normalize, value_range)
+    colours = _colours(view, nonfinite, fill, pad_value, cmap)
+    reader = _reader(view, shape, layout, normalize, colours, threads=threads, backend=backend)
     sel = _indices(view, indices)
-    top = _check_order(order, top)
+    top = _check_order(order, top, dead)
+    if dead is not None:
+        if select_dead is None:
+            raise ValueError("dead= reads the bank: it needs a plan, not only a check")
+        sel = select_dead(reader, view, sel, dead)
     units = min(view.units if sel is None else len(sel), top if top is not None else math.inf)
-    tiles = int(units) * view.shape[1]
     fixed = _value_range(value_range, view) if normalize == "none" else None
     grid = layout_grid(
-        tiles,
+        int(units) * view.shape[1],
         view.shape[3],
         view.shape[4],
         nrows=nrows,
@@ -166,34 +215,29 @@ def check_options(
         padding=padding,
         zoom=zoom,
         natural_ncols=view.shape[1] if view.split_channels and view.shape[1] > 1 else None,
-        channels=3 if rgb_out else 1,
+        channels=colours["channels"],
     )
-    spec = StripSpec(
-        layout={k: (bool(v) if k == "bgr" else v) for k, v in layout.items()},
-        mode=normalize,
-        lo=0.0,
-        hi=0.0,
+    spec = _with_grid(reader, grid, int(units) * view.shape[1], fill == "columns", view)
+    shape_out = (grid.height, grid.width) + ((3,) if colours["channels"] == 3 else ())
+    return Checked(view, spec, normalize, fixed, sel, order, top, shape_out)
+
+
+def _with_grid(reader: StripSpec, grid: Any, tiles: int, column_fill: bool, view: TileView) -> StripSpec:
+    from dataclasses import replace
+
+    return replace(
+        reader,
         tiles=tiles,
-        inner=view.shape[1],
         nrows=grid.nrows,
         ncols=grid.ncols,
-        column_fill=fill == "columns",
+        column_fill=column_fill,
         padding=grid.padding,
         zoom=grid.zoom,
         tile_h=view.shape[3] * grid.zoom,
         tile_w=view.shape[4] * grid.zoom,
         height=grid.height,
         width=grid.width,
-        channels=3 if rgb_out else 1,
-        pad_value=pad,
-        lut=lut,
-        mark_nonfinite=nonfinite == "mark",
-        threads=kernel_threads,
-        backend=backend,
-        unit_axis=unit_axis(len(shape), layout.get("layout")),
     )
-    shape_out = (grid.height, grid.width, 3) if rgb_out else (grid.height, grid.width)
-    return Checked(view, spec, normalize, fixed, sel, order, top, shape_out)
 
 
 @dataclass(frozen=True)
@@ -231,19 +275,41 @@ def _positive_rows(rows: Any) -> int:
 
 
 def _display_units(bank: Any, axis: int, checked: Checked, scheduler: Any) -> np.ndarray:
-    """The shown bank units in display order: the selection, by norm when asked (one
-    reduction over the chunks holding selected units), then the first `top`."""
+    """The shown bank units in display order: the selection, largest norm, variance or
+    max |value| first when asked (one reduction over the chunks holding selected units,
+    the same per-unit numbers as render's), then the first `top`."""
     from . import _dask_graph
 
     sel = checked.selection
-    if checked.order == "norm":
+    if checked.order != "index":
         base = sel if sel is not None else np.arange(checked.view.units, dtype=np.int64)
-        norms = _dask_graph.sq_norms(bank, axis, checked.spec, base, scheduler)
-        sel = base[np.argsort(-norms, kind="stable")]  # largest first; NaN last, as render
+        if checked.order == "norm":
+            key = _dask_graph.sq_norms(bank, axis, checked.spec, base, scheduler)
+        else:
+            key = _sort_key(_dask_graph.unit_stats(bank, axis, checked.spec, base, scheduler), checked.order)
+        sel = base[np.argsort(-key, kind="stable")]  # largest first; NaN last, as render
     units = sel if sel is not None else np.arange(checked.view.units, dtype=np.int64)
     if checked.top is not None:
         units = units[: checked.top]
     return np.ascontiguousarray(units, dtype=np.int64)
+
+
+def _dead_selector(bank: Any, axis: int, scheduler: Any) -> Callable:
+    """select_dead for check_options: render's dead rule over statistics gathered per chunk."""
+
+    def select(reader: StripSpec, view: TileView, sel: Optional[np.ndarray], dead: Any) -> np.ndarray:
+        from . import _dask_graph
+        from .sidecar import dead_mask
+
+        mode, threshold = dead if isinstance(dead, tuple) else (dead, None)
+        base = sel if sel is not None else np.arange(view.units, dtype=np.int64)
+        stats = _dask_graph.unit_stats(bank, axis, reader, base, scheduler)
+        keep = dead_mask(stats, threshold) == (mode == "only")
+        if not keep.any():
+            raise ValueError(f"dead={dead!r} leaves no tiles to show")
+        return base[keep]
+
+    return select
 
 
 def _fixed_range(bank: Any, axis: int, checked: Checked, units: np.ndarray, scheduler: Any) -> StripSpec:
@@ -275,8 +341,10 @@ def plan(weights: Any, *, scheduler: Any = None, **options: Any) -> ChunkedPlan:
     """Check the options, resolve the display order and the range (dask reductions over
     the chunks, on `scheduler`), and return the plan of the bands."""
     bank = as_dask(weights)
-    checked = check_options(bank.shape, bank.dtype, **options)
     axis = unit_axis(bank.ndim, options.get("layout"))
+    checked = check_options(
+        bank.shape, bank.dtype, select_dead=_dead_selector(bank, axis, scheduler), **options
+    )
     units = _display_units(bank, axis, checked, scheduler)
     spec = _fixed_range(bank, axis, checked, units, scheduler)
     return ChunkedPlan(bank, axis, checked.view, spec, units, checked.shape, scheduler)
