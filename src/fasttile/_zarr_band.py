@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 
 from ._ome import stored
-from .pyramid import reduce2
 from ._strip_task import StripSpec, render_strip
+from .pyramid import reduce2
 
 
 @dataclass(frozen=True)
