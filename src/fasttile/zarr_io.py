@@ -371,10 +371,8 @@ def to_zarr(
     meta = _metadata(p, band_rows, levels, _fingerprint(p, band_rows, levels, compressors))
     how = {"resume": resume, "overwrite": overwrite, "compressors": compressors}
     node, target = _target(store, p, band_rows, levels, meta, how)
-    if node.attrs[FORMAT_KEY].get("complete"):
-        tasks = []
-    else:
-        tasks = p.band_tasks(band_rows, draw=write_band, extra=(target,))
+    done = node.attrs[FORMAT_KEY].get("complete")
+    tasks = [] if done else p.band_tasks(band_rows, draw=write_band, extra=(target,))
     bands = len(list(_dask_graph.bands(p.spec, band_rows)))
     owed = [t for r0, r1, t in tasks if not (resume and target.band_written(*p.spec.pixel_rows(r0, r1)))]
     _dask_graph.compute(owed, scheduler)
@@ -383,19 +381,24 @@ def to_zarr(
         from ._tile_facts import facts_of_plan, write_tile_facts
 
         write_tile_facts(node, facts_of_plan(p))
-    node.attrs.update({FORMAT_KEY: {**meta, "complete": True}})
-    level0 = target.arrays[0]
+    node.attrs.update({FORMAT_KEY: {**meta, "complete": True}})  # last: the store is whole
+    return _info(node, p, target, band_rows, bands, len(owed), removed)
+
+
+def _info(
+    node: Any, p: ChunkedPlan, target: ZarrTarget, band_rows: int, bands: int, written: int, removed: int
+):
     return ZarrInfo(
         store=str(node.store_path),
         shape=p.shape,
         level_shapes=[a.shape for a in target.arrays],
-        chunks=level0.chunks,
+        chunks=target.arrays[0].chunks,
         nrows=p.spec.nrows,
         ncols=p.spec.ncols,
         band_rows=band_rows,
         bands=bands,
-        bands_written=len(owed),
-        bands_skipped=bands - len(owed),
+        bands_written=written,
+        bands_skipped=bands - written,
         temporaries_removed=removed,
     )
 
