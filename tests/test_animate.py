@@ -54,13 +54,14 @@ def test_lossless_formats_hold_render_exactly(tmp_path, suffix, bank):
         assert np.array_equal(frame, as_rgb(fasttile.render(weights, zoom=3)))
 
 
-def test_mp4_within_codec_error(tmp_path):
+@pytest.mark.parametrize("frames", [RGB, GRAY], ids=["rgb", "gray"])
+def test_mp4_within_codec_error(tmp_path, frames):
     path = tmp_path / "a.mp4"
-    info = animate(RGB, path, normalize="tile", zoom=4, captions=False)
+    info = animate(frames, path, normalize="tile", zoom=4, captions=False)
     got = decode(path, info.shape)
-    assert len(got) == len(RGB)
-    for frame, weights in zip(got, RGB):
-        expected = fasttile.render(weights, zoom=4)
+    assert len(got) == len(frames)
+    for frame, weights in zip(got, frames):
+        expected = as_rgb(fasttile.render(weights, zoom=4))
         assert frame.shape == expected.shape
         assert np.abs(frame.astype(int) - expected).mean() < 3
 
@@ -102,8 +103,9 @@ def test_checkpoints_captions_and_the_cli(tmp_path, capsys):
         paths.append(str(tmp_path / f"ckpt_{i}.pt"))
         torch.save({"conv1.weight": torch.from_numpy(w), "conv1.bias": torch.zeros(12)}, paths[-1])
     out = tmp_path / "evolution.png"
-    assert main(["animate", *paths, "--key", "conv1.weight", "-o", str(out), "--normalize", "tile"]) == 0
-    assert "4 frames" in capsys.readouterr().out
+    argv = ["animate", *paths, "--key", "conv1.weight", "-o", str(out), "--normalize", "tile", "--zoom", "1"]
+    assert main([*argv, "--padding", "1"]) == 0
+    assert "4 frames" in capsys.readouterr().err
     frames = decode(out)
     for frame, weights in zip(frames, RGB):
         mosaic = fasttile.render(weights)
@@ -153,6 +155,11 @@ def test_npy_files_one_tensor_each(tmp_path):
         paths.append(tmp_path / f"w_{i}.npy")
         np.save(paths[-1], w)
     info = animate(paths, tmp_path / "a.png", captions=False)
+    assert (
+        main(["animate", *map(str, paths), "-o", str(tmp_path / "c.png"), "--no-captions", "--zoom", "1"])
+        == 0
+    )
+    assert all(np.array_equal(x, y) for x, y in zip(decode(tmp_path / "a.png"), decode(tmp_path / "c.png")))
     fixed = animate(GRAY, tmp_path / "b.png", captions=False)
     from_files, from_arrays = decode(tmp_path / "a.png"), decode(tmp_path / "b.png")
     assert info.frames == fixed.frames == len(from_files) == 3

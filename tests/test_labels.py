@@ -83,3 +83,32 @@ def test_long_labels_are_shortened_and_bad_labels_refused():
         plan_labels(m, ["a", "b"])
     with pytest.raises(ValueError, match="labels must be 'index', 'norm' or a list"):
         plan_labels(m, "names")
+
+
+@pytest.mark.parametrize("ext", ["png", "tif", "npy"])
+def test_save_burns_labels_band_by_band(tmp_path, ext):
+    import tifffile
+    from PIL import Image
+
+    bank = np.random.default_rng(7).standard_normal((30, 3, 6, 6)).astype(np.float32)
+    whole = fasttile.render(bank, zoom=6)
+    fasttile.labels.draw_labels(whole, fasttile.mosaic(bank, zoom=6), "norm")
+    path = tmp_path / f"m.{ext}"
+    fasttile.save(bank, path, labels="norm", zoom=6, rows=1)
+    if ext == "png":
+        with Image.open(path) as im:
+            back = np.asarray(im)
+    else:
+        back = tifffile.imread(path) if ext == "tif" else np.load(path)
+    assert np.array_equal(back, whole)
+    assert not np.array_equal(back, fasttile.render(bank, zoom=6))  # the captions are there
+
+
+def test_labels_in_a_window_of_any_offset():
+    bank = np.random.default_rng(8).standard_normal((20, 64)).astype(np.float32)
+    m = fasttile.mosaic(bank, zoom=5)
+    whole = fasttile.render(bank, zoom=5)
+    plan = fasttile.labels.plan_labels(m, "index")
+    plan.draw(whole)
+    part = fasttile.render(bank, zoom=5)[13:77, 29:101].copy()
+    assert np.array_equal(plan.draw(part, 13, 29), whole[13:77, 29:101])

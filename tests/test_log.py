@@ -205,7 +205,8 @@ def test_wandb_offline_run_stores_the_exact_mosaic(tmp_path, monkeypatch):
     model = cnn()
     with pytest.raises(ValueError, match=r"wandb has no active run: call wandb.init\(\) first"):
         log(wandb, model, 5)
-    run = wandb.init(project="fasttile-test", dir=str(tmp_path))
+    lean = wandb.Settings(x_disable_stats=True, x_disable_meta=True, console="off", save_code=False)
+    run = wandb.init(project="fasttile-test", dir=str(tmp_path), settings=lean)
     try:
         log(run, model, 5, zoom=2)
         log(wandb, model, 6, zoom=2)  # the module logs to its current run

@@ -135,3 +135,12 @@ def test_kill_9_midway_never_leaves_a_partial_file_under_the_name(tmp_path):
     fasttile.save(small, tmp_path / "m.png")
     with Image.open(tmp_path / "m.png") as im:
         assert np.array_equal(np.asarray(im), fasttile.render(small))
+
+
+def test_written_files_get_ordinary_permissions(tmp_path):
+    old = os.umask(0o022)
+    try:
+        fasttile.save(BANK[:4], tmp_path / "m.png")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "m.png").stat().st_mode & 0o777 == 0o644

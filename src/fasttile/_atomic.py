@@ -21,12 +21,30 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 
 def _temporary_name(target: Path, directory: bool) -> Path:
+    """A fresh hidden name beside the target, with the permissions a plain open() or
+    mkdir() would give (tempfile makes them private to the owner)."""
     maker = tempfile.mkdtemp if directory else tempfile.mkstemp
     made = maker(prefix=f".{target.name}.", suffix=".fasttile-partial", dir=target.parent)
     if not directory:
         os.close(made[0])
-        return Path(made[1])
+        made = made[1]
+    os.chmod(made, (0o777 if directory else 0o666) & ~_umask())
     return Path(made)
+
+
+def _umask() -> int:
+    """The process umask, read without changing it where Linux allows (setting it to
+    read it back would race with other threads creating files)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:  # pragma: no cover - not Linux
+        pass
+    mask = os.umask(0)  # pragma: no cover
+    os.umask(mask)  # pragma: no cover
+    return mask  # pragma: no cover
 
 
 @contextlib.contextmanager

@@ -74,28 +74,36 @@ def read_frame(
     source: Any, key: Optional[str], picked: Optional[str] = None
 ) -> tuple[Any, Optional[str], dict]:
     """(weights, the tensor's name, the file's {ndim: layout}) of one frame. A checkpoint path
-    is read with fasttile's safe loaders (never unpickling): tensor `key`, else the file's only
-    tensor, else `picked` (the name chosen in an earlier file), else the first that looks like
-    first-layer filters. Anything else is the weights themselves."""
+    is opened with fasttile's lazy, safe loaders (never unpickling) and one tensor read: `key`,
+    else the file's only tensor, else `picked` (the name chosen in an earlier file), else the
+    first that looks like first-layer filters. Anything else is the weights themselves."""
     if not isinstance(source, (str, os.PathLike)):
         return source, key, {}
-    from ._loaders import LoadError, load
+    from ._loaders import find_key, open_source
 
-    path = os.fspath(source)
-    tensors, layouts = load(path)
-    if key is not None and key not in tensors:
-        raise LoadError(
-            f"{path} has no tensor {key!r} (choose one with key= / --key; list: fasttile ls {path})"
-        )
-    if key is None and len(tensors) == 1:
-        key = next(iter(tensors))
-    elif key is None and picked in tensors:
-        key = picked
-    elif key is None:
-        from .cli import _pick
+    opened = open_source(source)
+    if key is not None:
+        name = find_key(opened, key)
+    elif len(opened.tensors) == 1:
+        name = next(iter(opened.tensors))
+    elif picked in opened.tensors:
+        name = picked
+    else:
+        name = _first_layer_name(opened)
+    return opened.read(name), name, dict(opened.layouts)
 
-        key = _pick(tensors, None, layouts, path)[0]
-    return tensors[key], key, layouts
+
+def _first_layer_name(opened: Any) -> str:
+    from ._loaders import LoadError
+    from .cli import _looks_like_first_layer
+
+    names = [n for n, info in opened.tensors.items() if len(info.shape) in (2, 3, 4)]
+    if not names:
+        raise LoadError(f"{opened.path} holds no 2-D, 3-D or 4-D tensor; pass key= to choose one")
+    first_layer = [
+        n for n in names if _looks_like_first_layer(tuple(opened.tensors[n].shape), opened.layouts)
+    ]
+    return (first_layer or names)[0]
 
 
 class _Frames:

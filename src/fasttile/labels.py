@@ -100,6 +100,8 @@ class LabelPlan:
     box_height: int
     box_width: int
     _patches: dict = field(default_factory=dict)
+    _tops: Any = None  # box tops, sorted (built on first draw)
+    _order: Any = None
 
     def _patch(self, text: str) -> np.ndarray:
         from PIL import Image, ImageDraw
@@ -112,17 +114,31 @@ class LabelPlan:
             self._patches[text] = np.asarray(image)
         return self._patches[text]
 
-    def draw(self, strip: np.ndarray, y0: int = 0) -> np.ndarray:
-        """Burn the captions overlapping rows [y0, y0 + len(strip)) into strip, in place."""
-        y1 = y0 + strip.shape[0]
-        for (by, bx), text in zip(self.boxes, self.texts):
+    def draw(self, strip: np.ndarray, y0: int = 0, x0: int = 0) -> np.ndarray:
+        """Burn the captions overlapping the pixels [y0, y0 + height) x [x0, x0 + width)
+        of the mosaic into `strip`, which holds exactly those pixels, in place."""
+        y1, x1 = y0 + strip.shape[0], x0 + strip.shape[1]
+        for k in self._overlapping_rows(y0, y1):
+            (by, bx), text = self.boxes[k], self.texts[k]
             top, bottom = max(by, y0), min(by + self.box_height, y1)
-            if top >= bottom:
+            left, right = max(bx, x0), min(bx + self.box_width, x1)
+            if left >= right:
                 continue
-            patch = self._patch(text)[top - by : bottom - by]
-            target = strip[top - y0 : bottom - y0, bx : bx + self.box_width]
+            patch = self._patch(text)[top - by : bottom - by, left - bx : right - bx]
+            target = strip[top - y0 : bottom - y0, left - x0 : right - x0]
             target[...] = patch[..., None] if strip.ndim == 3 else patch
         return strip
+
+    def _overlapping_rows(self, y0: int, y1: int) -> np.ndarray:
+        """Captions whose boxes reach into rows [y0, y1): a binary search over the
+        boxes sorted by their top, so a strip costs its own captions, not all of them."""
+        if self._tops is None:
+            tops = np.array([by for by, _ in self.boxes], dtype=np.int64)
+            self._order = np.argsort(tops, kind="stable")
+            self._tops = tops[self._order]
+        lo = np.searchsorted(self._tops, y0 - self.box_height, side="right")
+        hi = np.searchsorted(self._tops, y1, side="left")
+        return self._order[lo:hi]
 
 
 def plan_labels(geometry: Any, labels: Labels) -> LabelPlan:

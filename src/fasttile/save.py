@@ -62,6 +62,7 @@ def save(
     compression: Optional[str] = None,
     progress: Optional[Callable[[int, int], Any]] = None,
     rows: Optional[int] = None,
+    labels: Any = None,
     **options: Any,
 ) -> SaveInfo:
     """Render `weights` (same options as render, or a ready fasttile.Mosaic) and write
@@ -71,13 +72,16 @@ def save(
 
     progress(done_rows, total_rows) is called as bands are written; an exception it
     raises (KeyboardInterrupt included) aborts the write and leaves no file behind.
-    `rows` sets the grid rows per band. Returns a SaveInfo.
+    `rows` sets the grid rows per band. labels ("index", "norm" or one string per
+    shown tile) burns captions into the tiles (fasttile.labels). Returns a SaveInfo.
     """
     started = time.perf_counter()
     ext = output_format(path)
     m = weights if isinstance(weights, Mosaic) else mosaic(weights, **options)
     if isinstance(weights, Mosaic) and options:
         raise TypeError(f"a Mosaic is already rendered with its options; got {', '.join(sorted(options))}")
+    if labels is not None:
+        m = labelled(m, labels)
     fmt_options = _format_options(ext, level, compress_level, compression)
     WRITERS[ext](path, m, progress=progress, rows=rows, threads=m.threads, **fmt_options)
     return SaveInfo(
@@ -90,6 +94,23 @@ def save(
         os.path.getsize(path),
         time.perf_counter() - started,
     )
+
+
+def labelled(m: Mosaic, labels: Any) -> Mosaic:
+    """The same mosaic with captions burned into every window it draws."""
+    from .labels import plan_labels
+
+    plan = plan_labels(m, labels)
+    copy = object.__new__(type(m))
+    copy.__dict__.update(m.__dict__)
+    base_draw = m._draw
+
+    def draw(win, out):
+        drawn = base_draw(win, out)
+        return plan.draw(drawn, win.top, win.left)
+
+    copy._draw = draw
+    return copy
 
 
 def _format_options(ext: str, level: Any, compress_level: Any, compression: Any) -> dict:
