@@ -74,7 +74,7 @@ def test_reduce2_rounds_half_up_and_repeats_odd_edges():
     assert pyr.reduce2(np.array([[255, 255], [255, 254]], np.uint8)).tolist() == [[255]]
     assert pyr.reduce2(np.array([[10, 20, 30]], np.uint8)).tolist() == [[15, 30]]
     rng = np.random.default_rng(0)
-    for shape in [(67, 45), (64, 3, 3), (1, 1), (33, 1, 3)]:
+    for shape in [(67, 45), (64, 3, 3), (1, 1), (33, 1, 3), (64, 2001), (1, 2), (2, 1), (5, 7, 3)]:
         img = rng.integers(0, 256, shape, dtype=np.uint8)
         assert np.array_equal(pyr.reduce2(img), reference_halve(img))
 
@@ -214,11 +214,11 @@ def test_cli_pyramid_writes_the_site_and_names_bad_flags(tmp_path, bank, capsys)
     (tmp_path / "labels.txt").write_text("\n".join(f"<b>{i}</b>" for i in range(len(bank))), encoding="utf-8")
     site = tmp_path / "site"
     argv = ["pyramid", str(tmp_path / "bank.npy"), "-o", str(site), "--zoom", "2", "--order", "norm"]
-    assert main(argv + ["--labels", str(tmp_path / "labels.txt"), "--dead", "hide", "-q"]) == 0
-    out = capsys.readouterr().out
-    assert "zoom 0..2" in out and "index.html" in out
+    assert main(argv + ["--labels", str(tmp_path / "labels.txt"), "--dead", "hide"]) == 0
+    err = capsys.readouterr().err
+    assert "zoom 0..2" in err and "index.html" in err
     manifest = pyr.read_manifest(site)
-    assert manifest["title"] == f"{tmp_path / 'bank.npy'}: bank.npy" and manifest["tiles"] == 1497
+    assert manifest["title"] == f"{tmp_path / 'bank.npy'}: bank" and manifest["tiles"] == 1497
     level = read_level(str(site), 2)
     assert np.array_equal(level, fasttile.render(bank, zoom=2, order="norm", dead="hide"))
     (tmp_path / "short.txt").write_text("a\nb\n")
@@ -242,7 +242,7 @@ def test_tile_png_encoder_round_trips_through_pillow_and_pngcheck(tmp_path):
     }
     for name, tile in cases.items():
         for level in ("fast", "small", "none"):
-            data = pyr.encode_tile(tile, level)
+            data = fasttile.png.encode_png(tile, level, threads=1)
             assert np.array_equal(np.asarray(Image.open(BytesIO(data))), tile), (name, level)
             path = tmp_path / f"{name}-{level}.png"
             path.write_bytes(data)
@@ -250,3 +250,29 @@ def test_tile_png_encoder_round_trips_through_pillow_and_pngcheck(tmp_path):
         files = sorted(str(p) for p in tmp_path.iterdir())
         done = subprocess.run(["pngcheck", "-q", *files], capture_output=True, text=True)
         assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_failure_midway_leaves_nothing_behind(tmp_path, bank):
+    bad = bank.copy()
+    bad[1400, 3] = np.nan
+    with pytest.raises(ValueError, match="non-finite"):
+        fasttile.pyramid(bad, tmp_path / "site", zoom=2)
+    assert os.listdir(tmp_path) == []
+
+    def stop(done, total):
+        if done > 3:
+            raise KeyboardInterrupt
+
+    fasttile.pyramid(bank[:200], tmp_path / "site")
+    before = pyr.read_manifest(tmp_path / "site")
+    with pytest.raises(KeyboardInterrupt):
+        fasttile.pyramid(bank, tmp_path / "site", zoom=2, progress=stop)
+    assert os.listdir(tmp_path) == ["site"] and pyr.read_manifest(tmp_path / "site") == before
+
+
+def test_the_fasttile_command_runs_pyramid(tmp_path, bank):
+    from fasttile.cli import main as fasttile_cli
+
+    np.save(tmp_path / "bank.npy", bank[:100])
+    assert fasttile_cli(["pyramid", str(tmp_path / "bank.npy"), "-o", str(tmp_path / "site"), "-q"]) == 0
+    assert np.array_equal(read_level(str(tmp_path / "site"), 0), fasttile.render(bank[:100]))

@@ -87,10 +87,10 @@ def test_cli_sprite(tmp_path, capsys):
     np.save(tmp_path / "w.npy", w)
     out = tmp_path / "proj"
     assert main(["sprite", str(tmp_path / "w.npy"), "-o", str(out), "--cmap", "viridis"]) == 0
-    assert "tensorboard --logdir" in capsys.readouterr().out
+    assert "tensorboard --logdir" in capsys.readouterr().err
     sprite = np.asarray(Image.open(out / "sprite.png"))
     assert np.array_equal(sprite, fasttile.render(w, padding=0, ncols=6, cmap="viridis"))
-    assert read_config(out / "projector_config.pbtxt").embeddings[0].tensor_name == "w.npy"
+    assert read_config(out / "projector_config.pbtxt").embeddings[0].tensor_name == "w"
     assert main(["sprite", str(tmp_path / "w.npy"), "-o", str(tmp_path / "p2"), "--no-tensors"]) == 0
     (emb,) = read_config(tmp_path / "p2" / "projector_config.pbtxt").embeddings
     assert emb.tensor_path == "" and not (tmp_path / "p2" / "tensors.tsv").exists()

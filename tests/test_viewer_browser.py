@@ -291,3 +291,19 @@ def test_hostile_key_in_a_weights_file_stays_text(browser, tmp_path):
     assert browser.find_element("id", "ft-title").text == f"{path}: {HOSTILE}"
     assert browser.execute_script("return window.__pwned === undefined;")
     assert browser.execute_script("return document.querySelectorAll('script:not([src])').length;") == 0
+
+
+def test_split_channels_show_unit_and_channel(browser, tmp_path):
+    w = np.random.default_rng(5).standard_normal((7, 5, 6, 6)).astype(np.float32)  # 5 gray tiles a filter
+    options = {"zoom": 4}
+    folder = tmp_path / "split"
+    fasttile.pyramid(w, folder, **options)
+    m = fasttile.mosaic(w, **options)
+    assert (m.inner, m.ncols) == (5, 5)  # a filter per grid row
+    open_site(browser, folder)
+    zoom_native(browser, 100, 100)
+    hover(browser, *tile_centre(m, 7))  # row 1, column 2: unit 1, channel 2
+    wait_for(browser, "document.getElementById('ft-unit').textContent === '1'")
+    assert field(browser, "channel") == "2"
+    expected = float(np.linalg.norm(w[1, 2].astype(np.float64)))
+    assert float(field(browser, "norm")) == pytest.approx(expected, rel=1e-4)

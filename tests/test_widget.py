@@ -212,3 +212,9 @@ def test_widget_javascript_shows_tiles_and_facts(harness, bank):
     # jump to a unit: the widget asks Python where it is and centres on it
     driver.execute_script("FasttileViewer.current.jumpTo(4);")
     pump(driver, server, "document.getElementById('ft-unit').textContent === '4 (dead)'")
+
+
+def test_mosaic_repr_png_is_the_preview(bank):
+    m = fasttile.mosaic(bank, **OPTIONS)
+    data = m._repr_png_()
+    assert data == preview_png(m) and len(data) <= 2 << 20

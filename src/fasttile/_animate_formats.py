@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import struct
-import zlib
 from collections.abc import Iterator
 from typing import Any, Union
 
@@ -18,6 +17,7 @@ import numpy as np
 
 from ._extras import require
 from ._log_writers import png_of
+from .png import chunk_bytes
 
 PathLike = Union[str, "os.PathLike[str]"]
 # the packages each format needs, checked before any frame is read
@@ -71,10 +71,6 @@ def _png_chunks(png: bytes) -> Iterator[tuple[bytes, bytes]]:
         pos += 12 + length
 
 
-def _chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-
 def write_apng(path: PathLike, frames: Iterator[np.ndarray], count: int, duration_ms: int, loop: int) -> None:
     """Each frame is encoded as a PNG (fasttile's fast encoder); its IDAT data becomes the
     frame's IDAT (first frame) or fdAT chunks, behind an fcTL chunk."""
@@ -83,19 +79,19 @@ def write_apng(path: PathLike, frames: Iterator[np.ndarray], count: int, duratio
         for i, frame in enumerate(frames):
             chunks = list(_png_chunks(png_of(frame)))
             if i == 0:
-                fp.write(b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", chunks[0][1]))
-                fp.write(_chunk(b"acTL", struct.pack(">II", count, loop)))
+                fp.write(b"\x89PNG\r\n\x1a\n" + chunk_bytes(b"IHDR", chunks[0][1]))
+                fp.write(chunk_bytes(b"acTL", struct.pack(">II", count, loop)))
             height, width = frame.shape[:2]
             control = struct.pack(">IIIIIHHBB", sequence, width, height, 0, 0, duration_ms, 1000, 0, 0)
-            fp.write(_chunk(b"fcTL", control))
+            fp.write(chunk_bytes(b"fcTL", control))
             sequence += 1
             for data in (data for kind, data in chunks if kind == b"IDAT"):
                 if i == 0:
-                    fp.write(_chunk(b"IDAT", data))
+                    fp.write(chunk_bytes(b"IDAT", data))
                 else:
-                    fp.write(_chunk(b"fdAT", struct.pack(">I", sequence) + data))
+                    fp.write(chunk_bytes(b"fdAT", struct.pack(">I", sequence) + data))
                     sequence += 1
-        fp.write(_chunk(b"IEND", b""))
+        fp.write(chunk_bytes(b"IEND", b""))
 
 
 def _lazy_sequence(frames: Iterator[np.ndarray], count: int) -> Any:

@@ -286,9 +286,12 @@ def render(weights: Any, **options: Any) -> np.ndarray:
     indices=None
         Which filters to draw: a list of indices, a boolean mask or a slice.
     order="index"
-        "index" (as stored) or "norm" (largest L2 norm first).
+        "index" (as stored), or largest first by "norm" (L2), "variance" or "max_abs".
     top=None
         Keep only the first `top` filters after ordering.
+    dead=None
+        "hide" drops dead filters (constant, or L2 norm at most 1e-3 of the largest),
+        "only" keeps just them; ("hide" | "only", threshold) sets the norm threshold.
     nrows=None, ncols=None
         The grid; ncols defaults to ceil(sqrt(tiles)), nrows to what the tiles need.
     fill="rows"

@@ -38,7 +38,7 @@ from ._cli_zoom import (
 from ._layout import DEFAULT_LAYOUT, LAYOUTS_BY_NDIM
 from ._layout_hints import LayoutWarning
 from ._loaders import SUPPORTED, LoadError, Source, find_key, open_source
-from ._render import NORMALIZATIONS, render
+from ._render import DEAD_MODES, NORMALIZATIONS, ORDERS, render
 
 # Subcommand modules beyond this one, each with register(subparsers): one line each.
 SUBCOMMANDS: tuple[str, ...] = ("fasttile._cli_train", "fasttile._cli_browse")
@@ -180,7 +180,16 @@ def add_render_options(p: argparse.ArgumentParser) -> None:
     add(
         "--indices", type=_indices, metavar="I,J,..|A:B[:S]", help="which filters to draw (e.g. 0,5,9 or -8:)"
     )
-    add("--order", choices=["index", "norm"], help="index (default) or norm: largest L2 norm first")
+    add(
+        "--order",
+        choices=list(ORDERS),
+        help="index (default); norm, variance or max_abs: largest first",
+    )
+    add(
+        "--dead",
+        choices=list(DEAD_MODES),
+        help="hide dead units (constant or near-zero norm), or only show them",
+    )
     add("--top", type=int, metavar="N", help="draw only the first N filters (after --order)")
     add("--nrows", type=int, metavar="N", help="grid rows (default: as many as needed)")
     add("--ncols", type=int, metavar="N", help="grid columns (default: ceil(sqrt(tiles)))")

@@ -116,7 +116,7 @@ class _Encoder:
         """The filter that compresses a sample of the band's rows best, or None when
         nothing makes the sample shrink enough (store the band). "fast" tries None, Sub
         and Up; "small" all five and the per-row adaptive choice."""
-        sample = _sample_pairs(rows, above)  # (row above, sampled row) pairs, interleaved
+        sample = _sample_pairs(rows, above, min(_SAMPLE_BYTES, max(8192, rows.nbytes // 8)))
         scratch = np.empty((len(sample), rows.shape[1]), np.uint8)
         kinds = _SMALL_CHOICES if self.level == "small" else _FAST_CHOICES
         sizes = {}
@@ -132,11 +132,12 @@ def _size(pieces: list[bytes]) -> int:
     return sum(len(p) for p in pieces)
 
 
-def _sample_pairs(rows: np.ndarray, above: np.ndarray) -> np.ndarray:
-    """Randomly placed raw rows of a band, each after the row above it, so that every
-    filter sees its true neighbours. Random, not evenly spaced: a mosaic's rows repeat
-    with the cell height, and an even spacing can land on padding rows only."""
-    n = max(1, min(len(rows), _SAMPLE_BYTES // rows.shape[1]))
+def _sample_pairs(rows: np.ndarray, above: np.ndarray, sample_bytes: int) -> np.ndarray:
+    """Randomly placed raw rows of a band (an eighth of a small one), each after the row
+    above it (interleaved), so that every filter sees its true neighbours. Random, not
+    evenly spaced: a mosaic's rows repeat with the cell height, and an even spacing can
+    land on padding rows only."""
+    n = max(1, min(len(rows), sample_bytes // rows.shape[1]))
     picks = np.sort(np.random.default_rng(len(rows)).choice(len(rows), n, replace=False))
     pairs = np.empty((2 * n, rows.shape[1] - 1), np.uint8)
     pairs[1::2] = rows[picks, 1:]
@@ -144,6 +145,16 @@ def _sample_pairs(rows: np.ndarray, above: np.ndarray) -> np.ndarray:
     if picks[0] == 0:
         pairs[0] = above
     return pairs
+
+
+def chunk_bytes(kind: bytes, data: bytes) -> bytes:
+    """One PNG chunk: length, type, data, CRC (for writers of PNG-based formats: APNG)."""
+    return (
+        struct.pack(">I", len(data))
+        + kind
+        + data
+        + struct.pack(">I", deflate.crc32(data, deflate.crc32(kind)))
+    )
 
 
 def _chunk(f: BinaryIO, kind: bytes, *parts: Any) -> None:
@@ -207,7 +218,7 @@ def write_stream(
 ) -> None:
     """Write `source` as a PNG to the open binary file `f`."""
     check_png_size(source.shape)
-    workers = threads or default_threads()
+    workers = min(threads or default_threads(), len(source.bands))  # one band: no thread pool
     bpp = 3 if len(source.shape) == 3 else 1
     f.write(_SIGNATURE)
     _chunk(f, b"IHDR", _header(source.shape))

@@ -16,8 +16,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import struct
-import zlib
 from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -43,22 +41,35 @@ def level_sizes(height: int, width: int) -> list[tuple[int, int]]:
     return sizes
 
 
-def reduce2(band: np.ndarray) -> np.ndarray:
-    """2x2 area average of a uint8 band (rows, cols[, 3]), rounded half up; an odd last
-    row or column counts twice."""
-    if band.shape[0] % 2:
-        band = np.concatenate([band, band[-1:]], axis=0)
-    if band.shape[1] % 2:
-        band = np.concatenate([band, band[:, -1:]], axis=1)
-    out = np.empty((band.shape[0] // 2, band.shape[1] // 2) + band.shape[2:], dtype=np.uint8)
-    for y in range(0, band.shape[0], 32):  # 32 rows at a time: small uint16 temporaries
-        b = band[y : y + 32]
+def _reduce_blocks(band: np.ndarray, out: np.ndarray, x0: int, x1: int) -> None:
+    """Whole 2x2 blocks of band[:, x0:x1] (x0, x1 even) into out[:, x0/2:x1/2]."""
+    rows = band.shape[0] - band.shape[0] % 2
+    for y in range(0, rows, 32):  # 32 rows at a time: small uint16 temporaries
+        b = band[y : min(y + 32, rows), x0:x1]
         total = b[0::2, 0::2].astype(np.uint16)
         total += b[1::2, 0::2]
         total += b[0::2, 1::2]
         total += b[1::2, 1::2]
         total += 2
-        out[y // 2 : y // 2 + total.shape[0]] = total >> 2
+        out[y // 2 : y // 2 + total.shape[0], x0 // 2 : x1 // 2] = total >> 2
+
+
+def reduce2(band: np.ndarray) -> np.ndarray:
+    """2x2 area average of a uint8 band (rows, cols[, 3]), rounded half up; an odd last
+    row or column counts twice (so its pairs average as (a + b + 1) // 2), without
+    copying the band to pad it."""
+    h, w = band.shape[:2]
+    out = np.empty((-(-h // 2), -(-w // 2)) + band.shape[2:], dtype=np.uint8)
+    even_w = w - w % 2
+    _reduce_blocks(band, out, 0, even_w)
+    if w % 2:  # the last column, repeated
+        col = band[: h - h % 2, -1].astype(np.uint16)
+        out[: h // 2, -1] = (col[0::2] + col[1::2] + 1) >> 1
+    if h % 2:  # the last row, repeated
+        row = band[-1, :even_w].astype(np.uint16)
+        out[-1, : even_w // 2] = (row[0::2] + row[1::2] + 1) >> 1
+    if h % 2 and w % 2:
+        out[-1, -1] = band[-1, -1]
     return out
 
 
@@ -99,59 +110,12 @@ class _Level:
         self.filled = 0
 
 
-def _png_chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-
-def _choose_filter(rows: np.ndarray, lib: Any) -> tuple[int, bool]:
-    """(PNG filter, store): None (0) or Up (2), whichever deflates a sample of rows (every
-    16th, with the row above each for Up) smaller, and whether even that shrinks the
-    sample by less than 15% (noise: store it, as save's "fast" level does)."""
-    if len(rows) < 2:
-        return 0, False
-    raw = np.ascontiguousarray(rows[1::16])
-    up = raw - rows[0:-1:16][: len(raw)]
-    size_raw, size_up = len(lib.compress(raw, 1)), len(lib.compress(up, 1))
-    kind = 2 if size_up < size_raw else 0
-    return kind, min(size_raw, size_up) > 0.85 * raw.nbytes
-
-
-def encode_tile(tile: np.ndarray, level: str = "fast") -> bytes:
-    """A small image as PNG with one deflate of the whole (after deflating a 1/8 sample
-    to choose the filter, Up or none, or to store noise); encode_png's per-band filter
-    trials would cost four deflates of a 64 KB tile."""
-    from ._deflate import FAST, _small_library
-
-    h, w = tile.shape[:2]
-    channels = 3 if tile.ndim == 3 else 1
-    rows = tile.reshape(h, w * channels)
-    lib, number = (zlib, 0) if level == "none" else (_small_library(), 9) if level == "small" else (FAST, 1)
-    kind, store = (0, True) if level == "none" else _choose_filter(rows, FAST)
-    if store:
-        lib, number = zlib, 0
-    filtered = np.empty((h, 1 + w * channels), dtype=np.uint8)
-    filtered[:, 0] = kind
-    if kind == 2:  # Up: each byte minus the byte above (the row above row 0 is zeros)
-        filtered[0, 1:] = rows[0]
-        np.subtract(rows[1:], rows[:-1], out=filtered[1:, 1:])
-    else:
-        filtered[:, 1:] = rows
-    header = struct.pack(">IIBBBBB", w, h, 8, 2 if channels == 3 else 0, 0, 0, 0)
-    idat = lib.compress(filtered, number)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + _png_chunk(b"IHDR", header)
-        + _png_chunk(b"IDAT", idat)
-        + _png_chunk(b"IEND", b"")
-    )
-
-
 def _encoder(fmt: str, compress_level: int) -> Callable[[np.ndarray], bytes]:
     if fmt == "png":
-        from .png import check_level
+        from .png import check_level, encode_png
 
         level = check_level(compress_level)
-        return lambda tile: encode_tile(tile, level)
+        return lambda tile: encode_png(tile, level, threads=1)  # tiles are encoded on a pool already
     from io import BytesIO
 
     from ._extras import require
@@ -160,7 +124,7 @@ def _encoder(fmt: str, compress_level: int) -> Callable[[np.ndarray], bytes]:
 
     def encode(tile: np.ndarray) -> bytes:  # lossless WebP keeps every pixel
         buf = BytesIO()
-        image = Image.fromarray(tile, mode="L" if tile.ndim == 2 else "RGB")
+        image = Image.fromarray(np.ascontiguousarray(tile), mode="L" if tile.ndim == 2 else "RGB")
         image.save(buf, format="WEBP", lossless=True, quality=0, method=0)
         return buf.getvalue()
 
@@ -192,7 +156,7 @@ class _TileWriter:
 
     def _write(self, zoom: int, first_col: int, tile_row: int, pixels: np.ndarray) -> None:
         for k, x0 in enumerate(range(0, pixels.shape[1], TILE)):
-            data = self.encode(np.ascontiguousarray(pixels[:, x0 : x0 + TILE]))
+            data = self.encode(pixels[:, x0 : x0 + TILE])  # encoders accept row-strided tiles
             path = os.path.join(self.root, str(zoom), str(first_col + k), f"{tile_row}.{self.fmt}")
             with open(path, "wb") as f:
                 f.write(data)
@@ -382,25 +346,27 @@ def pyramid(
     image tiles are written.
     """
     from ._render import _threads
+    from .sidecar import check_labels
 
     _check_format(format, compress_level)
     m = open_mosaic(weights, dict(render_options))
-    threads = _threads(render_options.get("threads"))
-    encode = _encoder(format, compress_level)
+    check_labels(labels, m.view.units)
     _check_target(folder)
+    encode = _encoder(format, compress_level)
+    threads = _threads(render_options.get("threads"))
     with atomic_path(folder, directory=True) as temp:  # the old pyramid or the new one, never half
         building = os.fspath(temp)
         os.chmod(building, 0o755)  # a site others may read (mkdtemp makes it private)
-        sidecar = write_sidecar_for(building, m, labels=labels, dead_norm=dead_norm, threads=threads)
-        written = write_levels(
-            m.strips(),
-            m.shape,
-            os.path.join(building, "tiles"),
-            fmt=format,
-            encode=encode,
-            threads=threads,
-            progress=progress,
-        )
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fasttile-sidecar") as aside:
+            # the statistics pass (the kernel, GIL released) runs beside the tiles
+            facts = aside.submit(
+                write_sidecar_for, building, m, labels=labels, dead_norm=dead_norm, threads=1
+            )
+            tiles = os.path.join(building, "tiles")
+            written = write_levels(
+                m.strips(), m.shape, tiles, fmt=format, encode=encode, threads=threads, progress=progress
+            )
+            sidecar = facts.result()
         manifest = manifest_of(m, title=title, fmt=format, sidecar=sidecar)
         copy_viewer(building)
         write_manifest(building, manifest)

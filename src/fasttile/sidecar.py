@@ -75,6 +75,11 @@ def dead_mask(stats: np.ndarray, threshold: Optional[float] = None) -> np.ndarra
     return clean & ((stats[:, 3] == stats[:, 4]) | (norms <= threshold))
 
 
+def check_labels(labels: Optional[Sequence[str]], units: int) -> None:
+    if labels is not None and len(labels) != units:
+        raise ValueError(f"labels has {len(labels)} entries but the bank has {units} units")
+
+
 def b64(array: np.ndarray, dtype: str) -> str:
     return base64.b64encode(np.ascontiguousarray(array, dtype=np.dtype(dtype).newbyteorder("<"))).decode()
 
@@ -122,8 +127,7 @@ def write_sidecar(
     """Write facts/, units/ and dead/ under `folder` for display units `units` of
     `view`. Returns the manifest's sidecar entry (chunk sizes, dead count)."""
     inner = view.shape[1]
-    if labels is not None and len(labels) != view.units:
-        raise ValueError(f"labels has {len(labels)} entries but the bank has {view.units} units")
+    check_labels(labels, view.units)
     for kind in ("facts", "units", "dead"):
         os.makedirs(os.path.join(folder, kind), exist_ok=True)
     stats = tile_stats(view, units, threads)  # 48 bytes a tile: 48 MB for a million

@@ -74,8 +74,9 @@ class RegionServer:
         dead_norm: Optional[float] = None,
         threads: int = 1,
     ):
-        if labels is not None and len(labels) != m.view.units:
-            raise ValueError(f"labels has {len(labels)} entries but the bank has {m.view.units} units")
+        from .sidecar import check_labels
+
+        check_labels(labels, m.view.units)
         self.m, self.title, self.labels, self.dead_norm, self.threads = m, title, labels, dead_norm, threads
         self.max_zoom = len(level_sizes(*m.shape[:2])) - 1
         self.min_zoom = max(0, self.max_zoom - WIDGET_ZOOM_OUT)
