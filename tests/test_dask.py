@@ -200,3 +200,11 @@ def test_strip_writers_stream_a_chunked_bank(tmp_path):
         path = tmp_path / f"m{ext}"
         fasttile.save(m, path, rows=2)
         assert read(path).tobytes() == expected.tobytes(), ext
+
+
+def test_in_memory_bank_on_a_scheduler_when_asked():
+    torch = pytest.importorskip("torch")
+    bank = torch.from_numpy(RGB_ROWS).to(torch.bfloat16)
+    for options in ({}, {"normalize": "global", "order": "norm"}):
+        expected = fasttile.render(bank, **options)
+        assert fasttile.render(bank, scheduler="sync", rows=5, **options).tobytes() == expected.tobytes()

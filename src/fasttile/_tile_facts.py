@@ -32,9 +32,8 @@ def tile_facts(weights: Any, *, scheduler: Any = None, **render_options: Any) ->
     "unit", "channel", "row", "col" (int64) and STAT_COLUMNS (float64). One dask task per
     input chunk holding shown units; each unit is read once."""
     from .chunked import plan
-    from .zarr_io import _bank
 
-    p = plan(_bank(weights, render_options.get("layout")), scheduler=scheduler, **render_options)
+    p = plan(weights, scheduler=scheduler, **render_options)
     return facts_of_plan(p)
 
 

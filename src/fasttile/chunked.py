@@ -52,10 +52,11 @@ def is_chunked(weights: Any) -> bool:
     return type(weights).__module__.split(".")[0] in ("dask", "zarr")
 
 
-def as_dask(weights: Any) -> Any:
+def as_dask(weights: Any, layout: Optional[str] = None) -> Any:
     """The bank as a dask array: dask arrays as they are, zarr arrays chunk for chunk
     (a chunk that fails to read raises ChunkReadError naming it), anything else with
-    `.chunks` through dask.array.from_array."""
+    `.chunks` through dask.array.from_array, and an in-memory bank (anything render
+    takes) in chunks of about 64 MB along its unit axis."""
     import dask.array as da
 
     if isinstance(weights, da.Array):
@@ -66,7 +67,23 @@ def as_dask(weights: Any) -> Any:
         return dask_from_zarr(weights)
     if hasattr(weights, "chunks") and hasattr(weights, "shape") and hasattr(weights, "dtype"):
         return da.from_array(weights, chunks=weights.chunks)
-    raise TypeError(f"weights of type {type(weights).__name__} are not a dask or zarr array")
+    return _in_memory(weights, layout)
+
+
+def _in_memory(weights: Any, layout: Optional[str]) -> Any:
+    import dask.array as da
+
+    arr, dtype = as_weights(weights)
+    if dtype == "bfloat16" and arr.dtype == np.uint16:  # torch bf16 arrives as raw bits
+        import ml_dtypes
+
+        arr = arr.view(ml_dtypes.bfloat16)
+    axis = unit_axis(arr.ndim, layout)
+    unit_bytes = max(1, arr.nbytes // max(1, arr.shape[axis] if arr.ndim else 1))
+    chunks = [-1] * arr.ndim
+    if arr.ndim:
+        chunks[axis] = max(1, (64 << 20) // unit_bytes)
+    return da.from_array(arr, chunks=tuple(chunks))
 
 
 def unit_axis(ndim: int, layout: Optional[str]) -> int:
@@ -340,7 +357,7 @@ def _fixed_range(bank: Any, axis: int, checked: Checked, units: np.ndarray, sche
 def plan(weights: Any, *, scheduler: Any = None, **options: Any) -> ChunkedPlan:
     """Check the options, resolve the display order and the range (dask reductions over
     the chunks, on `scheduler`), and return the plan of the bands."""
-    bank = as_dask(weights)
+    bank = as_dask(weights, options.get("layout"))
     axis = unit_axis(bank.ndim, options.get("layout"))
     checked = check_options(
         bank.shape, bank.dtype, select_dead=_dead_selector(bank, axis, scheduler), **options

@@ -21,7 +21,7 @@ import numpy as np
 
 from . import _dask_graph, _ome
 from ._zarr_band import ZarrTarget, write_band
-from .chunked import ChunkedPlan, is_chunked, plan, unit_axis
+from .chunked import ChunkedPlan, plan
 
 FORMAT_KEY = "fasttile"
 
@@ -145,26 +145,6 @@ class ZarrInfo:
     bands_written: int
     bands_skipped: int  # already complete (resume=True)
     temporaries_removed: int  # half-written chunk files of killed workers, deleted
-
-
-def _bank(weights: Any, layout: Optional[str]) -> Any:
-    """A chunked bank as it is; an in-memory one wrapped in dask, chunked along its units."""
-    if is_chunked(weights):
-        return weights
-    import dask.array as da
-
-    from ._arrays import as_weights
-
-    arr, dtype = as_weights(weights)
-    if dtype == "bfloat16" and arr.dtype == np.uint16:
-        import ml_dtypes
-
-        arr = arr.view(ml_dtypes.bfloat16)
-    axis = unit_axis(arr.ndim, layout)
-    unit_bytes = max(1, arr.nbytes // max(1, arr.shape[axis]))
-    chunks = [-1] * arr.ndim
-    chunks[axis] = max(1, (64 << 20) // unit_bytes)
-    return da.from_array(arr, chunks=tuple(chunks))
 
 
 def _levels(pyramid: Any, shape: tuple[int, ...]) -> int:
@@ -365,7 +345,7 @@ def to_zarr(
             "facts=True stores the tile facts beside the levels of a group: pass pyramid=True too"
         )
     _need_zarr()
-    p = plan(_bank(weights, render_options.get("layout")), scheduler=scheduler, **render_options)
+    p = plan(weights, scheduler=scheduler, **render_options)
     levels = _levels(pyramid, p.shape)
     band_rows = _band_rows(p, rows, 2**levels)
     meta = _metadata(p, band_rows, levels, _fingerprint(p, band_rows, levels, compressors))
@@ -409,7 +389,7 @@ def render_into_zarr(
     """render(weights, out=zarr_array): each band task writes its own chunks of `out`,
     which must be uint8 of the mosaic's shape; bands are whole chunks high (rows is
     rounded up to that). Returns `out`."""
-    p = plan(_bank(weights, options.get("layout")), scheduler=scheduler, **options)
+    p = plan(weights, scheduler=scheduler, **options)
     if tuple(out.shape) != tuple(p.shape) or str(out.dtype) != "uint8":
         raise ValueError(
             f"out has shape {tuple(out.shape)} and dtype {out.dtype} but the mosaic is uint8 {p.shape}"
