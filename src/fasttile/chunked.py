@@ -1,17 +1,19 @@
-"""Chunked banks (dask arrays, zarr arrays) rendered as a dask graph.
+"""Chunked banks (dask arrays, zarr arrays; any bank when a scheduler is named) rendered
+as a dask graph.
 
 The driver never reads the bank. It resolves the geometry on a zero-strided stand-in of
 the bank's shape and dtype (so every option is checked exactly as `render` checks it),
-then runs at most two reductions over the bank's chunks along the unit axis (squared
-norms for order="norm", then the value range for the global normalizations), and builds
-one task per band of grid rows. Each band task receives the units it draws as one ndarray
-(a contiguous slice of the unit axis, or an orthogonal take when the display order is not
-the bank's), and draws them with the compiled kernel with the range fixed. dask
-schedules, reads and moves the data; fasttile only says which units each task needs.
+then runs the reductions the options ask for, each one task per input chunk along the
+unit axis: per-unit statistics for dead=, squared norms (or statistics) for an order,
+min/max for the global normalizations. Then one task per band of grid rows: it receives
+the units it draws (the chunk pieces of a contiguous slice of the unit axis, joined only
+when there are several, or an orthogonal take when the display order is not the
+bank's) and draws them with the compiled kernel with the range fixed. dask schedules,
+reads and moves the data; fasttile only says which units each task needs.
 
-Exactness: a unit's squared norm is accumulated inside one task in the kernel's fixed
-order, never summed across tasks; a unit cut by input chunk boundaries (e.g. a `rows`
-bank chunked along D) is concatenated by dask into one block before the task runs.
+Exactness: a unit's norm or statistics are accumulated inside one task in the kernel's
+fixed order, never summed across tasks; a unit cut by input chunk boundaries (e.g. a
+`rows` bank chunked along D) is joined by dask into one block before the task runs.
 min/max and counts merge exactly. So the picture equals the single-process render
 byte for byte, whatever the chunking, scheduler and worker count.
 """
@@ -57,8 +59,9 @@ def as_dask(weights: Any, layout: Optional[str] = None) -> Any:
     (a chunk that fails to read raises ChunkReadError naming it), anything else with
     `.chunks` through dask.array.from_array, and an in-memory bank (anything render
     takes) in chunks of about 64 MB along its unit axis."""
-    import dask.array as da
+    from ._extras import require
 
+    da = require("dask.array", "dask", "rendering a chunked bank")
     if isinstance(weights, da.Array):
         return weights
     if type(weights).__module__.split(".")[0] == "zarr":
