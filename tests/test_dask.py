@@ -107,10 +107,14 @@ def test_processes_equal_render():
         assert_same(bank, (9, 5, 3, 4), options, scheduler="processes")
 
 
-def test_local_cluster_equal_render(client):
+def test_local_cluster_equal_render(client, tmp_path):
     bank, options, _ = CASES["split-columns"]
     options = {**options, "normalize": "global-symmetric", "order": "norm"}
     assert_same(bank, (10, 5, 3, 4), options, rows=4)  # no scheduler named: the active Client runs it
+    path = str(tmp_path / "bank.zarr")  # workers read the store themselves (chunks memory-mapped)
+    zarr.create_array(path, data=RGB_ROWS, chunks=(45, 108), compressors=None)
+    expected = fasttile.render(RGB_ROWS, normalize="global")
+    assert fasttile.render(open_bank(path), normalize="global", rows=3).tobytes() == expected.tobytes()
 
 
 def test_nonfinite_names_the_tiles_like_render():
