@@ -75,12 +75,15 @@ def test_threads_equal_render(case, norm):
         {"indices": [7, 3, 3, 150, 0], "order": "norm", "normalize": "global"},
         {"indices": slice(200, 10, -3), "zoom": 2, "padding": 3, "pad_value": (255, 0, 0)},
         {"nonfinite": "mark", "normalize": "global-symmetric", "nrows": 40, "ncols": 9},
+        {"order": "variance", "dead": "hide"},
+        {"order": "max_abs", "top": 30, "indices": [9, 2, 2, 40], "dead": ("only", 20.0)},
     ],
 )
 def test_orders_and_selections(options):
-    bank = RGB_ROWS
+    bank = RGB_ROWS.copy()
+    bank[[9, 12]] = 0.0  # dead units
+    bank[40] *= 1e-3
     if options.get("nonfinite") == "mark":
-        bank = RGB_ROWS.copy()
         bank[5, 3] = np.nan
     assert_same(bank, (29, 40), options, rows=3)
 
@@ -104,10 +107,14 @@ def test_processes_equal_render():
         assert_same(bank, (9, 5, 3, 4), options, scheduler="processes")
 
 
-def test_local_cluster_equal_render(client):
+def test_local_cluster_equal_render(client, tmp_path):
     bank, options, _ = CASES["split-columns"]
     options = {**options, "normalize": "global-symmetric", "order": "norm"}
     assert_same(bank, (10, 5, 3, 4), options, rows=4)  # no scheduler named: the active Client runs it
+    path = str(tmp_path / "bank.zarr")  # workers read the store themselves (chunks memory-mapped)
+    zarr.create_array(path, data=RGB_ROWS, chunks=(45, 108), compressors=None)
+    expected = fasttile.render(RGB_ROWS, normalize="global")
+    assert fasttile.render(open_bank(path), normalize="global", rows=3).tobytes() == expected.tobytes()
 
 
 def test_nonfinite_names_the_tiles_like_render():
@@ -127,7 +134,7 @@ def test_bad_options_fail_before_any_task():
         fasttile.render(bank, normalize="per-tile")
     with pytest.raises(ValueError, match="tile_shape"):
         fasttile.render(bank, tile_shape=(5, 5))
-    with pytest.raises(TypeError, match="unexpected render option 'colour'"):
+    with pytest.raises(TypeError, match="unexpected keyword argument 'colour'"):
         fasttile.render(bank, colour="red")
     with pytest.raises(ValueError, match="rows"):
         fasttile.render(bank, rows=0)
@@ -197,3 +204,11 @@ def test_strip_writers_stream_a_chunked_bank(tmp_path):
         path = tmp_path / f"m{ext}"
         fasttile.save(m, path, rows=2)
         assert read(path).tobytes() == expected.tobytes(), ext
+
+
+def test_in_memory_bank_on_a_scheduler_when_asked():
+    torch = pytest.importorskip("torch")
+    bank = torch.from_numpy(RGB_ROWS).to(torch.bfloat16)
+    for options in ({}, {"normalize": "global", "order": "norm"}):
+        expected = fasttile.render(bank, **options)
+        assert fasttile.render(bank, scheduler="sync", rows=5, **options).tobytes() == expected.tobytes()

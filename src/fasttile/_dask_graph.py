@@ -32,7 +32,7 @@ def take_units(bank: Any, axis: int, units: np.ndarray) -> Any:
     orthogonal take otherwise. A slice whole along the other axes goes to the task as
     the list of its pieces (views of the chunks), which the task joins only when there
     are several: dask would otherwise copy even a single piece."""
-    if len(units) and units[-1] - units[0] == len(units) - 1 and np.all(np.diff(units) == 1):
+    if _consecutive(units):
         part = bank[_along(bank.ndim, axis, slice(int(units[0]), int(units[-1]) + 1))]
         if all(len(c) == 1 for i, c in enumerate(part.chunks) if i != axis):
             return list(part.to_delayed().ravel())
@@ -47,9 +47,12 @@ def _compute(tasks: list, scheduler: Any) -> tuple:
         return dask.compute(*tasks, scheduler=scheduler)
 
 
-def sq_norms(bank: Any, axis: int, spec: StripSpec, units: np.ndarray, scheduler: Any) -> np.ndarray:
-    """Squared norm of each listed unit (duplicates allowed), one task per input chunk
-    along the unit axis, each unit inside exactly one task."""
+def per_unit(
+    bank: Any, axis: int, spec: StripSpec, units: np.ndarray, measure: Callable, scheduler: Any
+) -> np.ndarray:
+    """measure(block, spec, local_units) (one row per unit: a squared norm, or the six
+    statistics) of each listed unit, duplicates allowed; one task per input chunk along
+    the unit axis, each unit measured inside exactly one task."""
     import dask
 
     distinct = np.unique(units)
@@ -58,9 +61,19 @@ def sq_norms(bank: Any, axis: int, spec: StripSpec, units: np.ndarray, scheduler
         part = distinct[np.searchsorted(distinct, a) : np.searchsorted(distinct, b)]
         if part.size:
             block = take_units(bank, axis, np.arange(a, b))
-            tasks.append(dask.delayed(_strip_task.unit_sq_norms)(block, spec, part - a))
-    norm_of = np.concatenate(_compute(tasks, scheduler))  # distinct units, ascending
-    return norm_of[np.searchsorted(distinct, units)]
+            tasks.append(dask.delayed(measure)(block, spec, part - a))
+    by_unit = np.concatenate(_compute(tasks, scheduler))  # distinct units, ascending
+    return by_unit[np.searchsorted(distinct, units)]
+
+
+def sq_norms(bank: Any, axis: int, spec: StripSpec, units: np.ndarray, scheduler: Any) -> np.ndarray:
+    """Squared norm of each listed unit (the kernel's unit_sq_norms)."""
+    return per_unit(bank, axis, spec, units, _strip_task.unit_sq_norms, scheduler)
+
+
+def unit_stats(bank: Any, axis: int, spec: StripSpec, units: np.ndarray, scheduler: Any) -> np.ndarray:
+    """(len(units), 6) statistics of each listed unit (the kernel's unit_stats)."""
+    return per_unit(bank, axis, spec, units, _strip_task.unit_stats, scheduler)
 
 
 def value_range(
@@ -108,9 +121,21 @@ def band_tasks(
     for r0, r1 in bands(spec, rows):
         units = display_units[spec.strip_units(r0, r1)]
         block = take_units(bank, axis, units) if units.size else None
-        task = dask.delayed(draw, pure=True)(block, spec, r0, r1, units, *extra)
+        task = dask.delayed(draw, pure=True)(block, spec, r0, r1, _compact(units), *extra)
         tasks.append((r0, r1, task))
     return tasks
+
+
+def _compact(units: np.ndarray) -> Any:
+    """The band's unit list as the task receives it: a range when consecutive (a few bytes
+    in the graph instead of 8 a unit), else the array."""
+    if _consecutive(units):
+        return range(int(units[0]), int(units[-1]) + 1)
+    return units
+
+
+def _consecutive(units: np.ndarray) -> bool:
+    return bool(len(units)) and units[-1] - units[0] == len(units) - 1 and bool(np.all(np.diff(units) == 1))
 
 
 def compute(tasks: list, scheduler: Any) -> tuple:

@@ -4,7 +4,8 @@ metadata napari and other NGFF readers look for. Pure NumPy: runs on dask worker
 NGFF orders axes channel first, so an RGB mosaic is stored (c, y, x): level "0" holds
 render(W).transpose(2, 0, 1); a gray mosaic is stored (y, x) as it is. Each coarser
 level halves both sides, rounding up; a pixel is the 2x2 area mean rounded half up,
-(a + b + c + d + 2) // 4, and an odd last row or column is averaged with itself.
+(a + b + c + d + 2) // 4, and an odd last row or column is averaged with itself: the
+rule of fasttile.pyramid, whose reduce2 draws each coarser band.
 """
 
 from __future__ import annotations
@@ -32,20 +33,6 @@ def level_shapes(height: int, width: int, levels: int) -> list[tuple[int, int]]:
         h, w = shapes[-1]
         shapes.append((-(-h // 2), -(-w // 2)))
     return shapes
-
-
-def reduce2(pixels: np.ndarray) -> np.ndarray:
-    """One level coarser: (rows, cols[, 3]) uint8 to (ceil(rows/2), ceil(cols/2)[, 3])."""
-    rows, cols = pixels.shape[:2]
-    if rows % 2 or cols % 2:
-        edge = ((0, rows % 2), (0, cols % 2)) + ((0, 0),) * (pixels.ndim - 2)
-        pixels = np.pad(pixels, edge, mode="edge")
-    total = pixels[0::2, 0::2].astype(np.uint16)
-    total += pixels[1::2, 0::2]
-    total += pixels[0::2, 1::2]
-    total += pixels[1::2, 1::2]
-    total += 2
-    return (total >> 2).astype(np.uint8)
 
 
 def stored(pixels: np.ndarray) -> np.ndarray:

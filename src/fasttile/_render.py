@@ -321,7 +321,7 @@ def render(weights: Any, **options: Any) -> np.ndarray:
     >>> fasttile.render(model.conv1.weight, zoom=4)                   # doctest: +SKIP
     >>> fasttile.render(W1, layout="cols", normalize="symmetric", cmap="RdBu_r")  # doctest: +SKIP
     """
-    if type(weights).__module__.split(".")[0] in ("dask", "zarr"):  # chunked banks: a dask graph
+    if type(weights).__module__.split(".")[0] in ("dask", "zarr") or "scheduler" in options:  # dask graph
         from .chunked import render_chunked
 
         return render_chunked(weights, **options)

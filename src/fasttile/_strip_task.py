@@ -10,6 +10,7 @@ depend only on the unit's own values, and min/max merge exactly.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -127,7 +128,7 @@ def _pixels(rows: int, width: int, spec: StripSpec) -> np.ndarray:
     return np.empty(shape, dtype=np.uint8)
 
 
-def _raise_nonfinite(count: int, bad_tiles: list, spec: StripSpec, units: np.ndarray) -> None:
+def _raise_nonfinite(count: int, bad_tiles: list, spec: StripSpec, units: Sequence[int]) -> None:
     """The single-process error, naming bank units (units[k] is the k-th unit of the block)."""
     from ._render import _nonfinite_error
 
@@ -140,7 +141,12 @@ def unit_sq_norms(block: Any, spec: StripSpec, local_units: np.ndarray) -> np.nd
     return _backend(spec).unit_sq_norms(_view(block, spec), np.ascontiguousarray(local_units), spec.threads)
 
 
-def value_range(block: Any, spec: StripSpec, local_units: np.ndarray, bank_units: np.ndarray) -> tuple:
+def unit_stats(block: Any, spec: StripSpec, local_units: np.ndarray) -> np.ndarray:
+    """(units, 6) STAT_COLUMNS of each listed unit of the block: the kernel's one pass."""
+    return _backend(spec).unit_stats(_view(block, spec), np.ascontiguousarray(local_units), spec.threads)
+
+
+def value_range(block: Any, spec: StripSpec, local_units: np.ndarray, bank_units: Sequence[int]) -> tuple:
     """(lo, hi, non-finite count, [(bank unit, channel) of the first bad tiles]) over the
     listed units of the block; bank_units names them in messages."""
     lo, hi, (count, bad) = _backend(spec).scan_range(
@@ -150,7 +156,7 @@ def value_range(block: Any, spec: StripSpec, local_units: np.ndarray, bank_units
     return lo, hi, count, named
 
 
-def render_strip(block: Any, spec: StripSpec, r0: int, r1: int, bank_units: np.ndarray) -> np.ndarray:
+def render_strip(block: Any, spec: StripSpec, r0: int, r1: int, bank_units: Sequence[int]) -> np.ndarray:
     """Pixels of grid rows [r0, r1): byte-identical to render(...)[y0:y1] of the whole
     bank. `block` holds the units strip_units(r0, r1) names, in that order; bank_units
     are their indices in the caller's bank (for error messages)."""
@@ -158,7 +164,7 @@ def render_strip(block: Any, spec: StripSpec, r0: int, r1: int, bank_units: np.n
     return render_band(block, spec, r0, r1, bank_units)[: y1 - y0]
 
 
-def render_band(block: Any, spec: StripSpec, r0: int, r1: int, bank_units: np.ndarray) -> np.ndarray:
+def render_band(block: Any, spec: StripSpec, r0: int, r1: int, bank_units: Sequence[int]) -> np.ndarray:
     """Mosaic rows [r0 * cell_h, r1 * cell_h + padding): grid rows [r0, r1) with the
     padding above and below them (Mosaic.render_band's rows)."""
     band_rows = r1 - r0
@@ -176,7 +182,7 @@ def render_band(block: Any, spec: StripSpec, r0: int, r1: int, bank_units: np.nd
 
 
 def _draw_and_place(
-    block: Any, spec: StripSpec, r0: int, r1: int, bank_units: np.ndarray, out: np.ndarray
+    block: Any, spec: StripSpec, r0: int, r1: int, bank_units: Sequence[int], out: np.ndarray
 ) -> None:
     """Bands that cut through a unit's channels: draw each needed unit as one row of its
     tiles (no padding), then copy every tile of the band into its cell."""

@@ -14,39 +14,17 @@ from typing import Any
 
 import numpy as np
 
-from ._numpy_backend import _to_compute, strided_view
 from ._strip_task import StripSpec, _view
-
-STAT_COLUMNS = ("sum_sq", "mean", "variance", "min", "max", "nonfinite")
-_UNITS_PER_STEP = 2048  # float64 temporaries of a few MB per step
+from .sidecar import STAT_COLUMNS
 
 
 def block_stats(block: Any, spec: StripSpec, local_units: np.ndarray) -> np.ndarray:
     """(len(local_units) * inner, 6) float64: STAT_COLUMNS of every tile of the listed
-    units of a block, unit-major (runs on a worker)."""
-    view = _view(block, spec)
-    tiles = strided_view(view)  # (units, inner, C, h, w) as stored
-    out = np.empty((len(local_units) * spec.inner, len(STAT_COLUMNS)), dtype=np.float64)
-    for k in range(0, len(local_units), _UNITS_PER_STEP):
-        part = tiles[local_units[k : k + _UNITS_PER_STEP]]
-        values = _to_compute(part, view).reshape(part.shape[0] * spec.inner, -1).astype(np.float64)
-        rows = out[k * spec.inner : k * spec.inner + len(values)]
-        _fill_stats(values, rows)
-    return out
+    units of a block, unit-major (runs on a worker): the web viewer's own per-tile
+    statistics (sidecar.tile_stats, the kernel's one pass), applied to one block."""
+    from .sidecar import tile_stats
 
-
-def _fill_stats(values: np.ndarray, rows: np.ndarray) -> None:
-    finite = np.isfinite(values)
-    count = finite.sum(axis=1)
-    clean = np.where(finite, values, 0.0)
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        mean = clean.sum(axis=1) / count
-        rows[:, 0] = (clean * clean).sum(axis=1)
-        rows[:, 1] = mean
-        rows[:, 2] = (np.where(finite, values - mean[:, None], 0.0) ** 2).sum(axis=1) / count
-    rows[:, 3] = np.where(finite, values, np.inf).min(axis=1)
-    rows[:, 4] = np.where(finite, values, -np.inf).max(axis=1)
-    rows[:, 5] = values.shape[1] - count
+    return tile_stats(_view(block, spec), np.ascontiguousarray(local_units), spec.threads)
 
 
 def tile_facts(weights: Any, *, scheduler: Any = None, **render_options: Any) -> dict[str, np.ndarray]:
@@ -54,9 +32,8 @@ def tile_facts(weights: Any, *, scheduler: Any = None, **render_options: Any) ->
     "unit", "channel", "row", "col" (int64) and STAT_COLUMNS (float64). One dask task per
     input chunk holding shown units; each unit is read once."""
     from .chunked import plan
-    from .zarr_io import _bank
 
-    p = plan(_bank(weights, render_options.get("layout")), scheduler=scheduler, **render_options)
+    p = plan(weights, scheduler=scheduler, **render_options)
     return facts_of_plan(p)
 
 

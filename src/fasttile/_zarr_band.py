@@ -8,13 +8,15 @@ writes are written by no other task.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ._ome import reduce2, stored
+from ._ome import stored
 from ._strip_task import StripSpec, render_strip
+from .pyramid import reduce2
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ def _chunk_keys(array: Any, row_axis: int, y0: int, y1: int) -> list[str]:
 
 
 def write_band(
-    block: Any, spec: StripSpec, r0: int, r1: int, bank_units: np.ndarray, target: ZarrTarget
+    block: Any, spec: StripSpec, r0: int, r1: int, bank_units: Sequence[int], target: ZarrTarget
 ) -> tuple[int, int]:
     """Draw grid rows [r0, r1) and write them, level 0 first; returns (r0, r1)."""
     pixels = render_strip(block, spec, r0, r1, bank_units)

@@ -21,7 +21,7 @@ import numpy as np
 
 from . import _dask_graph, _ome
 from ._zarr_band import ZarrTarget, write_band
-from .chunked import ChunkedPlan, is_chunked, plan, unit_axis
+from .chunked import ChunkedPlan, plan
 
 FORMAT_KEY = "fasttile"
 
@@ -45,7 +45,8 @@ class _NamedChunkReader:
 
     def __call__(self, array: Any, index: tuple, *args: Any, **kwargs: Any) -> np.ndarray:
         try:
-            return np.asarray(array[index])
+            mapped = _mapped_chunk(array, index, self.chunks)
+            return mapped if mapped is not None else np.asarray(array[index])
         except Exception as exc:
             coords = tuple(s.start // c for s, c in zip(index, self.chunks))
             span = ", ".join(f"{s.start}:{s.stop}" for s in index)
@@ -54,6 +55,30 @@ class _NamedChunkReader:
                 f"cannot read chunk {coords} (elements [{span}]) of zarr array {where}: "
                 f"{type(exc).__name__}: {exc}"
             ) from exc
+
+
+def _mapped_chunk(array: Any, index: tuple, chunks: tuple[int, ...]) -> Optional[np.ndarray]:
+    """An uncompressed chunk of a local zarr v3 array, memory-mapped read-only (no copy,
+    as a .npy bank is read), or None when zarr must decode it: any codec but plain
+    little-endian bytes, sharding, another store, a missing or odd-sized chunk file."""
+    from zarr.storage import LocalStore
+
+    codecs = getattr(array.metadata, "codecs", ())
+    plain = len(codecs) == 1 and type(codecs[0]).__name__ == "BytesCodec"
+    if not plain or array.dtype.byteorder == ">" or getattr(array, "shards", None):
+        return None
+    store = array.store_path.store
+    if not isinstance(store, LocalStore):
+        return None
+    coords = tuple(s.start // c for s, c in zip(index, chunks))
+    key = array.metadata.encode_chunk_key(coords)
+    path = (
+        os.path.join(str(store.root), array.path, key) if array.path else os.path.join(str(store.root), key)
+    )
+    if not os.path.isfile(path) or os.path.getsize(path) != int(np.prod(chunks)) * array.dtype.itemsize:
+        return None
+    whole = np.memmap(path, dtype=array.dtype, mode="r", shape=chunks)
+    return whole[tuple(slice(0, s.stop - s.start) for s in index)]
 
 
 def dask_from_zarr(array: Any) -> Any:
@@ -120,26 +145,6 @@ class ZarrInfo:
     bands_written: int
     bands_skipped: int  # already complete (resume=True)
     temporaries_removed: int  # half-written chunk files of killed workers, deleted
-
-
-def _bank(weights: Any, layout: Optional[str]) -> Any:
-    """A chunked bank as it is; an in-memory one wrapped in dask, chunked along its units."""
-    if is_chunked(weights):
-        return weights
-    import dask.array as da
-
-    from ._arrays import as_weights
-
-    arr, dtype = as_weights(weights)
-    if dtype == "bfloat16" and arr.dtype == np.uint16:
-        import ml_dtypes
-
-        arr = arr.view(ml_dtypes.bfloat16)
-    axis = unit_axis(arr.ndim, layout)
-    unit_bytes = max(1, arr.nbytes // max(1, arr.shape[axis]))
-    chunks = [-1] * arr.ndim
-    chunks[axis] = max(1, (64 << 20) // unit_bytes)
-    return da.from_array(arr, chunks=tuple(chunks))
 
 
 def _levels(pyramid: Any, shape: tuple[int, ...]) -> int:
@@ -340,16 +345,14 @@ def to_zarr(
             "facts=True stores the tile facts beside the levels of a group: pass pyramid=True too"
         )
     _need_zarr()
-    p = plan(_bank(weights, render_options.get("layout")), scheduler=scheduler, **render_options)
+    p = plan(weights, scheduler=scheduler, **render_options)
     levels = _levels(pyramid, p.shape)
     band_rows = _band_rows(p, rows, 2**levels)
     meta = _metadata(p, band_rows, levels, _fingerprint(p, band_rows, levels, compressors))
     how = {"resume": resume, "overwrite": overwrite, "compressors": compressors}
     node, target = _target(store, p, band_rows, levels, meta, how)
-    if node.attrs[FORMAT_KEY].get("complete"):
-        tasks = []
-    else:
-        tasks = p.band_tasks(band_rows, draw=write_band, extra=(target,))
+    done = node.attrs[FORMAT_KEY].get("complete")
+    tasks = [] if done else p.band_tasks(band_rows, draw=write_band, extra=(target,))
     bands = len(list(_dask_graph.bands(p.spec, band_rows)))
     owed = [t for r0, r1, t in tasks if not (resume and target.band_written(*p.spec.pixel_rows(r0, r1)))]
     _dask_graph.compute(owed, scheduler)
@@ -358,19 +361,24 @@ def to_zarr(
         from ._tile_facts import facts_of_plan, write_tile_facts
 
         write_tile_facts(node, facts_of_plan(p))
-    node.attrs.update({FORMAT_KEY: {**meta, "complete": True}})
-    level0 = target.arrays[0]
+    node.attrs.update({FORMAT_KEY: {**meta, "complete": True}})  # last: the store is whole
+    return _info(node, p, target, band_rows, bands, len(owed), removed)
+
+
+def _info(
+    node: Any, p: ChunkedPlan, target: ZarrTarget, band_rows: int, bands: int, written: int, removed: int
+):
     return ZarrInfo(
         store=str(node.store_path),
         shape=p.shape,
         level_shapes=[a.shape for a in target.arrays],
-        chunks=level0.chunks,
+        chunks=target.arrays[0].chunks,
         nrows=p.spec.nrows,
         ncols=p.spec.ncols,
         band_rows=band_rows,
         bands=bands,
-        bands_written=len(owed),
-        bands_skipped=bands - len(owed),
+        bands_written=written,
+        bands_skipped=bands - written,
         temporaries_removed=removed,
     )
 
@@ -381,7 +389,7 @@ def render_into_zarr(
     """render(weights, out=zarr_array): each band task writes its own chunks of `out`,
     which must be uint8 of the mosaic's shape; bands are whole chunks high (rows is
     rounded up to that). Returns `out`."""
-    p = plan(_bank(weights, options.get("layout")), scheduler=scheduler, **options)
+    p = plan(weights, scheduler=scheduler, **options)
     if tuple(out.shape) != tuple(p.shape) or str(out.dtype) != "uint8":
         raise ValueError(
             f"out has shape {tuple(out.shape)} and dtype {out.dtype} but the mosaic is uint8 {p.shape}"
