@@ -207,3 +207,24 @@ def test_tile_facts_beside_the_pyramid(tmp_path):
         np.testing.assert_allclose(tiles[name][:], want, rtol=1e-12, err_msg=name)
     with pytest.raises(ValueError, match="pass pyramid=True"):
         to_zarr(conv, str(tmp_path / "q.zarr"), facts=True)
+
+
+def test_the_command_line_reads_and_writes_zarr(tmp_path, capsys):
+    from PIL import Image
+
+    from fasttile.cli import main
+
+    bank = np.random.default_rng(21).standard_normal((50, 3, 5, 5)).astype(np.float32)
+    group = zarr.open_group(str(tmp_path / "bank.zarr"), mode="w")
+    group.create_array("enc/w", shape=bank.shape, dtype="f4", chunks=(7, 3, 5, 5))[:] = bank
+    src, out = str(tmp_path / "bank.zarr"), str(tmp_path / "m.zarr")
+    assert main(["ls", src]) == 0 and "enc/w" in capsys.readouterr().out
+    assert main(["render", src, "--key", "enc/w", "-o", out, "--pyramid", "--order", "norm"]) == 0
+    level0 = np.asarray(zarr.open_group(out)["0"][:]).transpose(1, 2, 0)
+    assert np.array_equal(level0, fasttile.render(bank, order="norm"))
+    assert main(["render", src, "--key", "enc/w", "-o", out]) == 2
+    assert "--overwrite" in capsys.readouterr().err
+    assert main(["render", src, "--key", "enc/w", "-o", str(tmp_path / "m.png"), "--zoom", "2", "-q"]) == 0
+    with Image.open(tmp_path / "m.png") as im:
+        assert np.array_equal(np.asarray(im), fasttile.render(bank, zoom=2, padding=1))
+    assert np.array_equal(fasttile.load(src, "enc/w").compute(), bank)

@@ -286,6 +286,8 @@ def open_weights(args: argparse.Namespace) -> Weights:
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
+    if str(args.output).rstrip("/").endswith(".zarr"):
+        return _render_to_zarr(args)
     check_output(args.output)
     weights = open_weights(args)
     options = render_options(args, weights)
@@ -301,6 +303,26 @@ def _cmd_render(args: argparse.Namespace) -> int:
         f"wrote {args.output}: {shape[1]} x {shape[0]} {kind} mosaic of {printable(weights.name)} "
         f"{tuple(weights.tensor.shape)} in {time.perf_counter() - start:.2f} s",
     )
+    return 0
+
+
+def _render_to_zarr(args: argparse.Namespace) -> int:
+    """-o *.zarr: the mosaic as a zarr array (or an OME-Zarr pyramid), one dask task per
+    band; the exact default geometry, since a zarr mosaic is read by viewers that zoom."""
+    from ._zarr_cli import cli_render_zarr
+
+    weights = open_weights(args)
+    summary = cli_render_zarr(
+        weights.tensor,
+        args.output,
+        options=render_options(args, weights),
+        rows=args.rows,
+        pyramid=args.pyramid,
+        resume=args.resume,
+        overwrite=args.overwrite,
+        scheduler=args.scheduler,
+    )
+    note(args, summary)
     return 0
 
 
@@ -322,6 +344,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def register(subparsers: Any) -> None:
     """fasttile's own subcommands: render, ls, demo."""
     from ._cli_ls import register_ls
+    from ._zarr_cli import add_zarr_options
 
     r = add_subcommand(
         subparsers,
@@ -336,6 +359,7 @@ def register(subparsers: Any) -> None:
     add_input_arguments(r)
     add_output_arguments(r)
     add_render_options(r)
+    add_zarr_options(r)
     r.set_defaults(run=_cmd_render)
     register_ls(subparsers)
     d = add_subcommand(

@@ -49,7 +49,10 @@ def output_format(path: Union[str, os.PathLike]) -> str:
     if ext not in WRITERS:
         known = ", ".join(sorted(WRITERS))
         shown = f"extension {ext!r}" if ext else "no extension"
-        raise ValueError(f"cannot write {os.fspath(path)!r} ({shown}): fasttile writes {known}")
+        raise ValueError(
+            f"cannot write {os.fspath(path)!r} ({shown}): fasttile writes {known} "
+            "(and zarr stores: fasttile.to_zarr, or -o NAME.zarr on the command line)"
+        )
     return ext
 
 
