@@ -242,7 +242,7 @@ def test_tile_png_encoder_round_trips_through_pillow_and_pngcheck(tmp_path):
     }
     for name, tile in cases.items():
         for level in ("fast", "small", "none"):
-            data = fasttile.png.encode_png(tile, level, threads=1)
+            data = pyr.encode_tile(tile, level)
             assert np.array_equal(np.asarray(Image.open(BytesIO(data))), tile), (name, level)
             path = tmp_path / f"{name}-{level}.png"
             path.write_bytes(data)

@@ -44,6 +44,8 @@ ADAPTIVE = -1  # per row, the best of the five filters
 _FAST_CHOICES = (filters.NONE, filters.SUB, filters.UP)
 _SMALL_CHOICES = (filters.NONE, filters.SUB, filters.UP, filters.AVERAGE, filters.PAETH, ADAPTIVE)
 
+_GOLDEN = 0.6180339887498949
+
 Progress = Optional[Callable[[int, int], Any]]
 
 
@@ -133,13 +135,13 @@ def _size(pieces: list[bytes]) -> int:
 
 
 def _sample_pairs(rows: np.ndarray, above: np.ndarray, sample_bytes: int) -> np.ndarray:
-    """Randomly placed raw rows of a band (an eighth of a small one), each after the row
-    above it (interleaved), so that every filter sees its true neighbours. Random, not
+    """Rows of a band spread by the golden ratio (an eighth of a small band), each after
+    the row above it (interleaved), so that every filter sees its true neighbours. Not
     evenly spaced: a mosaic's rows repeat with the cell height, and an even spacing can
-    land on padding rows only."""
+    land on padding rows only; a golden-ratio (Weyl) sequence never locks onto a period."""
     n = max(1, min(len(rows), sample_bytes // rows.shape[1]))
-    picks = np.sort(np.random.default_rng(len(rows)).choice(len(rows), n, replace=False))
-    pairs = np.empty((2 * n, rows.shape[1] - 1), np.uint8)
+    picks = np.unique((np.arange(n) * _GOLDEN * len(rows)).astype(np.int64) % len(rows))
+    pairs = np.empty((2 * len(picks), rows.shape[1] - 1), np.uint8)
     pairs[1::2] = rows[picks, 1:]
     pairs[0::2] = rows[np.maximum(picks - 1, 0), 1:]
     if picks[0] == 0:
