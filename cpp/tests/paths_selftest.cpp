@@ -12,8 +12,12 @@
 #include <string>
 #include <vector>
 
+#include <atomic>
+#include <thread>
+
 #include "fasttile/hot_loops.hpp"
 #include "fasttile/kernel.hpp"
+#include "fasttile/parallel.hpp"
 
 using namespace fasttile;
 
@@ -164,6 +168,34 @@ Result run(const Case& c) {
     return r;
 }
 
+// The worker pool: from several threads at once, every index of every call runs
+// exactly once, and an exception reaches its own caller. Returns failures.
+int pool_selftest() {
+    std::atomic<int> failures{0};
+    auto hammer = [&](int seed) {
+        for (int call = 0; call < 3000; ++call) {
+            const int n = 1 + (call * 7 + seed) % 9;
+            std::atomic<int> seen[9] = {};
+            run_threads(n, [&](int i) { seen[i].fetch_add(1); });
+            for (int i = 0; i < 9; ++i)
+                if (seen[i].load() != (i < n ? 1 : 0)) failures.fetch_add(1);
+            if (call % 500 == 0) {
+                try {
+                    run_threads(n + 1, [&](int i) {
+                        if (i == n) throw std::runtime_error("expected");
+                    });
+                    failures.fetch_add(1);
+                } catch (const std::runtime_error&) {
+                }
+            }
+        }
+    };
+    std::vector<std::thread> callers;
+    for (int t = 0; t < 4; ++t) callers.emplace_back(hammer, t);
+    for (auto& c : callers) c.join();
+    return failures.load();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -193,6 +225,9 @@ int main(int argc, char** argv) {
         }
         ok ? ++passed : ++failed;
     }
+    const int pool_failures = pool_selftest();
+    std::printf("worker pool: %s\n", pool_failures ? "FAILED" : "ok");
+    if (pool_failures) ++failed;
     std::printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }
