@@ -111,3 +111,38 @@ def test_kernel_refuses_views_outside_the_buffer():
         _core.scan_range(shape=(2**40, 1, 1, 2**40, 1), strides=(2**40, 0, 0, 2**40, 4), **args)
     with pytest.raises(ValueError, match="item size"):
         _core.scan_range(shape=(1, 1, 1, 1, 1), strides=(0, 0, 0, 0, 0), **{**args, "dtype": "float64"})
+
+
+@pytest.mark.parametrize(
+    "kwargs, suggestion",
+    [
+        ({"zom": 2}, "did you mean 'zoom'"),
+        ({"pad_values": 3}, "did you mean 'pad_value'"),
+        ({"colour": 1}, "options are"),
+    ],
+)
+def test_misspelt_keyword_names_render_and_the_closest_option(kwargs, suggestion):
+    with pytest.raises(
+        TypeError,
+        match=rf"^render\(\) got an unexpected keyword argument '{next(iter(kwargs))}'; .*{suggestion}",
+    ):
+        fasttile.render(W, **kwargs)
+
+
+def test_render_documents_every_keyword_with_its_default():
+    import inspect
+
+    doc = fasttile.render.__doc__
+    for name, param in inspect.signature(fasttile.render).parameters.items():
+        if param.kind is param.KEYWORD_ONLY:
+            assert f"{name}={param.default!r}".replace("'", '"') in doc, name
+
+
+def test_dir_shows_only_the_public_api():
+    names = dir(fasttile)
+    assert names == sorted(fasttile.__all__)
+    assert {"render", "save", "show", "load", "keys", "LayoutWarning", "LoadError"} <= set(names)
+    assert not [n for n in names if n.startswith("_") and n != "__version__"]
+    assert "cli" not in names and "png" not in names and "np" not in names
+    for name in names:
+        assert hasattr(fasttile, name)

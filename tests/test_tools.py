@@ -1,4 +1,4 @@
-"""save (PNG), show (matplotlib), the command-line tool and the demo."""
+"""save (PNG), show (matplotlib) and the demo; the command line is tested in test_cli*.py."""
 
 import subprocess
 import sys
@@ -32,7 +32,7 @@ def test_png_decodes_to_the_rendered_array(tmp_path, weights, kw):
     returned = fasttile.save(weights, path, **kw)
     decoded = read_png(path)
     assert np.array_equal(decoded, fasttile.render(weights, **kw))
-    assert np.array_equal(returned, decoded)
+    assert returned.shape == decoded.shape and returned.format == "png" and returned.path == path
     with Image.open(path) as im:
         assert im.mode == ("L" if decoded.ndim == 2 else "RGB")
 
@@ -43,7 +43,7 @@ def test_png_compress_levels(tmp_path):
         fasttile.save(RGB, tmp_path / f"{level}.png", compress_level=level, zoom=4)
         sizes[level] = (tmp_path / f"{level}.png").stat().st_size
     assert sizes[9] < sizes[0]
-    with pytest.raises(ValueError, match="compress_level"):
+    with pytest.raises(ValueError, match="level must be"):
         fasttile.save(RGB, tmp_path / "x.png", compress_level=11)
 
 
@@ -75,98 +75,6 @@ def run_cli(*args, cwd):
     )
 
 
-def test_cli_render_npy_npz_and_options(tmp_path):
-    np.save(tmp_path / "w.npy", GRAY)
-    np.savez(tmp_path / "w.npz", conv1=GRAY, fc=RGB)
-    r = run_cli("render", "w.npy", "-o", "a.png", "--zoom", "2", "--pad-value", "255,0,0", cwd=tmp_path)
-    assert r.returncode == 0, r.stderr
-    expected = fasttile.render(GRAY, zoom=2, pad_value=(255, 0, 0))
-    assert np.array_equal(read_png(tmp_path / "a.png"), expected)
-    r = run_cli(
-        "render",
-        "w.npz",
-        "--key",
-        "fc",
-        "-o",
-        "b.png",
-        "--normalize",
-        "global",
-        "--indices",
-        "2:12",
-        "--order",
-        "norm",
-        "--ncols",
-        "5",
-        cwd=tmp_path,
-    )
-    assert r.returncode == 0, r.stderr
-    expected = fasttile.render(RGB, normalize="global", indices=slice(2, 12), order="norm", ncols=5)
-    assert np.array_equal(read_png(tmp_path / "b.png"), expected)
-    r = run_cli("render", "w.npz", cwd=tmp_path)  # picks the first-layer-looking tensor
-    assert r.returncode == 0 and "conv1" in r.stderr
-    assert (tmp_path / "filters.png").exists()
-
-
-def test_cli_ls(tmp_path):
-    np.savez(tmp_path / "w.npz", conv1=GRAY, bias=np.zeros(3, np.float32))
-    r = run_cli("ls", "w.npz", cwd=tmp_path)
-    assert r.returncode == 0
-    assert "first-layer filters" in r.stdout and "not renderable" in r.stdout
-
-
-def test_cli_torch_state_dict(tmp_path):
-    torch = pytest.importorskip("torch")
-    net = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 5), torch.nn.Conv2d(8, 4, 3))
-    torch.save(net.state_dict(), tmp_path / "m.pt")
-    r = run_cli("render", "m.pt", "--key", "0.weight", "-o", "t.png", cwd=tmp_path)
-    assert r.returncode == 0, r.stderr
-    assert np.array_equal(read_png(tmp_path / "t.png"), fasttile.render(net[0].weight))
-
-
-def test_cli_safetensors(tmp_path):
-    st = pytest.importorskip("safetensors.numpy")
-    st.save_file({"w": np.ascontiguousarray(GRAY)}, str(tmp_path / "m.safetensors"))
-    r = run_cli("render", "m.safetensors", "-o", "s.png", cwd=tmp_path)
-    assert r.returncode == 0, r.stderr
-    assert np.array_equal(read_png(tmp_path / "s.png"), fasttile.render(GRAY))
-
-
-@pytest.mark.parametrize(
-    "args, message",
-    [
-        (("render", "missing.npy"), "no such file"),
-        (("render", "w.npz", "--key", "nope"), "has no tensor 'nope'"),
-        (("render", "w.npz", "--key", "bias"), "2, 3 or 4 dimensions"),
-        (("render", "w.txt"), "unknown file type"),
-        (("render", "pickled.npy"), "never loads"),
-        (("render", "w.npz", "--key", "nan"), "non-finite"),
-        (("render", "w.npz", "--key", "conv1", "--tile-shape", "3,3"), "tile_shape applies to 2-D"),
-        (("render", "garbage.pt"), "cannot be read"),
-    ],
-)
-def test_cli_errors_are_one_line_exit_2(tmp_path, args, message):
-    np.savez(
-        tmp_path / "w.npz", conv1=GRAY, bias=np.zeros(3, np.float32), nan=np.full((2, 4), np.nan, np.float32)
-    )
-    (tmp_path / "w.txt").write_text("x")
-    np.save(tmp_path / "pickled.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
-    (tmp_path / "garbage.pt").write_bytes(b"not a checkpoint")
-    if args[1] == "garbage.pt":
-        pytest.importorskip("torch")
-    r = run_cli(*args, cwd=tmp_path)
-    assert r.returncode == 2
-    assert message in r.stderr
-    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
-
-
-def test_cli_missing_optional_extra(tmp_path, monkeypatch):
-    from fasttile import cli
-
-    (tmp_path / "m.h5").write_bytes(b"")
-    monkeypatch.setitem(sys.modules, "h5py", None)  # import fails
-    assert cli.main(["render", str(tmp_path / "m.h5")]) == 2
-
-
 def test_demo_renders_learned_filters(tmp_path):
     r = run_cli("demo", "-o", "d.png", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
@@ -175,25 +83,4 @@ def test_demo_renders_learned_filters(tmp_path):
     tiles = img[1:, 1:].reshape(8, 33, 8, 33, 3)[:, :32, :, :32]
     assert tiles.min() == 0 and tiles.max() == 255
     assert tiles.std() > 30  # structured, not flat gray
-
-
-def test_cli_keras_h5_and_keras_archive(tmp_path):
-    h5py = pytest.importorskip("h5py")
-    import zipfile
-
-    kernel = np.ascontiguousarray(GRAY.transpose(2, 3, 1, 0))  # Keras stores conv kernels HWIO
-    dense = RGB.T.copy()  # and dense kernels (inputs, units): one tile per column
-    with h5py.File(tmp_path / "model.weights.h5", "w") as f:
-        f["layers/conv2d/vars/0"] = kernel
-        f["layers/dense/vars/0"] = dense
-    with zipfile.ZipFile(tmp_path / "model.keras", "w") as z:
-        z.write(tmp_path / "model.weights.h5", "model.weights.h5")
-    for name in ("model.weights.h5", "model.keras"):
-        r = run_cli("render", name, "--key", "layers/conv2d/vars/0", "-o", "k.png", cwd=tmp_path)
-        assert r.returncode == 0, r.stderr
-        assert np.array_equal(read_png(tmp_path / "k.png"), fasttile.render(GRAY))
-    r = run_cli("render", "model.keras", "--key", "layers/dense/vars/0", "-o", "d.png", cwd=tmp_path)
-    assert r.returncode == 0, r.stderr
-    assert np.array_equal(read_png(tmp_path / "d.png"), fasttile.render(RGB))
-    r = run_cli("ls", "model.keras", cwd=tmp_path)
-    assert "hwio" in r.stdout and "first-layer filters" in r.stdout
+    assert "warning" not in r.stderr  # the demo draws its filters without a layout hint

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Build fasttile._core with AddressSanitizer + UndefinedBehaviorSanitizer into its own
-# virtual environment and run the whole test suite under it: the ASan runtime
+# virtual environment and run the kernel-facing tests under it (every test that drives
+# the compiled kernel: renders, strips, writers, statistics; not the integrations with
+# browsers, clusters and loggers, which add nothing for the kernel): the ASan runtime
 # preloaded, UBSan halting on the first error, leak detection on (Python's own
 # interpreter-lifetime allocations suppressed; the kernel's are not).
 set -euo pipefail
@@ -10,7 +12,7 @@ venv=${SANITIZE_VENV:-.sanitize-venv}
 python3 -m venv "$venv"
 . "$venv/bin/activate"
 python -m pip install --quiet --upgrade pip
-FASTTILE_SANITIZE=ON python -m pip install --quiet -Cbuild-dir=build/sanitize ".[test]"
+FASTTILE_SANITIZE=ON python -m pip install --quiet -Cbuild-dir=build/sanitize ".[test-kernel]"
 
 asan_runtime=$(g++ -print-file-name=libasan.so)
 # libstdc++ right after the ASan runtime: python does not link it, and ASan must
@@ -52,4 +54,6 @@ python - <<'PY'
 import fasttile, fasttile._core as core
 print("sanitized kernel:", core.__file__, fasttile.simd_info()["supported"])
 PY
-python -m pytest tests -q -p no:cacheprovider
+kernel_tests=(backends_agree errors fuzz geometry inputs layouts mosaic order_dead pixel_rule real_weights
+  reliability selection strategies stub unit_stats writers write_failures)
+python -m pytest $(printf "tests/test_%s.py " "${kernel_tests[@]}") -q -p no:cacheprovider

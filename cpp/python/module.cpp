@@ -9,10 +9,12 @@
 #include <array>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "fasttile/bandwidth.hpp"
 #include "fasttile/hot_loops.hpp"
 #include "fasttile/kernel.hpp"
+#include "fasttile/reduce2.hpp"
 
 namespace py = pybind11;
 using fasttile::ElemType;
@@ -164,6 +166,27 @@ py::array_t<double> unit_stats(const py::array& data, const std::string& dtype, 
     return result;
 }
 
+// One pyramid level coarser (fasttile/reduce2.hpp): a (h, w) or (h, w, 3) uint8
+// image whose pixels are contiguous within each row.
+py::array_t<unsigned char> reduce2(const py::array_t<unsigned char>& image) {
+    if (image.ndim() != 2 && !(image.ndim() == 3 && image.shape(2) == 3))
+        throw py::value_error("reduce2 needs a uint8 (H, W) or (H, W, 3) image");
+    const std::int64_t channels = image.ndim() == 3 ? 3 : 1;
+    if (image.strides(1) != channels || (channels == 3 && image.strides(2) != 1) || image.strides(0) <= 0)
+        throw py::value_error("reduce2 needs pixels contiguous within each row");
+    const fasttile::Pixels src{image.data(), image.shape(0), image.shape(1), channels, image.strides(0)};
+    std::vector<py::ssize_t> shape{(image.shape(0) + 1) / 2, (image.shape(1) + 1) / 2};
+    if (channels == 3) shape.push_back(3);
+    py::array_t<unsigned char> out(shape);
+    unsigned char* dst = out.mutable_data();
+    const std::int64_t dst_stride = shape[1] * channels;
+    {
+        py::gil_scoped_release release;
+        fasttile::reduce2(src, dst, dst_stride);
+    }
+    return out;
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_core, m) {
@@ -203,6 +226,8 @@ PYBIND11_MODULE(_core, m) {
             return fasttile::time_stream_write(data, bytes, threads);
         },
         py::arg("array"), py::arg("threads"), "Seconds to stream-write the array's bytes once (benchmarks).");
+    m.def("reduce2", &reduce2, py::arg("image"),
+          "One pyramid level coarser: 2x2 means rounded half up, an odd last row or column counted twice.");
     m.def("simd_paths", &fasttile::supported_paths, "SIMD paths this CPU can run, widest first.");
     m.def("simd_path", [] { return std::string(fasttile::active_loops().name); }, "The SIMD path in use.");
     m.def("select_simd", &fasttile::select_path, py::arg("name"),

@@ -10,10 +10,25 @@ from __future__ import annotations
 import os as _os
 import warnings as _warnings
 
+# animate, diff and log shadow their modules' names on the package: import helpers from
+# the modules themselves (fasttile.animate the function, fasttile._animate_formats ...).
 from ._layout import LAYOUTS_BY_NDIM
+from ._layout_hints import LayoutWarning
+from ._loaders import LoadError, keys, load
 from ._render import NORMALIZATIONS, MosaicTooLarge, default_threads, render
+from .animate import animate
+from .diff import diff
 from .display import show
-from .png import save
+from .labels import draw_labels
+from .log import log
+from .mosaic import Mosaic, mosaic, strips
+from .pyramid import pyramid
+from .save import SaveInfo, save
+from .sprite import sprite
+from .widget import browse, preview_png
+
+# Chunked banks and stores (dask, zarr): imported lazily inside, so no extra is needed here.
+from .zarr_io import to_zarr
 
 __version__ = "0.1.0"
 LAYOUTS = tuple(name for names in LAYOUTS_BY_NDIM.values() for name in names)
@@ -21,11 +36,28 @@ LAYOUTS = tuple(name for names in LAYOUTS_BY_NDIM.values() for name in names)
 __all__ = [
     "LAYOUTS",
     "NORMALIZATIONS",
+    "LayoutWarning",
+    "LoadError",
+    "Mosaic",
     "MosaicTooLarge",
+    "SaveInfo",
+    "animate",
+    "browse",
+    "diff",
+    "draw_labels",
+    "keys",
+    "load",
+    "log",
+    "preview_png",
+    "pyramid",
+    "sprite",
+    "mosaic",
+    "strips",
     "render",
     "save",
     "show",
     "simd_info",
+    "to_zarr",
     "__version__",
 ]
 
@@ -56,3 +88,8 @@ def _check_forced_path() -> None:
 
 
 _check_forced_path()
+
+
+def __dir__() -> list[str]:
+    """The public API only (submodules and helpers stay importable, just not listed)."""
+    return sorted(__all__)

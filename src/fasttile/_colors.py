@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from ._extras import require
+
 MARKER = (255, 0, 255)  # magenta: no colormap in common use produces it
 
 
@@ -42,8 +44,7 @@ def colormap_lut(cmap: Any) -> np.ndarray:
         if cmap.shape != (256, 3) or cmap.dtype != np.uint8:
             raise ValueError(f"a cmap array must be uint8 of shape (256, 3), got {cmap.dtype} {cmap.shape}")
         return np.ascontiguousarray(cmap)
-    import matplotlib
-
+    matplotlib = require("matplotlib", "show", "a colormap by name")
     try:
         colormap = matplotlib.colormaps[cmap] if isinstance(cmap, str) else cmap
     except KeyError:

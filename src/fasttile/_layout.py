@@ -14,6 +14,8 @@ from typing import Optional, Union
 import numpy as np
 
 from ._arrays import raw_view
+from ._layout_hints import other_axis_hint as _other_axis_hint
+from ._layout_hints import warn_if_unlikely
 
 LAYOUTS_BY_NDIM = {
     2: ("rows", "cols"),
@@ -116,6 +118,7 @@ def resolve(
             f"weights must have 2, 3 or 4 dimensions, got shape {arr.shape}; "
             "a single flattened tile is weights.reshape(1, -1)"
         )
+    defaulted = layout is None
     if layout is None:
         layout = DEFAULT_LAYOUT[ndim]
     if not isinstance(layout, str) or layout.lower() not in sum(LAYOUTS_BY_NDIM.values(), ()):
@@ -132,11 +135,17 @@ def resolve(
     if tile_shape is not None and ndim != 2:
         raise ValueError(f"tile_shape applies to 2-D weights only; layout {layout!r} fixes the tile shape")
 
+    if defaulted and tile_shape is None:
+        warn_if_unlikely(arr.shape)
+
     data = raw_view(arr, dtype)
     axes = [_Axis(n, s) for n, s in zip(data.shape, data.strides)]
     if layout in ("rows", "cols"):
         unit, d = (axes[0], axes[1]) if layout == "rows" else (axes[1], axes[0])
-        chan, row, col = _dense_axes(d, tile_shape, channel_order)
+        try:
+            chan, row, col = _dense_axes(d, tile_shape, channel_order)
+        except ValueError as exc:
+            raise ValueError(f"{exc}{_other_axis_hint(arr.shape, layout, tile_shape)}") from None
     elif layout == "nhw":
         unit, row, col = axes
         chan = _Axis(1, 0)

@@ -1,131 +1,175 @@
-"""Reading weight tensors from files, safely: nothing is ever unpickled.
+"""Reading weight tensors from files lazily and safely: nothing is ever unpickled.
 
-Every loader returns {name: array-like} and the layout its framework uses for 2-D
-and 4-D kernels (Keras stores conv kernels HWIO and dense kernels (in, out)).
+`keys(path)` reads headers only; `load(path, key)` maps (or, for compressed storage,
+reads) the one tensor asked for. Each format lives in its own `_load_<format>.py`
+module exposing `open_source(path) -> Source`; this module picks the module by the
+path's extension (or, for unknown extensions, by the file's first bytes).
 """
 
 from __future__ import annotations
 
-import io
+import difflib
+import importlib
 import os
-import zipfile
-from typing import Any
+from typing import Any, NamedTuple, Optional, Union
+
+PathLike = Union[str, "os.PathLike[str]"]
 
 
-class LoadError(Exception):
-    """A one-line, user-facing reason a file cannot be read."""
+class LoadError(ValueError):
+    """A file cannot be read as weights: one line naming the file and the problem."""
 
 
-def _need(module: str, extra: str) -> Any:
-    import importlib
+class TensorInfo(NamedTuple):
+    """What `fasttile.keys` reports for a tensor: read from the header, no data."""
 
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        raise LoadError(
-            f"reading this file needs the optional package {extra!r}: pip install {extra}"
-        ) from None
+    shape: tuple[int, ...]
+    dtype: str
 
 
-_PICKLE_REFUSED = "holds pickled Python objects, which fasttile never loads (files are untrusted)"
+class Source:
+    """An opened weight file: its tensors' names, shapes and dtypes, and a way to
+    read one of them. `layouts` maps ndim to the layout the file's framework uses
+    ({} means fasttile's own defaults); `framework` names it for `fasttile ls`."""
+
+    path: str
+    tensors: dict[str, TensorInfo]
+    layouts: dict[int, str] = {}
+    framework: str = ""
+
+    def read(self, name: str) -> Any:  # pragma: no cover - every format overrides it
+        raise NotImplementedError
 
 
-def _numpy_error(path: str, exc: Exception) -> LoadError:
-    text = str(exc)
-    if "allow_pickle" in text or "Python objects" in text:
-        return LoadError(f"{path}: {_PICKLE_REFUSED}")
-    return LoadError(f"{path}: {text}")
-
-
-def _npy(path: str) -> dict:
-    import numpy as np
-
-    try:
-        return {os.path.basename(path): np.load(path, mmap_mode="r", allow_pickle=False)}
-    except ValueError as exc:
-        raise _numpy_error(path, exc) from None
-
-
-def _npz(path: str) -> dict:
-    import numpy as np
-
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            return {k: archive[k] for k in archive.files}
-    except ValueError as exc:
-        raise _numpy_error(path, exc) from None
-
-
-def _safetensors(path: str) -> dict:
-    st = _need("safetensors", "safetensors")
-    try:
-        with st.safe_open(path, framework="numpy") as f:
-            return {k: f.get_tensor(k) for k in f.keys()}
-    except Exception as exc:  # the reader raises its own error types
-        raise LoadError(f"{path}: {exc}") from None
-
-
-def _flatten(prefix: str, obj: Any, out: dict, torch: Any) -> None:
-    if isinstance(obj, torch.Tensor):
-        out[prefix] = obj
-    elif isinstance(obj, dict):
-        for k, v in obj.items():
-            _flatten(f"{prefix}.{k}" if prefix else str(k), v, out, torch)
-
-
-def _torch(path: str) -> dict:
-    torch = _need("torch", "torch")
-    try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)  # never unpickles code
-    except Exception as exc:
-        raise LoadError(
-            f"{path}: cannot be read as a PyTorch state dict ({str(exc).splitlines()[0]})"
-        ) from None
-    tensors: dict = {}
-    _flatten("", obj, tensors, torch)
-    return tensors
-
-
-def _keras(path: str) -> dict:
-    h5py = _need("h5py", "h5py")
-    source: Any = path
-    if zipfile.is_zipfile(path):  # .keras: a zip holding model.weights.h5
-        with zipfile.ZipFile(path) as z:
-            names = [n for n in z.namelist() if n.endswith(".h5")]
-            if not names:
-                raise LoadError(f"{path}: no .h5 weights inside this .keras archive")
-            source = io.BytesIO(z.read(names[0]))
-    tensors: dict = {}
-    try:
-        with h5py.File(source, "r") as f:
-            f.visititems(
-                lambda name, obj: (
-                    tensors.__setitem__(name, obj[()]) if isinstance(obj, h5py.Dataset) else None
-                )
-            )
-    except OSError as exc:
-        raise LoadError(f"{path}: {exc}") from None
-    return tensors
-
-
-LOADERS = {
-    ".npy": (_npy, {}),
-    ".npz": (_npz, {}),
-    ".safetensors": (_safetensors, {}),
-    ".pt": (_torch, {}),
-    ".pth": (_torch, {}),
-    ".bin": (_torch, {}),
-    ".h5": (_keras, {2: "cols", 4: "hwio"}),
-    ".keras": (_keras, {2: "cols", 4: "hwio"}),
+# extension -> module implementing open_source(path)
+_BY_EXTENSION = {
+    ".npy": "_load_npy",
+    ".npz": "_load_npz",
+    ".safetensors": "_load_safetensors",
+    ".json": "_load_sharded",  # model.safetensors.index.json, pytorch_model.bin.index.json
+    ".pt": "_load_torch",
+    ".pth": "_load_torch",
+    ".bin": "_load_torch",
+    ".ckpt": "_load_torch",
+    ".h5": "_load_hdf5",
+    ".hdf5": "_load_hdf5",
+    ".keras": "_load_hdf5",
+    # Zarr stores are read by fasttile._load_zarr (its own module, open_source(path) like
+    # the others); until it exists, _dispatch says so in one line.
+    ".zarr": "_load_zarr",
 }
+_MAGIC = (
+    (b"\x93NUMPY", "_load_npy"),
+    (b"\x89HDF\r\n\x1a\n", "_load_hdf5"),
+)
+SUPPORTED = ".npy, .npz, .safetensors (and sharded *.index.json), .pt/.pth/.bin/.ckpt, .h5/.keras, .zarr"
 
 
-def load(path: str) -> tuple[dict, dict]:
-    """({name: tensor}, {ndim: layout}) for a weight file."""
+def _sniff(path: str) -> Optional[str]:
+    """The loader module for a file with an unknown extension, from its first bytes."""
+    with open(path, "rb") as f:
+        head = f.read(16)
+    for magic, module in _MAGIC:
+        if head.startswith(magic):
+            return module
+    if head.startswith(b"PK\x03\x04"):
+        import zipfile
+
+        from ._load_zip import ZIP_ERRORS
+
+        try:
+            with zipfile.ZipFile(path) as z:
+                names = z.namelist()
+        except ZIP_ERRORS:
+            return None
+        if any(n.endswith("data.pkl") for n in names):
+            return "_load_torch"
+        if names and all(n.endswith(".npy") for n in names):
+            return "_load_npz"
+    return None
+
+
+def _module_for(path: str) -> str:
+    ext = os.path.splitext(path.rstrip("/\\"))[1].lower()
+    if ext == ".zarr" or (os.path.isdir(path) and os.path.exists(os.path.join(path, "zarr.json"))):
+        return "_load_zarr"
+    if os.path.isdir(path):
+        return "_load_sharded"  # a Hugging Face model folder
+    if ext in _BY_EXTENSION:
+        return _BY_EXTENSION[ext]
+    sniffed = _sniff(path)
+    if sniffed is None:
+        raise LoadError(f"{path}: unknown file type {ext or '(no extension)'!r}; fasttile reads {SUPPORTED}")
+    return sniffed
+
+
+def open_source(path: PathLike) -> Source:
+    """Open a weight file (headers only) with the loader its extension or content names."""
+    path = os.fspath(path)
     if not os.path.exists(path):
-        raise LoadError(f"no such file: {path}")
-    ext = os.path.splitext(path)[1].lower()
-    if ext not in LOADERS:
-        raise LoadError(f"{path}: unknown file type {ext!r}; fasttile reads {', '.join(LOADERS)}")
-    loader, layouts = LOADERS[ext]
-    return loader(path), layouts
+        raise FileNotFoundError(f"no such file: {path}")
+    name = _module_for(path)
+    try:
+        module = importlib.import_module(f"{__package__}.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{__package__}.{name}":
+            raise
+        raise LoadError(f"{path}: reading {name[len('_load_') :]} stores is not supported yet") from None
+    return module.open_source(path)
+
+
+def find_key(source: Source, key: str) -> str:
+    """The tensor named `key`, or the one whose name ends with `.key` or `/key`
+    (checkpoints nest their state dict under prefixes such as `model.`)."""
+    if key in source.tensors:
+        return key
+    suffix = [n for n in source.tensors if n.endswith("." + key) or n.endswith("/" + key)]
+    if len(suffix) == 1:
+        return suffix[0]
+    if len(suffix) > 1:
+        raise LoadError(f"{source.path}: {key!r} matches {len(suffix)} tensors ({_few(suffix)}); name one")
+    close = difflib.get_close_matches(key, list(source.tensors), n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    raise LoadError(
+        f"{source.path} has no tensor {key!r}; {hint}list them with fasttile.keys({source.path!r})"
+    )
+
+
+def _few(names: list[str], limit: int = 4) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f", ... ({len(names)} in all)" if len(names) > limit else "")
+
+
+def keys(path: PathLike) -> dict[str, TensorInfo]:
+    """The tensors in a weight file: {name: TensorInfo(shape, dtype)}, read from the
+    file's headers without reading any tensor data (milliseconds for a 10 GB file).
+
+    Reads .npy, .npz, .safetensors, sharded Hugging Face checkpoints (a
+    ``*.safetensors.index.json`` or the model folder), PyTorch .pt/.pth/.bin and
+    Lightning .ckpt files (state dicts, never unpickling code) and HDF5 / Keras
+    .h5/.keras files.
+    """
+    return dict(open_source(path).tensors)
+
+
+def load(path: PathLike, key: Optional[str] = None) -> Any:
+    """One tensor of a weight file as a read-only NumPy array, memory-mapped where
+    the file stores it uncompressed (.npy, stored .npz members, .safetensors,
+    contiguous HDF5 datasets, PyTorch zip checkpoints): only what you render is read.
+
+    key: the tensor's name as `fasttile.keys(path)` lists it; a unique suffix after
+    a `.` or `/` also works (``"conv1.weight"`` for ``"model.conv1.weight"``). It may
+    be omitted when the file holds one tensor. bfloat16 tensors come back as
+    ml_dtypes.bfloat16 arrays.
+    """
+    source = open_source(path)
+    if key is None:
+        if len(source.tensors) != 1:
+            names = list(source.tensors)
+            raise LoadError(
+                f"{source.path} holds {len(names)} tensors ({_few(names)}); pass key= to choose one"
+                if names
+                else f"{source.path} holds no tensors"
+            )
+        key = next(iter(source.tensors))
+    return source.read(find_key(source, key))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import inspect
 import os
 import warnings
@@ -95,9 +96,21 @@ def _indices(view: TileView, indices: Any) -> Optional[np.ndarray]:
     return sel
 
 
-def _check_order(order: str, top: Optional[int]) -> Optional[int]:
-    if order not in ("index", "norm"):
-        raise ValueError(f"order must be 'index' or 'norm', got {order!r}")
+ORDERS = ("index", "norm", "variance", "max_abs")
+DEAD_MODES = ("hide", "only")
+
+
+def _check_order(order: str, top: Optional[int], dead: Any = None) -> Optional[int]:
+    if order not in ORDERS:
+        raise ValueError(f"order must be one of {', '.join(map(repr, ORDERS))}, got {order!r}")
+    mode, threshold = dead if isinstance(dead, tuple) and len(dead) == 2 else (dead, None)
+    if mode is not None and (
+        mode not in DEAD_MODES
+        or (threshold is not None and not (isinstance(threshold, (int, float)) and threshold >= 0))
+    ):
+        raise ValueError(
+            f"dead must be None, 'hide', 'only' or ('hide' | 'only', norm threshold >= 0), got {dead!r}"
+        )
     if top is None:
         return None
     if not hasattr(top, "__index__") or isinstance(top, bool) or int(top) < 1:
@@ -105,15 +118,41 @@ def _check_order(order: str, top: Optional[int]) -> Optional[int]:
     return int(top)
 
 
+def _sort_key(stats: np.ndarray, order: str) -> np.ndarray:
+    if order == "variance":
+        return stats[:, 2]
+    return np.maximum(np.abs(stats[:, 3]), np.abs(stats[:, 4]))  # max_abs
+
+
+def _select_dead(view: TileView, sel: Optional[np.ndarray], dead: Any, threads: int) -> np.ndarray:
+    """dead="hide": drop dead units (constant, or L2 norm at most a threshold: by default
+    1e-3 of the largest norm in the selection); dead="only": keep only them. Reads the
+    selection once; the number left decides the grid."""
+    from .sidecar import dead_mask, unit_stats
+
+    mode, threshold = dead if isinstance(dead, tuple) else (dead, None)
+    base = sel if sel is not None else np.arange(view.units, dtype=np.int64)
+    keep = dead_mask(unit_stats(view, sel, threads), threshold) == (mode == "only")
+    if not keep.any():
+        raise ValueError(f"dead={dead!r} leaves no tiles to show")
+    return base[keep]
+
+
 def _ordered(
     view: TileView, sel: Optional[np.ndarray], order: str, top: Optional[int], backend, threads: int
 ) -> Optional[np.ndarray]:
-    """The shown units in display order: largest L2 norm first when asked (this reads
-    the whole selection, so it runs after every cheap check), then the first `top`."""
-    if order == "norm":
-        norms = backend.unit_sq_norms(view, sel, threads)
+    """The shown units in display order: largest L2 norm, variance or max |value| first
+    when asked (this reads the whole selection, so it runs after every cheap check),
+    then the first `top`."""
+    if order != "index":
         base = sel if sel is not None else np.arange(view.units, dtype=np.int64)
-        sel = base[np.argsort(-norms, kind="stable")]  # largest first; NaN last
+        if order == "norm":
+            key = backend.unit_sq_norms(view, sel, threads)
+        else:
+            from .sidecar import unit_stats
+
+            key = _sort_key(unit_stats(view, sel, threads), order)  # one pass, every statistic
+        sel = base[np.argsort(-key, kind="stable")]  # largest first; NaN last
     if top is not None:
         sel = (sel if sel is not None else np.arange(view.units, dtype=np.int64))[:top]
     return None if sel is None else np.ascontiguousarray(sel, dtype=np.int64)
@@ -207,15 +246,132 @@ class Rendered:
 def render(weights: Any, **options: Any) -> np.ndarray:
     """Render a bank of weights as one uint8 mosaic: (H, W) gray or (H, W, 3) RGB.
 
-    Options (all keyword-only): layout, tile_shape, channel_order, channel, bgr,
-    normalize, value_range, nonfinite, indices, order, top, nrows, ncols, fill,
-    padding, pad_value, zoom, cmap, out, threads, backend. See the README for each;
-    DESIGN.md gives the exact pixel rule.
+    Every tile (a filter, a neuron's input weights, ...) is rescaled to 0..255 on its
+    own and the tiles are laid out in a grid with padding between them. The caller's
+    array is never written or copied whole.
+
+    weights
+        The bank: a NumPy array or memmap, a torch tensor, a jax array, anything with
+        ``__dlpack__`` or ``__array__``. float16/32/64, bfloat16, integers or bool.
+
+    Keyword options (all keyword-only; each is also a ``fasttile render`` flag):
+
+    layout=None
+        How tiles sit in the array. 2-D: "rows" (N, D) [default] or "cols" (D, N).
+        3-D: "nhw" [default]. 4-D: "oihw" [default, PyTorch conv], "hwio" (Keras /
+        TensorFlow), "ohwi" (TFLite), "nhwc", "nchw". When the default is probably
+        the wrong reading of the shape, a ``fasttile.LayoutWarning`` names the
+        likelier one; passing any layout explicitly silences it.
+    tile_shape=None
+        (h, w) or (h, w, c) of each tile of 2-D weights; inferred when D is h*h*3
+        (RGB) or h*h (gray).
+    channel_order="hwc"
+        Order of the values of a flattened 2-D tile: "hwc" (NumPy, CS231n) or "chw"
+        (PyTorch, raw CIFAR-10).
+    channel=None
+        Tiles with 1 or 3 channels are drawn gray or RGB; others become one gray
+        tile per (filter, channel), a filter per grid row. Or pick: an index k,
+        "mean" (the channel mean) or "split" (always one tile per channel).
+    bgr=False
+        Swap the channels of RGB tiles (Caffe, OpenCV weights).
+    normalize=None
+        "tile" (each tile over its own range; the default), "global" (one range for
+        all), "symmetric" (0 maps to 128, per tile), "global-symmetric", or "none"
+        (needs value_range). None means "tile", or "none" when value_range is given.
+    value_range=None
+        A fixed (lo, hi): values are clamped to it and mapped to 0..255.
+    nonfinite="raise"
+        NaN / inf: "raise" a ValueError naming how many and which tiles, or "mark"
+        (paint those pixels magenta).
+    indices=None
+        Which filters to draw: a list of indices, a boolean mask or a slice.
+    order="index"
+        "index" (as stored), or largest first by "norm" (L2), "variance" or "max_abs".
+    top=None
+        Keep only the first `top` filters after ordering.
+    dead=None
+        "hide" drops dead filters (constant, or L2 norm at most 1e-3 of the largest),
+        "only" keeps just them; ("hide" | "only", threshold) sets the norm threshold.
+    nrows=None, ncols=None
+        The grid; ncols defaults to ceil(sqrt(tiles)), nrows to what the tiles need.
+    fill="rows"
+        Fill the grid row by row ("rows") or column by column ("columns").
+    padding=1
+        Pixels between tiles and around the edge.
+    pad_value=0
+        Colour of the padding: a gray level 0..255 or an (r, g, b) triple.
+    zoom=1
+        Integer nearest-neighbour upscaling of every tile.
+    cmap=None
+        A matplotlib colormap (name, object or (256, 3) uint8 table) for gray tiles.
+    out=None
+        A preallocated uint8 array of the mosaic's shape to render into (a row
+        slice of a larger image or a memmap is fine); it is returned.
+    threads=None
+        Kernel threads (None: all cores); results never depend on it.
+    backend="auto"
+        "auto" (compiled kernel, NumPy fallback with a warning), "native" or "numpy".
+
+    Returns the mosaic: RGB for RGB tiles, and for gray tiles with a cmap, an RGB
+    pad_value or nonfinite="mark"; otherwise gray. Bad arguments raise ValueError,
+    TypeError or IndexError naming the argument before anything large is allocated;
+    a misspelt option raises TypeError suggesting the closest one. docs/design.md
+    gives the exact pixel rule.
+
+    >>> fasttile.render(model.conv1.weight, zoom=4)                   # doctest: +SKIP
+    >>> fasttile.render(W1, layout="cols", normalize="symmetric", cmap="RdBu_r")  # doctest: +SKIP
     """
+    if type(weights).__module__.split(".")[0] in ("dask", "zarr") or "scheduler" in options:  # dask graph
+        from .chunked import render_chunked
+
+        return render_chunked(weights, **options)
     return render_detailed(weights, **options).image
 
 
-def render_detailed(
+def _unknown_option(unknown: dict) -> TypeError:
+    """A misspelt keyword: name render (the public function) and the closest option."""
+    known = [
+        n
+        for n, p in inspect.signature(prepare).parameters.items()
+        if p.kind == p.KEYWORD_ONLY and not n.startswith("_")
+    ]
+    name = next(iter(unknown))
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}?" if close else f"the options are {', '.join(known)}"
+    return TypeError(f"render() got an unexpected keyword argument {name!r}; {hint}")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything a render needs except the pixels: the view, the shown units in
+    display order, the plan (geometry and a resolved normalization: a global range
+    is already scanned) and the mosaic's shape. Strips and writers start here."""
+
+    view: TileView
+    selection: Optional[np.ndarray]  # shown outer units in display order, or None for all in order
+    plan: Plan
+    shape: tuple[int, ...]
+    impl: Any  # the backend module
+    out: Optional[np.ndarray]  # the caller's validated out= array, or one allocated for a render
+
+    def raise_nonfinite(self, count: int, bad_tiles: Sequence[int]) -> None:
+        if count and not self.plan.mark_nonfinite:
+            raise _nonfinite_error(count, bad_tiles, self.view, self.selection)
+
+
+def render_detailed(weights: Any, **options: Any) -> Rendered:
+    """render(), also returning where each tile came from."""
+    prep = prepare(weights, _allocate_out=True, **options)
+    out = prep.out
+    count, bad_tiles = prep.impl.render(prep.view, prep.selection, prep.plan, out)
+    prep.raise_nonfinite(count, bad_tiles)
+    plan = prep.plan
+    return Rendered(
+        out, prep.view, prep.selection, plan.nrows, plan.ncols, plan.column_fill, plan.padding, plan.zoom
+    )
+
+
+def prepare(
     weights: Any,
     *,
     layout: Optional[str] = None,
@@ -229,6 +385,7 @@ def render_detailed(
     indices: Union[None, slice, Sequence[int], np.ndarray] = None,
     order: str = "index",
     top: Optional[int] = None,
+    dead: Any = None,
     nrows: Optional[int] = None,
     ncols: Optional[int] = None,
     fill: str = "rows",
@@ -239,8 +396,14 @@ def render_detailed(
     out: Optional[np.ndarray] = None,
     threads: Optional[int] = None,
     backend: str = "auto",
-) -> Rendered:
-    """render(), also returning where each tile came from."""
+    _allocate_out: bool = False,
+    **unknown: Any,
+) -> Prepared:
+    """Validate every option cheaply (and allocate the output when asked, so that a
+    mosaic too large fails early), then make the passes over the whole bank that an
+    order or a global range needs."""
+    if unknown:
+        raise _unknown_option(unknown)
     arr, dtype = as_weights(weights)
     view = resolve(
         arr,
@@ -276,7 +439,9 @@ def render_detailed(
     lut = colormap_lut(cmap) if cmap is not None else (gray_lut() if rgb_out and not view.rgb else None)
 
     sel = _indices(view, indices)
-    top = _check_order(order, top)
+    top = _check_order(order, top, dead)
+    if dead is not None:  # reads the selection: how many tiles remain decides the grid
+        sel = _select_dead(view, sel, dead, nthreads)
     units = view.units if sel is None else len(sel)
     if top is not None:
         units = min(units, top)
@@ -294,7 +459,10 @@ def render_detailed(
         channels=3 if rgb_out else 1,
     )
     shape = (grid.height, grid.width, 3) if rgb_out else (grid.height, grid.width)
-    out = _check_out(out, shape, view) if out is not None else _allocate(shape)
+    if out is not None:
+        out = _check_out(out, shape, view)
+    elif _allocate_out:
+        out = _allocate(shape)
     sel = _ordered(view, sel, order, top, impl, nthreads)
 
     mode, lo, hi = normalize, 0.0, 0.0
@@ -327,14 +495,14 @@ def render_detailed(
         marker=MARKER,
         threads=nthreads,
     )
-    count, bad_tiles = impl.render(view, sel, plan, out)
-    if count and not mark:
-        raise _nonfinite_error(count, bad_tiles, view, sel)
-    return Rendered(out, view, sel, grid.nrows, grid.ncols, fill == "columns", grid.padding, grid.zoom)
+    return Prepared(view, sel, plan, shape, impl, out)
 
 
-# render() takes exactly render_detailed()'s keyword arguments: show them to help()
+# render() takes exactly prepare()'s public keyword arguments: show them to help()
 # and inspect.signature() instead of **options.
-render.__signature__ = inspect.signature(render_detailed).replace(  # type: ignore[attr-defined]
-    return_annotation=np.ndarray
-)
+_public = [
+    p
+    for name, p in inspect.signature(prepare).parameters.items()
+    if not name.startswith("_") and p.kind != p.VAR_KEYWORD
+]
+render.__signature__ = inspect.Signature(_public, return_annotation=np.ndarray)  # type: ignore[attr-defined]

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._extras import require
+
 
 def sample_photo() -> np.ndarray:
     """matplotlib's bundled photograph (Grace Hopper), as float64 RGB in 0..1."""
-    from matplotlib import cbook
-    from PIL import Image
+    cbook = require("matplotlib.cbook", "demo", "the demo (matplotlib's sample photo)")
+    Image = require("PIL.Image", "demo", "the demo (decoding the sample photo)")
 
     with cbook.get_sample_data("grace_hopper.jpg") as f:
         return np.asarray(Image.open(f).convert("RGB"), dtype=np.float64) / 255.0

@@ -6,6 +6,7 @@ from typing import Any, Optional
 
 import numpy as np
 
+from ._extras import require
 from ._render import render_detailed
 
 
@@ -23,7 +24,7 @@ def show(
 
     labels: None, "index" (the tile's index in the bank) or "norm" (its L2 norm).
     """
-    import matplotlib.pyplot as plt
+    plt = require("matplotlib.pyplot", "show", "fasttile.show")
 
     if labels not in (None, "index", "norm"):
         raise ValueError(f"labels must be None, 'index' or 'norm', got {labels!r}")

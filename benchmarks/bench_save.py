@@ -1,0 +1,159 @@
+"""Output at memory speed (issue 8): render alone vs save, side by side in one run.
+
+    python benchmarks/bench_save.py            # L (805 MB bank), real banks
+    python benchmarks/bench_save.py --x        # also X: 1,000,000 28x28 tiles, a 3.1 GB memory-mapped .npy
+
+Medians over repeats. Peak memory is measured in a child process per write, as the
+peak of RssAnon (anonymous memory: the memory-mapped input's pages do not count)
+minus the same child's RssAnon just before the write.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+
+import numpy as np
+
+import fasttile
+from fasttile import _deflate
+
+sys.path.insert(0, os.path.dirname(__file__))
+from workloads import BY_KEY  # noqa: E402
+
+
+def median_time(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return float(np.median(times))
+
+
+def pillow_png(image: np.ndarray, level: int) -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(image).save(buf, format="PNG", compress_level=level)
+    return buf.getvalue()
+
+
+def bench_l(tmp: str, repeat: int) -> list[str]:
+    bank = BY_KEY["L"].make()
+    path = os.path.join(tmp, "L.png")
+    fasttile.render(bank)  # warm
+    t_render = median_time(lambda: fasttile.render(bank), repeat)
+    t_save = median_time(lambda: fasttile.save(bank, path), repeat)
+    size_save = os.path.getsize(path)
+    t_pillow = median_time(lambda: pillow_png(fasttile.render(bank), 1), 1)
+    size_pillow = len(pillow_png(fasttile.render(bank), 1))
+    return [
+        f"L wide (805 MB bank, {fasttile.render(bank).nbytes / 1e6:.0f} MB mosaic):",
+        f"  render alone            {t_render * 1e3:9.1f} ms",
+        f"  save .png (fast)        {t_save * 1e3:9.1f} ms   {size_save / 1e6:7.1f} MB   "
+        f"{t_save / t_render:.1f}x render",
+        f"  render + Pillow level 1 {t_pillow * 1e3:9.1f} ms   {size_pillow / 1e6:7.1f} MB   "
+        f"save is {t_pillow / t_save:.1f}x faster, size {size_save / size_pillow:.3f} of Pillow's",
+    ]
+
+
+def bench_real(tmp: str, repeat: int) -> list[str]:
+    from fasttile.demo import learn_filters
+
+    bank = learn_filters()
+    lines = ["Real weights: PNG size (bytes) and time"]
+    for zoom in (1, 4):
+        image = fasttile.render(bank, tile_shape=(8, 8, 3), zoom=zoom, pad_value=255)
+        p9 = len(pillow_png(image, 9))
+        p1 = len(pillow_png(image, 1))
+        row = [f"  ICA 64x8x8x3 zoom {zoom}: Pillow-1 {p1}  Pillow-9 {p9}"]
+        for level in ("fast", "small"):
+            path = os.path.join(tmp, f"ica-{level}.png")
+            t = median_time(
+                lambda level=level, path=path, zoom=zoom: fasttile.save(
+                    bank, path, level=level, tile_shape=(8, 8, 3), zoom=zoom, pad_value=255
+                ),
+                repeat,
+            )
+            size = os.path.getsize(path)
+            row.append(f"{level} {size} ({size / p9:.3f} of Pillow-9, {t * 1e3:.1f} ms)")
+        lines.append("  ".join(row))
+    return lines
+
+
+CHILD = textwrap.dedent(
+    """
+    import json, sys, threading, time
+    import numpy as np, fasttile
+
+    def anon():
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("RssAnon:"):
+                    return int(line.split()[1]) * 1024
+
+    bank = np.load(sys.argv[1], mmap_mode="r")
+    fasttile.mosaic(bank[:10]).render_rows(0, 1)  # load the kernel before the baseline
+    base, peak, stop = anon(), [0], threading.Event()
+
+    def sample():
+        while not stop.is_set():
+            peak[0] = max(peak[0], anon())
+            time.sleep(0.005)
+
+    threading.Thread(target=sample, daemon=True).start()
+    t = time.perf_counter()
+    info = fasttile.save(bank, sys.argv[2])
+    seconds = time.perf_counter() - t
+    stop.set()
+    print(json.dumps({"seconds": seconds, "peak_extra": max(peak[0], anon()) - base, "bytes": info.bytes}))
+    """
+)
+
+
+def bench_x(tmp: str) -> list[str]:
+    src = os.path.join(tmp, "x.npy")
+    mm = np.lib.format.open_memmap(src, mode="w+", dtype=np.float32, shape=(1_000_000, 784))
+    rng = np.random.default_rng(0)
+    for start in range(0, len(mm), 100_000):
+        mm[start : start + 100_000] = rng.standard_normal((100_000, 784), dtype=np.float32)
+    mm.flush()
+    del mm
+    lines = ["X (1,000,000 28x28 tiles, 3.1 GB memory-mapped .npy, 841 MB mosaic), one run each:"]
+    for ext in ("png", "tif", "npy"):
+        out = os.path.join(tmp, f"x.{ext}")
+        done = subprocess.run(
+            [sys.executable, "-c", CHILD, src, out], capture_output=True, text=True, check=True
+        )
+        r = json.loads(done.stdout)
+        lines.append(
+            f"  save .{ext:4} {r['seconds']:7.2f} s   peak extra anonymous memory "
+            f"{r['peak_extra'] / 2**20:6.1f} MB"
+            f"   file {r['bytes'] / 1e6:7.1f} MB"
+        )
+        os.remove(out)
+    return lines
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--x", action="store_true", help="also the 3.1 GB memory-mapped X bank")
+    p.add_argument("--repeat", type=int, default=5)
+    args = p.parse_args(argv)
+    print(f"fasttile {fasttile.__version__}, {fasttile.simd_info()}, deflate: {_deflate.FAST_NAME}")
+    with tempfile.TemporaryDirectory(dir=os.environ.get("FASTTILE_BENCH_DIR")) as tmp:
+        for section in (bench_l, bench_real) + ((lambda t, r: bench_x(t),) if args.x else ()):
+            print("\n".join(section(tmp, args.repeat)), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
