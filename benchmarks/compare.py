@@ -7,10 +7,10 @@
 
 Prints per workload the median time of each tool, the ratios, fasttile's peak extra
 memory, the cost of normalize="global" and order="norm" relative to per-tile, and the
-fraction of this machine's memory bound the render reaches: the bound is the time to
-stream-read the input bytes plus stream-write the output bytes, measured with all
-threads in the same run (for the small workloads both fit in cache, so the bound is
-the cache's). "best np" is benchmarks/best_numpy.py, a cache-blocked vectorized NumPy
+fraction of this machine's memory bound the render reaches: the bound is the input
+bytes at the streaming read rate plus the output bytes at the streaming write rate,
+both rates measured with all threads on buffers far larger than the caches, in the
+same run. "best np" is benchmarks/best_numpy.py, a cache-blocked vectorized NumPy
 render as an expert writes it; its bytes must equal fasttile's. Other
 tools' pictures are checked against fasttile's (at most one gray level apart on at
 most 0.1% of pixels); a mismatch is printed, never hidden.
@@ -108,15 +108,31 @@ class PeakMemory:
         self.extra_anon = self.peak_anon - self.base_anon
 
 
-def bandwidth_bound(bank: np.ndarray, out: np.ndarray, threads: int) -> Optional[float]:
-    from fasttile import _core
+class Rates:
+    """This machine's streaming read and write rates (bytes/s, all threads), measured on
+    buffers far larger than the caches, at the start of the run and again per workload
+    (the best of all measurements counts, so a busy moment does not inflate % of bound)."""
 
-    data = bank.view(np.uint8).reshape(-1) if bank.flags.c_contiguous else None
-    if data is None:
-        return None
-    read = min(_core.time_stream_read(data, threads) for _ in range(3))
-    write = min(_core.time_stream_write(out.reshape(-1), threads) for _ in range(3))
-    return read + write
+    def __init__(self, threads: int, size: int = 256 << 20):
+        self.threads = threads
+        self.buffer = np.ones(size, dtype=np.uint8)
+        self.read = self.write = 0.0
+        self.measure()
+
+    def measure(self) -> None:
+        from fasttile import _core
+
+        n = self.buffer.nbytes
+        self.read = max(
+            self.read, n / min(_core.time_stream_read(self.buffer, self.threads) for _ in range(3))
+        )
+        self.write = max(
+            self.write, n / min(_core.time_stream_write(self.buffer, self.threads) for _ in range(3))
+        )
+
+    def bound(self, in_bytes: int, out_bytes: int) -> float:
+        """Seconds to stream the input in and the mosaic out at these rates."""
+        return in_bytes / self.read + out_bytes / self.write
 
 
 def fmt_time(t: Optional[float]) -> str:
@@ -137,7 +153,7 @@ def have(module: str) -> bool:
         return False
 
 
-def run_workload(w: Workload, scale: float, args, threads: int, rows: list, notes: list) -> None:
+def run_workload(w: Workload, scale: float, args, rates: Rates, rows: list, notes: list) -> None:
     bank = w.make(scale=scale if w.large else 1.0)
     kwargs = w.render_kwargs()
     small = not w.large
@@ -179,7 +195,8 @@ def run_workload(w: Workload, scale: float, args, threads: int, rows: list, note
     if best is not None:
         fns["best"] = best
     t = race(fns, repeat, budget)
-    bound = bandwidth_bound(bank, ours, threads)
+    rates.measure()
+    bound = rates.bound(bank.nbytes, ours.nbytes)
     rows.append(
         {
             "key": w.key,
@@ -224,7 +241,7 @@ def tiny_render_time() -> tuple[float, float]:
     return fresh, into
 
 
-def run_sae(args, threads: int, rows: list, notes: list) -> None:
+def run_sae(args, rates: Rates, rows: list, notes: list) -> None:
     """X: a 1,000,000 x 784 float32 bank (3.1 GB) rendered from a memory-mapped .npy."""
     n = int(1_000_000 * (args.scale if args.quick else 1))
     with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
@@ -251,7 +268,8 @@ def run_sae(args, threads: int, rows: list, notes: list) -> None:
             f"peak anonymous memory +{mem.extra_anon / 1e6:.0f} MB "
             "(the mapped file's pages are page cache, reclaimable)"
         )
-        bound = bandwidth_bound(np.asarray(bank), out, threads)
+        rates.measure()
+        bound = rates.bound(bank.nbytes, out.nbytes)
         rows.append(
             {
                 "key": "X",
@@ -293,11 +311,12 @@ COLUMNS = (  # (title, width, cell) per column of the table
 LEGEND = """medians. fasttile: all threads, a fresh output each call; into out=: all threads into a
 preallocated output (no page zeroing by the OS); 1 thread: into out=; best np: the
 cache-blocked NumPy render an expert writes (benchmarks/best_numpy.py), into out=, bytes checked
-equal; best/ft = best np / into out=; %bound = (stream-read of the input + stream-write of the
-output, all threads, measured in this run) / into out=; global, norm: normalize="global" and
-order="norm" into out= as a multiple of the per-tile render into out=; ref/1thr = the NumPy
-reference backend / fasttile on one thread; tv/ft, sk/ft: torchvision / scikit-image against
-fasttile on all threads; peak+MB = peak resident memory above the start of a render."""
+equal; best/ft = best np / into out=; %bound = (input bytes at the streaming read rate + output
+bytes at the streaming write rate, both measured in this run on 256 MB buffers) / into out=;
+global, norm: normalize="global" and order="norm" into out= as a multiple of the per-tile
+render into out=; ref/1thr = the NumPy reference backend / fasttile on one thread; tv/ft,
+sk/ft: torchvision / scikit-image against fasttile on all threads; peak+MB = peak resident
+memory above the start of a render."""
 
 
 def print_table(rows: list) -> None:
@@ -347,6 +366,7 @@ def main(argv=None) -> int:
         f"torchvision: {'yes' if have('torchvision') else 'not installed'}; "
         f"scikit-image: {'yes' if have('skimage') else 'not installed'}"
     )
+    rates = Rates(threads)
     keys = args.only.split(",") if args.only else [w.key for w in WORKLOADS]
     rows: list = []
     notes: list = []
@@ -355,16 +375,20 @@ def main(argv=None) -> int:
             continue
         w = BY_KEY[key]
         print(f"  running {key} ({w.name}) ...", file=sys.stderr, flush=True)
-        run_workload(w, args.scale if args.quick else 1.0, args, threads, rows, notes)
+        run_workload(w, args.scale if args.quick else 1.0, args, rates, rows, notes)
     tiny = tiny_render_time()
     notes.append(
         f"tiny render (4 tiles of 3x3, end to end): {tiny[0] * 1e6:.1f} us, into out= {tiny[1] * 1e6:.1f} us"
     )
     if args.sae or "X" in keys:
         print("  running X (sae, memory-mapped) ...", file=sys.stderr, flush=True)
-        run_sae(args, threads, rows, notes)
+        run_sae(args, rates, rows, notes)
 
     print_table(rows)
+    print(
+        f"stream rates (all threads, best seen): read {rates.read / 1e9:.1f} GB/s, "
+        f"write {rates.write / 1e9:.1f} GB/s"
+    )
     for n in notes:
         print("  " + n)
     return 1 if any("DIFFER" in n for n in notes) else 0

@@ -85,3 +85,18 @@ def test_large_mosaics_in_bands_other_options():
     assert img.nbytes >= 8 << 20
     img = assert_backends_agree(w, tile_shape=(32, 32), cmap="magma", zoom=3, indices=slice(0, 650))
     assert img.nbytes >= 8 << 20
+
+
+@pytest.mark.parametrize("layout, shape", [("cols", (27, 70)), ("hwio", (3, 3, 5, 70))])
+@pytest.mark.parametrize("nonfinite", ["raise", "mark"])
+def test_selections_are_read_in_unit_order_and_painted_in_display_order(layout, shape, nonfinite):
+    w = bank(shape)
+    w[(slice(None),) * (len(shape) - 1) + (np.array([3, 40, 41, 69]),)] = np.nan
+    picks = [
+        np.random.default_rng(2).permutation(70),  # a whole permutation: sorted, it is every unit in a row
+        np.array([5, 69, 3, 3, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 0, 41]),
+    ]
+    for indices in picks:
+        assert_backends_agree(w, layout=layout, indices=indices, nonfinite=nonfinite, threads=3)
+        assert_backends_agree(w, layout=layout, indices=indices, nonfinite=nonfinite, zoom=2, fill="columns")
+    assert_backends_agree(w, layout=layout, order="norm", nonfinite="mark")

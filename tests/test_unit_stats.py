@@ -28,7 +28,8 @@ SETTINGS = settings(
 
 def view_of(arr, **kwargs):
     data, dtype = as_weights(arr)
-    kwargs.pop("channel", None)  # statistics read every channel of a unit
+    if kwargs.get("channel") != "split":
+        kwargs.pop("channel", None)  # statistics read every channel of a unit
     kwargs.pop("bgr", None)
     return resolve(data, dtype, **kwargs)
 
@@ -95,3 +96,16 @@ def test_one_unit_per_column_order_and_threads_do_not_matter():
     assert_same(one, reference.unit_stats(view, None))
     picked = np.array([499, 0, 250, 250], dtype=np.int64)
     assert_same(native.unit_stats(view, picked, 2), one[picked])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "bfloat16"])
+def test_tiles_too_big_for_lanes_are_summed_one_at_a_time(dtype):
+    rng = np.random.default_rng(11)
+    w = (rng.standard_normal((5, 2, 70, 70)) * 3 + 7).astype(np.float32)  # 4900 values a tile
+    w[1, 1, 3, 4] = np.nan
+    if dtype == "bfloat16":
+        ml_dtypes = pytest.importorskip("ml_dtypes")
+        w = w.astype(ml_dtypes.bfloat16)
+    view = view_of(w.astype(dtype) if dtype != "bfloat16" else w, layout="oihw", channel="split")
+    assert_same(native.unit_stats(view, None, 2), reference.unit_stats(view, None))
+    assert_same(native.unit_sq_norms(view, None, 2), reference.unit_sq_norms(view, None))

@@ -2,7 +2,8 @@
 // lane k lands at buf[p * kLanes + k], and each lane's finite range and non-finite
 // count come with the batch. Tiles are grouped along whichever tile index keeps them
 // closest in memory: consecutive units (unit_lanes) or consecutive inner tiles of one
-// unit (inner_lanes).
+// unit (inner_lanes). A selection of units does not change the choice: the render
+// reads a selection in ascending unit order (see render.cpp).
 #pragma once
 
 #include <algorithm>
@@ -27,7 +28,7 @@ inline Strategy choose_strategy(const TileSource& s) {
     if (rows_local && values >= 64) return Strategy::per_tile;
     const bool by_inner = s.n_inner >= 2, by_unit = shown_units(s) >= 2;
     const auto magnitude = [](std::int64_t v) { return v < 0 ? -v : v; };
-    if (by_inner && (!by_unit || s.indices || magnitude(s.s_inner) <= magnitude(s.s_outer)))
+    if (by_inner && (!by_unit || magnitude(s.s_inner) <= magnitude(s.s_outer)))
         return Strategy::inner_lanes;
     return by_unit ? Strategy::unit_lanes : Strategy::per_tile;
 }
@@ -52,6 +53,15 @@ inline std::int64_t lane_tile_step(const TileSource& s, Strategy strategy) {
     return strategy == Strategy::inner_lanes ? 1 : s.n_inner;
 }
 
+// Whether the kLanes shown units from position `first` are consecutive units (always
+// without a selection; for a sorted selection, wherever it runs without gaps).
+inline bool consecutive_units(const TileSource& s, std::int64_t first) {
+    if (!s.indices) return true;
+    for (int k = 1; k < kLanes; ++k)
+        if (s.indices[first + k] != s.indices[first] + k) return false;
+    return true;
+}
+
 inline LaneBatch lane_batch(const TileSource& s, Strategy strategy, std::int64_t item) {
     LaneBatch b;
     if (strategy == Strategy::inner_lanes) {
@@ -70,7 +80,7 @@ inline LaneBatch lane_batch(const TileSource& s, Strategy strategy, std::int64_t
             b.tile[k] = (first + k) * s.n_inner + inner;
             b.origin[k] = unit_origin(s, first + k, inner);
         }
-        b.stride = b.count == kLanes && !s.indices ? s.s_outer : 0;
+        b.stride = b.count == kLanes && consecutive_units(s, first) ? s.s_outer : 0;
     }
     for (std::int64_t k = b.count; k < kLanes; ++k) b.origin[k] = b.origin[b.count - 1];
     return b;

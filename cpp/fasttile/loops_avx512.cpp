@@ -1,7 +1,6 @@
-// AVX-512 (F) hot loops, in their own target region like the AVX2 ones. A zmm
-// register holds exactly one across-tile position (16 float lanes). The float64
-// quantizers reuse the AVX2 table: every AVX-512 CPU runs AVX2, and the bytes are
-// the same on every path.
+// AVX-512 (F) hot loops, in their own target region like the AVX2 ones: this file is
+// its vector traits, the loops are minmax_loops.hpp and quantize_loops.hpp. A zmm
+// register holds exactly one across-tile position (16 float lanes).
 #if defined(__x86_64__) || defined(_M_X64)
 // GCC 12's own avx512fintrin.h trips -Wmaybe-uninitialized on its "undefined
 // vector" idiom (__m512 __Y = __Y;), fixed in GCC 13; not a problem in this file.
@@ -31,6 +30,8 @@ struct Vec<float> {
     static V min(V a, V b) { return _mm512_min_ps(a, b); }
     static V max(V a, V b) { return _mm512_max_ps(a, b); }
     static V sub(V a, V b) { return _mm512_sub_ps(a, b); }
+    static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
+    static V add(V a, V b) { return _mm512_add_ps(a, b); }
     static V bit_or(V a, V b) {
         return _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(a), _mm512_castps_si512(b)));
     }
@@ -58,6 +59,20 @@ struct Vec<float> {
         _mm512_store_si512(c, acc);
         for (int k = 0; k < 16; ++k) out[k] += c[k];
     }
+    // One vector of levels -> 16 bytes. Levels are 0..255 by then (clamped, or in
+    // range), so the unsigned saturating narrow only ever sees 0..255.
+    static constexpr int pack = 1;
+    static void store_levels(unsigned char* q, const V* v) {
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(q), _mm512_cvtusepi32_epi8(_mm512_cvttps_epi32(v[0])));
+    }
+    static constexpr bool has_f16 = true;
+    static V from_f16(const unsigned char* src) {
+        return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(src)));
+    }
+    static V from_bf16(const unsigned char* src) {  // bfloat16 bits are a float's top half
+        const __m512i words = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(src)));
+        return _mm512_castsi512_ps(_mm512_slli_epi32(words, 16));
+    }
 };
 
 template <>
@@ -71,6 +86,8 @@ struct Vec<double> {
     static V min(V a, V b) { return _mm512_min_pd(a, b); }
     static V max(V a, V b) { return _mm512_max_pd(a, b); }
     static V sub(V a, V b) { return _mm512_sub_pd(a, b); }
+    static V mul(V a, V b) { return _mm512_mul_pd(a, b); }
+    static V add(V a, V b) { return _mm512_add_pd(a, b); }
     static V bit_or(V a, V b) {
         return _mm512_castsi512_pd(_mm512_or_si512(_mm512_castpd_si512(a), _mm512_castpd_si512(b)));
     }
@@ -96,101 +113,29 @@ struct Vec<double> {
         _mm512_store_si512(c, acc);
         for (int k = 0; k < 8; ++k) out[k] += c[k];
     }
+    // Two vectors (eight levels each) -> 16 bytes.
+    static constexpr int pack = 2;
+    static void store_levels(unsigned char* q, const V* v) {
+        const __m512i both =
+            _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvttpd_epi32(v[0])), _mm512_cvttpd_epi32(v[1]), 1);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(q), _mm512_cvtusepi32_epi8(both));
+    }
 };
 
 }  // namespace
 }  // namespace fasttile
 
-#include "minmax_loops.hpp"  // inside the target region: AVX-512 copies of the loops
-
-namespace fasttile {
-namespace {
-
-// 16 levels -> 16 bytes. Separate multiply and add (no FMA): the pixel rule forbids
-// contraction. Levels are clamped to 0..255 as floats first, so the unsigned
-// saturating narrow only ever sees 0..255 (the clamp-free form is used for values
-// known finite and in range, whose levels already lie in 0..255).
-template <bool Clamp>
-__m128i levels16(__m512 v, __m512 lo, __m512 hi, __m512 a, __m512 b, __m512 s, __m512 c) {
-    if (Clamp) v = _mm512_min_ps(_mm512_max_ps(v, lo), hi);
-    v = _mm512_add_ps(_mm512_mul_ps(_mm512_sub_ps(_mm512_mul_ps(v, a), b), s), c);
-    if (Clamp) v = _mm512_min_ps(_mm512_max_ps(v, _mm512_setzero_ps()), _mm512_set1_ps(255.0f));
-    return _mm512_cvtusepi32_epi8(_mm512_cvttps_epi32(v));
-}
-
-template <bool Clamp>
-void quantize_f32_impl(const float* x, std::int64_t n, const Affine<float>& p, unsigned char* q) {
-    const __m512 lo = _mm512_set1_ps(p.lo), hi = _mm512_set1_ps(p.hi), a = _mm512_set1_ps(p.a),
-                 b = _mm512_set1_ps(p.b), s = _mm512_set1_ps(p.s), c = _mm512_set1_ps(p.c);
-    std::int64_t i = 0;
-    for (; i + 16 <= n; i += 16)
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(q + i), levels16<Clamp>(_mm512_loadu_ps(x + i), lo, hi, a, b, s, c));
-    scalar_loops().quantize_f32(x + i, n - i, p, q + i);
-}
-
-void quantize_f32_avx512(const float* x, std::int64_t n, const Affine<float>& p, unsigned char* q) {
-    quantize_f32_impl<true>(x, n, p, q);
-}
-
-void quantize_inrange_f32_avx512(const float* x, std::int64_t n, const Affine<float>& p, unsigned char* q) {
-    quantize_f32_impl<false>(x, n, p, q);
-}
-
-// Across-tile quantization: one position is one zmm of 16 lanes, each its own tile.
-void quantize_lanes_f32_avx512(const float* x, std::int64_t n, const Affine<float>* p, unsigned char* q) {
-    alignas(64) float field[6][16];
-    for (int k = 0; k < 16; ++k) {
-        field[0][k] = p[k].lo;
-        field[1][k] = p[k].hi;
-        field[2][k] = p[k].a;
-        field[3][k] = p[k].b;
-        field[4][k] = p[k].s;
-        field[5][k] = p[k].c;
-    }
-    const __m512 lo = _mm512_load_ps(field[0]), hi = _mm512_load_ps(field[1]), a = _mm512_load_ps(field[2]),
-                 b = _mm512_load_ps(field[3]), s = _mm512_load_ps(field[4]), c = _mm512_load_ps(field[5]);
-    for (std::int64_t i = 0; i < n; ++i)
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(q + i * 16),
-                         levels16<true>(_mm512_loadu_ps(x + i * 16), lo, hi, a, b, s, c));
-}
-
-void widen_f16_avx512(const unsigned char* src, std::int64_t n, float* dst) {
-    std::int64_t i = 0;
-    for (; i + 16 <= n; i += 16)
-        _mm512_storeu_ps(dst + i, _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + 2 * i))));
-    scalar_loops().widen_f16(src + 2 * i, n - i, dst + i);
-}
-
-void widen_bf16_avx512(const unsigned char* src, std::int64_t n, float* dst) {
-    std::int64_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        const __m512i words = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + 2 * i)));
-        _mm512_storeu_ps(dst + i, _mm512_castsi512_ps(_mm512_slli_epi32(words, 16)));
-    }
-    scalar_loops().widen_bf16(src + 2 * i, n - i, dst + i);
-}
-
-}  // namespace
-}  // namespace fasttile
+#include "minmax_loops.hpp"    // inside the target region: AVX-512 copies of the loops
+#include "quantize_loops.hpp"  // ...
 
 #pragma GCC pop_options
 
+#include "loops_table.hpp"  // outside the region: building the table must run on any CPU
+
 namespace fasttile {
 
-// Outside the target region: building the table must run on any CPU.
 const HotLoops& avx512_loops() {
-    static const HotLoops loops{"avx512",
-                                minmax<Vec<float>, float>,
-                                minmax<Vec<double>, double>,
-                                quantize_f32_avx512,
-                                avx2_loops().quantize_f64,
-                                quantize_inrange_f32_avx512,
-                                minmax_lanes<Vec<float>, float>,
-                                minmax_lanes<Vec<double>, double>,
-                                quantize_lanes_f32_avx512,
-                                avx2_loops().quantize_lanes_f64,
-                                widen_f16_avx512,
-                                widen_bf16_avx512};
+    static const HotLoops loops = make_loops<Vec<float>, Vec<double>>("avx512");
     return loops;
 }
 

@@ -1,7 +1,7 @@
 // NEON hot loops for arm64 (Advanced SIMD is part of the armv8-a baseline, so no
-// target region is needed). float32 paths are vectorized; float64 ones use the
-// scalar table, which computes the same bytes. Built with -ffp-contract=off like
-// everything else, so multiply and add are never fused into FMLA.
+// target region is needed). This file is its vector traits, float and double alike;
+// the loops are minmax_loops.hpp and quantize_loops.hpp. Built with -ffp-contract=off
+// like everything else, so multiply and add are never fused into FMLA.
 #if defined(__aarch64__)
 #include <arm_neon.h>
 
@@ -10,174 +10,113 @@
 namespace fasttile {
 namespace {
 
-// Unmasked min/max plus the OR of (x - x), zero exactly when every value is finite.
-bool minmax_all_finite_f32_neon(const float* x, std::int64_t n, float* lo, float* hi) {
-    float32x4_t l0 = vdupq_n_f32(*lo), h0 = vdupq_n_f32(*hi), l1 = l0, h1 = h0;
-    uint32x4_t bad = vdupq_n_u32(0);
-    std::int64_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        const float32x4_t v0 = vld1q_f32(x + i), v1 = vld1q_f32(x + i + 4);
-        l0 = vminq_f32(l0, v0);
-        h0 = vmaxq_f32(h0, v0);
-        l1 = vminq_f32(l1, v1);
-        h1 = vmaxq_f32(h1, v1);
-        bad = vorrq_u32(bad, vorrq_u32(vreinterpretq_u32_f32(vsubq_f32(v0, v0)),
-                                       vreinterpretq_u32_f32(vsubq_f32(v1, v1))));
-    }
-    if (vmaxvq_u32(bad) != 0) return false;
-    float tail_lo = vminvq_f32(vminq_f32(l0, l1)), tail_hi = vmaxvq_f32(vmaxq_f32(h0, h1));
-    if (scalar_loops().minmax_f32(x + i, n - i, &tail_lo, &tail_hi)) return false;
-    *lo = tail_lo;
-    *hi = tail_hi;
-    return true;
-}
-
-std::int64_t minmax_f32_neon(const float* x, std::int64_t n, float* lo, float* hi) {
-    if (minmax_all_finite_f32_neon(x, n, lo, hi)) return 0;
-    const float32x4_t inf = vdupq_n_f32(__builtin_inff()), ninf = vdupq_n_f32(-__builtin_inff());
-    const uint32x4_t one = vdupq_n_u32(1);
-    float32x4_t l = vdupq_n_f32(*lo), h = vdupq_n_f32(*hi);
-    uint32x4_t count = vdupq_n_u32(0);
-    std::int64_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        const float32x4_t v = vld1q_f32(x + i);
-        const uint32x4_t finite = vcltq_f32(vabsq_f32(v), inf);  // false for inf and NaN
-        l = vminq_f32(l, vbslq_f32(finite, v, inf));
-        h = vmaxq_f32(h, vbslq_f32(finite, v, ninf));
-        count = vaddq_u32(count, vbicq_u32(one, finite));
-    }
-    *lo = vminvq_f32(l);
-    *hi = vmaxvq_f32(h);
-    return static_cast<std::int64_t>(vaddvq_u32(count)) + scalar_loops().minmax_f32(x + i, n - i, lo, hi);
-}
-
-struct Levels {
-    float32x4_t lo, hi, a, b, s, c, zero, top;
-    Levels(float l, float h, float a_, float b_, float s_, float c_)
-        : lo(vdupq_n_f32(l)), hi(vdupq_n_f32(h)), a(vdupq_n_f32(a_)), b(vdupq_n_f32(b_)), s(vdupq_n_f32(s_)),
-          c(vdupq_n_f32(c_)), zero(vdupq_n_f32(0.0f)), top(vdupq_n_f32(255.0f)) {}
-    explicit Levels(const Affine<float>& p) : Levels(p.lo, p.hi, p.a, p.b, p.s, p.c) {}
-    int32x4_t operator()(float32x4_t v, bool clamp) const {
-        if (clamp) v = vminq_f32(vmaxq_f32(v, lo), hi);
-        v = vaddq_f32(vmulq_f32(vsubq_f32(vmulq_f32(v, a), b), s), c);
-        if (clamp) v = vminq_f32(vmaxq_f32(v, zero), top);
-        return vcvtq_s32_f32(v);  // truncation, as cvttps on x86
-    }
-};
-
-// Four vectors of levels -> 16 bytes, saturating like packs/packus on x86.
+// Four vectors of int32 levels -> 16 bytes, saturating like packs/packus on x86.
 inline uint8x16_t narrow(int32x4_t a, int32x4_t b, int32x4_t c, int32x4_t d) {
     const int16x8_t ab = vcombine_s16(vqmovn_s32(a), vqmovn_s32(b));
     const int16x8_t cd = vcombine_s16(vqmovn_s32(c), vqmovn_s32(d));
     return vcombine_u8(vqmovun_s16(ab), vqmovun_s16(cd));
 }
 
-template <bool Clamp>
-void quantize_f32_neon_impl(const float* x, std::int64_t n, const Affine<float>& p, unsigned char* q) {
-    const Levels levels(p);
-    std::int64_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        vst1q_u8(q + i, narrow(levels(vld1q_f32(x + i), Clamp), levels(vld1q_f32(x + i + 4), Clamp),
-                               levels(vld1q_f32(x + i + 8), Clamp), levels(vld1q_f32(x + i + 12), Clamp)));
-    }
-    scalar_loops().quantize_f32(x + i, n - i, p, q + i);
-}
+template <class T>
+struct Vec;
 
-void quantize_f32_neon(const float* x, std::int64_t n, const Affine<float>& p, unsigned char* q) {
-    quantize_f32_neon_impl<true>(x, n, p, q);
-}
-
-void quantize_inrange_f32_neon(const float* x, std::int64_t n, const Affine<float>& p, unsigned char* q) {
-    quantize_f32_neon_impl<false>(x, n, p, q);
-}
-
-// Across-tile forms: a position holds kLanes = 16 tiles, four vectors.
-void minmax_lanes_f32_neon(const float* x, std::int64_t n, float* lo, float* hi, std::int64_t* bad) {
-    const float32x4_t inf = vdupq_n_f32(__builtin_inff()), ninf = vdupq_n_f32(-__builtin_inff());
-    const uint32x4_t one = vdupq_n_u32(1);
-    float32x4_t l[4], h[4];
-    uint32x4_t count[4];
-    for (int k = 0; k < 4; ++k) {
-        l[k] = vld1q_f32(lo + 4 * k);
-        h[k] = vld1q_f32(hi + 4 * k);
-        count[k] = vdupq_n_u32(0);
+template <>
+struct Vec<float> {
+    using V = float32x4_t;
+    static constexpr int width = 4;
+    static V load(const float* p) { return vld1q_f32(p); }
+    static void store(float* p, V v) { vst1q_f32(p, v); }
+    static V set1(float v) { return vdupq_n_f32(v); }
+    static V zero() { return vdupq_n_f32(0.0f); }
+    static V min(V a, V b) { return vminq_f32(a, b); }
+    static V max(V a, V b) { return vmaxq_f32(a, b); }
+    static V sub(V a, V b) { return vsubq_f32(a, b); }
+    static V mul(V a, V b) { return vmulq_f32(a, b); }
+    static V add(V a, V b) { return vaddq_f32(a, b); }
+    static uint32x4_t bits(V v) { return vreinterpretq_u32_f32(v); }
+    static V bit_or(V a, V b) { return vreinterpretq_f32_u32(vorrq_u32(bits(a), bits(b))); }
+    static bool all_zero(V v) { return vmaxvq_u32(bits(v)) == 0; }
+    static V finite(V v) {  // all-ones where |v| < inf: false for inf and NaN
+        return vreinterpretq_f32_u32(vcltq_f32(vabsq_f32(v), vdupq_n_f32(__builtin_inff())));
     }
-    for (std::int64_t i = 0; i < n; ++i) {
-        for (int k = 0; k < 4; ++k) {
-            const float32x4_t v = vld1q_f32(x + i * 16 + 4 * k);
-            const uint32x4_t finite = vcltq_f32(vabsq_f32(v), inf);
-            l[k] = vminq_f32(l[k], vbslq_f32(finite, v, inf));
-            h[k] = vmaxq_f32(h[k], vbslq_f32(finite, v, ninf));
-            count[k] = vaddq_u32(count[k], vbicq_u32(one, finite));
-        }
+    static V select(V mask, V yes, V no) { return vbslq_f32(bits(mask), yes, no); }
+    static int count_false(V mask) { return width - static_cast<int>(vaddvq_u32(vshrq_n_u32(bits(mask), 31))); }
+    static std::int64_t scalar(const float* x, std::int64_t n, float* lo, float* hi) {
+        return scalar_loops().minmax_f32(x, n, lo, hi);
     }
-    for (int k = 0; k < 4; ++k) {
-        vst1q_f32(lo + 4 * k, l[k]);
-        vst1q_f32(hi + 4 * k, h[k]);
+    using Counter = uint32x4_t;  // mask + 1 is 0 or 1
+    static Counter zero_counter() { return vdupq_n_u32(0); }
+    static Counter count_not(Counter acc, V mask) { return vaddq_u32(acc, vaddq_u32(bits(mask), vdupq_n_u32(1))); }
+    static void add_counts(Counter acc, std::int64_t* out) {
         std::uint32_t c[4];
-        vst1q_u32(c, count[k]);
-        for (int j = 0; j < 4; ++j) bad[4 * k + j] += c[j];
+        vst1q_u32(c, acc);
+        for (int k = 0; k < 4; ++k) out[k] += c[k];
     }
-}
-
-void quantize_lanes_f32_neon(const float* x, std::int64_t n, const Affine<float>* p, unsigned char* q) {
-    float field[6][16];
-    for (int k = 0; k < 16; ++k) {
-        field[0][k] = p[k].lo;
-        field[1][k] = p[k].hi;
-        field[2][k] = p[k].a;
-        field[3][k] = p[k].b;
-        field[4][k] = p[k].s;
-        field[5][k] = p[k].c;
+    static constexpr int pack = 4;
+    static void store_levels(unsigned char* q, const V* v) {  // vcvtq truncates, as cvttps on x86
+        vst1q_u8(q, narrow(vcvtq_s32_f32(v[0]), vcvtq_s32_f32(v[1]), vcvtq_s32_f32(v[2]), vcvtq_s32_f32(v[3])));
     }
-    struct LaneLevels {
-        float32x4_t lo, hi, a, b, s, c;
-    } sets[4];
-    for (int k = 0; k < 4; ++k)
-        sets[k] = {vld1q_f32(field[0] + 4 * k), vld1q_f32(field[1] + 4 * k), vld1q_f32(field[2] + 4 * k),
-                   vld1q_f32(field[3] + 4 * k), vld1q_f32(field[4] + 4 * k), vld1q_f32(field[5] + 4 * k)};
-    const float32x4_t zero = vdupq_n_f32(0.0f), top = vdupq_n_f32(255.0f);
-    for (std::int64_t i = 0; i < n; ++i) {
-        int32x4_t w[4];
-        for (int k = 0; k < 4; ++k) {
-            const LaneLevels& r = sets[k];
-            float32x4_t v = vminq_f32(vmaxq_f32(vld1q_f32(x + i * 16 + 4 * k), r.lo), r.hi);
-            v = vaddq_f32(vmulq_f32(vsubq_f32(vmulq_f32(v, r.a), r.b), r.s), r.c);
-            w[k] = vcvtq_s32_f32(vminq_f32(vmaxq_f32(v, zero), top));
-        }
-        vst1q_u8(q + i * 16, narrow(w[0], w[1], w[2], w[3]));
+    static constexpr bool has_f16 = true;
+    static V from_f16(const unsigned char* src) {  // byte loads: any alignment
+        return vcvt_f32_f16(vreinterpret_f16_u8(vld1_u8(src)));
     }
-}
+    static V from_bf16(const unsigned char* src) {
+        return vreinterpretq_f32_u32(vshll_n_u16(vreinterpret_u16_u8(vld1_u8(src)), 16));
+    }
+};
 
-void widen_f16_neon(const unsigned char* src, std::int64_t n, float* dst) {
-    std::int64_t i = 0;
-    for (; i + 4 <= n; i += 4)
-        vst1q_f32(dst + i, vcvt_f32_f16(vreinterpret_f16_u8(vld1_u8(src + 2 * i))));  // byte loads: any alignment
-    scalar_loops().widen_f16(src + 2 * i, n - i, dst + i);
-}
-
-void widen_bf16_neon(const unsigned char* src, std::int64_t n, float* dst) {
-    std::int64_t i = 0;
-    for (; i + 4 <= n; i += 4)
-        vst1q_f32(dst + i, vreinterpretq_f32_u32(vshll_n_u16(vreinterpret_u16_u8(vld1_u8(src + 2 * i)), 16)));
-    scalar_loops().widen_bf16(src + 2 * i, n - i, dst + i);
-}
+template <>
+struct Vec<double> {
+    using V = float64x2_t;
+    static constexpr int width = 2;
+    static V load(const double* p) { return vld1q_f64(p); }
+    static void store(double* p, V v) { vst1q_f64(p, v); }
+    static V set1(double v) { return vdupq_n_f64(v); }
+    static V zero() { return vdupq_n_f64(0.0); }
+    static V min(V a, V b) { return vminq_f64(a, b); }
+    static V max(V a, V b) { return vmaxq_f64(a, b); }
+    static V sub(V a, V b) { return vsubq_f64(a, b); }
+    static V mul(V a, V b) { return vmulq_f64(a, b); }
+    static V add(V a, V b) { return vaddq_f64(a, b); }
+    static uint64x2_t bits(V v) { return vreinterpretq_u64_f64(v); }
+    static V bit_or(V a, V b) { return vreinterpretq_f64_u64(vorrq_u64(bits(a), bits(b))); }
+    static bool all_zero(V v) { return (vgetq_lane_u64(bits(v), 0) | vgetq_lane_u64(bits(v), 1)) == 0; }
+    static V finite(V v) { return vreinterpretq_f64_u64(vcltq_f64(vabsq_f64(v), vdupq_n_f64(__builtin_inf()))); }
+    static V select(V mask, V yes, V no) { return vbslq_f64(bits(mask), yes, no); }
+    static int count_false(V mask) {
+        return width - static_cast<int>((vgetq_lane_u64(bits(mask), 0) >> 63) + (vgetq_lane_u64(bits(mask), 1) >> 63));
+    }
+    static std::int64_t scalar(const double* x, std::int64_t n, double* lo, double* hi) {
+        return scalar_loops().minmax_f64(x, n, lo, hi);
+    }
+    using Counter = uint64x2_t;
+    static Counter zero_counter() { return vdupq_n_u64(0); }
+    static Counter count_not(Counter acc, V mask) { return vaddq_u64(acc, vaddq_u64(bits(mask), vdupq_n_u64(1))); }
+    static void add_counts(Counter acc, std::int64_t* out) {
+        out[0] += static_cast<std::int64_t>(vgetq_lane_u64(acc, 0));
+        out[1] += static_cast<std::int64_t>(vgetq_lane_u64(acc, 1));
+    }
+    // Eight vectors (two levels each) -> 16 bytes.
+    static constexpr int pack = 8;
+    static void store_levels(unsigned char* q, const V* v) {
+        int32x4_t quad[4];
+        for (int j = 0; j < 4; ++j)
+            quad[j] = vcombine_s32(vmovn_s64(vcvtq_s64_f64(v[2 * j])), vmovn_s64(vcvtq_s64_f64(v[2 * j + 1])));
+        vst1q_u8(q, narrow(quad[0], quad[1], quad[2], quad[3]));
+    }
+};
 
 }  // namespace
+}  // namespace fasttile
+
+#include "minmax_loops.hpp"    // NEON copies of the loops
+#include "quantize_loops.hpp"  // ...
+#include "loops_table.hpp"
+
+namespace fasttile {
 
 const HotLoops& neon_loops() {
-    static const HotLoops loops{"neon",
-                                minmax_f32_neon,
-                                scalar_loops().minmax_f64,
-                                quantize_f32_neon,
-                                scalar_loops().quantize_f64,
-                                quantize_inrange_f32_neon,
-                                minmax_lanes_f32_neon,
-                                scalar_loops().minmax_lanes_f64,
-                                quantize_lanes_f32_neon,
-                                scalar_loops().quantize_lanes_f64,
-                                widen_f16_neon,
-                                widen_bf16_neon};
+    static const HotLoops loops = make_loops<Vec<float>, Vec<double>>("neon");
     return loops;
 }
 

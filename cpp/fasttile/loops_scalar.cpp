@@ -63,18 +63,20 @@ void widen_bf16_scalar(const unsigned char* src, std::int64_t n, float* dst) {
 }  // namespace
 
 const HotLoops& scalar_loops() {
-    static const HotLoops loops{"scalar",
-                                minmax_scalar<float>,
-                                minmax_scalar<double>,
-                                quantize_scalar<float>,
-                                quantize_scalar<double>,
-                                quantize_scalar<float>,
-                                minmax_lanes_scalar<float>,
-                                minmax_lanes_scalar<double>,
-                                quantize_lanes_scalar<float>,
-                                quantize_lanes_scalar<double>,
-                                widen_f16_scalar,
-                                widen_bf16_scalar};
+    static const HotLoops loops{
+        .name = "scalar",
+        .minmax_f32 = minmax_scalar<float>,
+        .minmax_f64 = minmax_scalar<double>,
+        .quantize_f32 = quantize_scalar<float>,
+        .quantize_f64 = quantize_scalar<double>,
+        .quantize_inrange_f32 = quantize_scalar<float>,
+        .minmax_lanes_f32 = minmax_lanes_scalar<float>,
+        .minmax_lanes_f64 = minmax_lanes_scalar<double>,
+        .quantize_lanes_f32 = quantize_lanes_scalar<float>,
+        .quantize_lanes_f64 = quantize_lanes_scalar<double>,
+        .widen_f16 = widen_f16_scalar,
+        .widen_bf16 = widen_bf16_scalar,
+    };
     return loops;
 }
 

@@ -1,17 +1,14 @@
-// A small std::thread pool-less helper: no OpenMP runtime in the wheel.
+// Work sharing without an OpenMP runtime in the wheel: a persistent pool of worker
+// threads (started once, on first use) and a queue of ascending blocks of items.
 #pragma once
 
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
-#include <exception>
-#include <thread>
-#include <vector>
 
 namespace fasttile {
 
-// Hands out [begin, end) blocks in increasing order; each thread therefore sees
-// its own blocks in ascending order, which the non-finite report relies on.
+// Hands out [begin, end) blocks in increasing order.
 class BlockQueue {
 public:
     BlockQueue(std::int64_t n, std::int64_t block) : n_(n), block_(std::max<std::int64_t>(block, 1)) {}
@@ -28,46 +25,25 @@ private:
     std::int64_t n_, block_;
 };
 
-// Runs fn(thread_index) on `threads` threads (the caller's thread is index 0) and
-// rethrows the first exception once all have finished. If a thread cannot be
-// started, its index runs on the caller's thread instead.
+// Runs call(context, i) for every i in [0, n): index 0 on the caller's thread, the
+// others on the pool's workers, and on the caller too whenever no worker is free (so
+// it never waits for a busy pool, and a pool lost across fork() still finishes).
+// Rethrows the first exception once all have finished.
+void run_parallel(int n, void (*call)(void*, int), void* context);
+
+// Runs fn(thread_index) for thread_index in [0, threads).
 template <class Fn>
 void run_threads(int threads, Fn&& fn) {
     if (threads <= 1) {
         fn(0);
         return;
     }
-    std::vector<std::exception_ptr> errors(static_cast<std::size_t>(threads));
-    std::vector<std::thread> pool;
-    std::vector<int> inline_indices;
-    pool.reserve(static_cast<std::size_t>(threads - 1));
-    for (int t = 1; t < threads; ++t) {
-        try {
-            pool.emplace_back([&fn, &errors, t] {
-                try {
-                    fn(t);
-                } catch (...) {
-                    errors[static_cast<std::size_t>(t)] = std::current_exception();
-                }
-            });
-        } catch (...) {
-            inline_indices.push_back(t);
-        }
-    }
-    try {
-        fn(0);
-        for (int t : inline_indices) fn(t);
-    } catch (...) {
-        errors[0] = std::current_exception();
-    }
-    for (auto& th : pool) th.join();
-    for (auto& e : errors)
-        if (e) std::rethrow_exception(e);
+    run_parallel(threads, [](void* f, int i) { (*static_cast<Fn*>(f))(i); }, &fn);
 }
 
-// Threads worth starting for `work` element-sized units (a double, so estimates for
-// hostile views cannot overflow): small renders stay on one thread so they do not
-// pay for thread start-up.
+// Threads worth using for `work` element-sized units (a double, so estimates for
+// hostile views cannot overflow): small renders stay on the caller's thread, where
+// waking a worker would cost more than it saves.
 inline int threads_for(double work, int requested, std::int64_t items) {
     constexpr double kWorkPerThread = double(std::int64_t{1} << 17);
     const double useful = std::max(1.0, work / kWorkPerThread);

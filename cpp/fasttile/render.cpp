@@ -53,12 +53,18 @@ struct Job {
     Strategy strategy;
     bool banded;  // per-tile drawing assembled one grid row at a time (see stream_copy.hpp)
     std::int64_t tiles;
+    // Reading order: a selection read in sorted order has rank[j] = display position of
+    // the j-th unit read (null: units are read in display order).
+    const std::int64_t* rank;
     std::vector<NonFinite> found;      // per thread
     std::atomic<bool> failed{false};  // a non-finite value was met and is not to be marked
 
     void report(int thread, std::int64_t tile, std::int64_t bad) {
         record_nonfinite(found[static_cast<std::size_t>(thread)], tile, bad);
         if (!m.mark_nonfinite) failed.store(true, std::memory_order_relaxed);
+    }
+    std::int64_t display_tile(std::int64_t t) const {
+        return rank ? rank[t / s.n_inner] * s.n_inner + t % s.n_inner : t;
     }
     // Once failed, tiles are still read (the count covers the whole bank) but not painted.
     bool stopped() const { return failed.load(std::memory_order_relaxed); }
@@ -144,22 +150,26 @@ struct LaneWorker {
 
     void draw(const LaneBatch& b) {
         reader.read(b);
+        std::int64_t tile[kLanes];
         bool any_bad = false;
         for (std::int64_t k = 0; k < b.count; ++k) {
-            if (reader.bad[k]) job.report(thread, b.tile[k], reader.bad[k]);
+            tile[k] = job.display_tile(b.tile[k]);
+            if (reader.bad[k]) job.report(thread, tile[k], reader.bad[k]);
             any_bad = any_bad || reader.bad[k] != 0;
         }
         if (job.stopped()) return;
         Affine<T> affine[kLanes];
         for (int k = 0; k < kLanes; ++k) affine[k] = quantizer.affine(reader.lo[k], reader.hi[k]);
         const unsigned char* q = quantizer.lanes(reader.values(), reader.padded_positions(), affine);
-        Cell cell = cell_of(job.m, b.tile[0]);
-        if (!any_bad && painter.direct()) {
-            painter.paint_lanes_direct(q, b.count, cell, step);
-            return;
+        if (!any_bad && painter.direct() && !job.rank) return painter.paint_lanes_direct(q, b.count, cell_of(job.m, tile[0]), step);
+        Cell cell = cell_of(job.m, tile[0]);
+        for (std::int64_t k = 0; k < b.count; ++k, step.advance(&cell)) {
+            if (job.rank) cell = cell_of(job.m, tile[k]);
+            if (!any_bad && painter.direct())
+                painter.paint_lanes_direct(q + k, 1, cell, step);
+            else
+                painter.paint(cell, TileLevels<T>{q + k, reader.values() + k, kLanes, reader.bad[k] != 0});
         }
-        for (std::int64_t k = 0; k < b.count; ++k, step.advance(&cell))
-            painter.paint(cell, TileLevels<T>{q + k, reader.values() + k, kLanes, reader.bad[k] != 0});
     }
 
     void run(BlockQueue& queue) {
@@ -193,11 +203,30 @@ bool use_bands(const TileSource& s, const Mosaic& m, const Output& out, Strategy
            out.height * out.width * out.channels >= kBandBytes;
 }
 
+// A selection read by kLanes units side by side is read in ascending unit order, so
+// that neighbouring units share cache lines (a permutation of a "cols" bank then reads
+// like the bank itself); each tile is still painted at its display position.
+// Fills `sorted` (the selection, ascending) and `rank` (display position of each).
+void sort_selection(const TileSource& s, std::vector<std::int64_t>& sorted, std::vector<std::int64_t>& rank) {
+    rank.resize(static_cast<std::size_t>(s.n_indices));
+    for (std::size_t j = 0; j < rank.size(); ++j) rank[j] = static_cast<std::int64_t>(j);
+    std::stable_sort(rank.begin(), rank.end(), [&](std::int64_t a, std::int64_t b) { return s.indices[a] < s.indices[b]; });
+    sorted.resize(rank.size());
+    for (std::size_t j = 0; j < rank.size(); ++j) sorted[j] = s.indices[rank[j]];
+}
+
 template <class E, class T>
-NonFinite render_typed(const TileSource& s, const Normalization& norm, const Mosaic& m, const Output& out,
+NonFinite render_typed(const TileSource& shown, const Normalization& norm, const Mosaic& m, const Output& out,
                        int threads) {
-    const Strategy strategy = choose_strategy(s);
-    Job job{s, norm, m, out, active_loops(), strategy, use_bands(s, m, out, strategy), tile_count(s), {}};
+    const Strategy strategy = choose_strategy(shown);
+    TileSource s = shown;
+    std::vector<std::int64_t> sorted, rank;
+    if (strategy == Strategy::unit_lanes && s.indices) {
+        sort_selection(s, sorted, rank);
+        s.indices = sorted.data();
+    }
+    Job job{s,           norm, m, out, active_loops(), strategy, use_bands(s, m, out, strategy), tile_count(s),
+            rank.empty() ? nullptr : rank.data(), {}};
     const std::int64_t items = job.banded                        ? m.nrows
                                : strategy == Strategy::per_tile ? job.tiles
                                                                 : lane_items(s, strategy);

@@ -1,12 +1,16 @@
 // Passes over whole units before (or instead of) painting: squared norms for
-// order="norm" and the per-unit statistics a viewer shows. Both add in double in a
-// fixed order so the NumPy backend can reproduce them exactly: within a tile from 0.0
+// order="norm" and the per-unit statistics a viewer shows (docs/design.md, section 4).
+// They read through the lane reader, kLanes tiles side by side, so every layout gets
+// the across-tile fast paths and the sums vectorize across lanes while each lane still
+// adds in one fixed order the NumPy backend reproduces exactly: within a tile from 0.0
 // in (y, x, channel) order, then the tiles' sums from 0.0 in inner order.
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <vector>
 
 #include "kernel.hpp"
+#include "lane_reader.hpp"
 #include "parallel.hpp"
 #include "source.hpp"
 #include "tile_reader.hpp"
@@ -14,95 +18,208 @@
 namespace fasttile {
 namespace {
 
-// Sums over one tile's finite values; d1/d2 are shifted by the unit's first value so
-// the variance does not cancel catastrophically for weights far from zero.
-template <class T>
-struct Sums {
-    double sq = 0.0, d1 = 0.0, d2 = 0.0;
-    std::int64_t finite = 0;
-    T lo = std::numeric_limits<T>::infinity(), hi = -std::numeric_limits<T>::infinity();
+// Tiles with more values than this are summed one at a time (a lane batch of them
+// would need kLanes times their size in buffer).
+constexpr std::int64_t kMaxLanePositions = 4096;
 
-    void add_tile(const T* v, std::int64_t n, double shift) {
-        Sums t;
-        for (std::int64_t i = 0; i < n; ++i) {
-            const T x = v[i];
-            if (!std::isfinite(x)) continue;
-            const double d = static_cast<double>(x), e = d - shift;
-            t.sq += d * d;
-            t.d1 += e;
-            t.d2 += e * e;
-            ++t.finite;
-            t.lo = x < t.lo ? x : t.lo;
-            t.hi = x > t.hi ? x : t.hi;
+// Sums of one lane batch, per lane (structure of arrays, so the loops vectorize).
+// Lanes = 1 sums a single tile (value p at v[p]).
+template <class T>
+struct LaneSums {
+    double sq[kLanes], d1[kLanes], d2[kLanes], n[kLanes];
+    T lo[kLanes], hi[kLanes];
+
+    void clear() {
+        for (int k = 0; k < kLanes; ++k) {
+            sq[k] = d1[k] = d2[k] = n[k] = 0.0;
+            lo[k] = std::numeric_limits<T>::infinity();
+            hi[k] = -std::numeric_limits<T>::infinity();
         }
-        sq += t.sq;
-        d1 += t.d1;
-        d2 += t.d2;
-        finite += t.finite;
-        lo = t.lo < lo ? t.lo : lo;
-        hi = t.hi > hi ? t.hi : hi;
     }
 
-    void write(double shift, std::int64_t values, double* row) const {
-        const double nan = std::numeric_limits<double>::quiet_NaN();
-        const double n = static_cast<double>(finite);
-        double var = finite ? (d2 - d1 * (d1 / n)) / n : nan;
-        var = var < 0.0 ? 0.0 : var;  // rounding; NaN stays NaN
-        row[kStatSumSq] = sq;
-        row[kStatMean] = finite ? shift + d1 / n : nan;
-        row[kStatVariance] = var;
-        row[kStatMin] = finite ? static_cast<double>(lo) : nan;
-        row[kStatMax] = finite ? static_cast<double>(hi) : nan;
-        row[kStatNonFinite] = static_cast<double>(values - finite);
+    // Squares of every value (non-finite ones included, as the norm is defined).
+    template <int Lanes>
+    void add_squares(const T* v, std::int64_t positions) {
+        for (std::int64_t p = 0; p < positions; ++p)
+            for (int k = 0; k < Lanes; ++k) {
+                const double d = static_cast<double>(v[p * Lanes + k]);
+                sq[k] += d * d;
+            }
+    }
+
+    // Finite values only; d1/d2 are shifted by each lane's unit's first value, so the
+    // variance does not cancel catastrophically for weights far from zero. Adding 0.0
+    // for a skipped value changes no sum (a sum started at +0.0 is never -0.0).
+    // One tile (Lanes = 1), min and max included.
+    void add_finite_one(const T* v, std::int64_t n_values, double shift) {
+        for (std::int64_t p = 0; p < n_values; ++p) {
+            const T x = v[p];
+            if (!std::isfinite(x)) continue;
+            const double d = static_cast<double>(x), e = d - shift;
+            sq[0] += d * d;
+            d1[0] += e;
+            d2[0] += e * e;
+            n[0] += 1.0;
+            lo[0] = x < lo[0] ? x : lo[0];
+            hi[0] = x > hi[0] ? x : hi[0];
+        }
+    }
+
+    // kLanes tiles side by side; their min and max come from the lane reader. Two lanes
+    // per vector (GCC vector extensions: SSE2 on x86-64, NEON on arm64), masks instead
+    // of branches.
+    void add_finite_lanes(const T* v, std::int64_t positions, const double* shift) {
+        using D2 = double __attribute__((vector_size(16)));
+        using M2 = long long __attribute__((vector_size(16)));
+        for (int k = 0; k < kLanes; k += 2) {
+            D2 s2 = {0.0, 0.0}, a1 = s2, a2 = s2, cnt = s2;
+            const D2 sh = {shift[k], shift[k + 1]}, one = {1.0, 1.0};
+            for (std::int64_t p = 0; p < positions; ++p) {
+                const D2 raw = {static_cast<double>(v[p * kLanes + k]), static_cast<double>(v[p * kLanes + k + 1])};
+                const M2 finite = (raw - raw) == 0.0;  // all ones where finite
+                const D2 d = reinterpret_cast<D2>(reinterpret_cast<M2>(raw) & finite);
+                const D2 e = reinterpret_cast<D2>(reinterpret_cast<M2>(d - sh) & finite);
+                s2 += d * d;
+                a1 += e;
+                a2 += e * e;
+                cnt += reinterpret_cast<D2>(reinterpret_cast<M2>(one) & finite);
+            }
+            sq[k] = s2[0], sq[k + 1] = s2[1], d1[k] = a1[0], d1[k + 1] = a1[1];
+            d2[k] = a2[0], d2[k + 1] = a2[1], n[k] = cnt[0], n[k + 1] = cnt[1];
+        }
     }
 };
 
-// Runs per_unit(reader, unit_pos) for every shown unit on the threads the work pays for.
-template <class E, class T, class PerUnit>
-void for_each_unit(const TileSource& s, int threads, PerUnit&& per_unit) {
-    const HotLoops& loops = active_loops();
-    const std::int64_t units = shown_units(s);
-    const int nthreads = threads_for(shown_values(s), threads, units);
-    BlockQueue queue(units, std::max<std::int64_t>(1, units / (std::int64_t{nthreads} * 16)));
+// One unit's running sums over its tiles, in inner order.
+template <class T>
+struct UnitSums {
+    double sq = 0.0, d1 = 0.0, d2 = 0.0, n = 0.0, shift = 0.0;
+    T lo = std::numeric_limits<T>::infinity(), hi = -std::numeric_limits<T>::infinity();
+
+    void add(const LaneSums<T>& t, int k) {
+        sq += t.sq[k];
+        d1 += t.d1[k];
+        d2 += t.d2[k];
+        n += t.n[k];
+        lo = t.lo[k] < lo ? t.lo[k] : lo;
+        hi = t.hi[k] > hi ? t.hi[k] : hi;
+    }
+
+    void write(std::int64_t values, double* row) const {
+        const double nan = std::numeric_limits<double>::quiet_NaN();
+        const bool any = n > 0.0;
+        double var = any ? (d2 - d1 * (d1 / n)) / n : nan;
+        var = var < 0.0 ? 0.0 : var;  // rounding; NaN stays NaN
+        row[kStatSumSq] = sq;
+        row[kStatMean] = any ? shift + d1 / n : nan;
+        row[kStatVariance] = var;
+        row[kStatMin] = any ? static_cast<double>(lo) : nan;
+        row[kStatMax] = any ? static_cast<double>(hi) : nan;
+        row[kStatNonFinite] = static_cast<double>(values) - n;
+    }
+};
+
+// A unit's shift: its first value when finite, else 0.
+template <class T>
+double shift_of(T first) {
+    return first - first == T(0) ? static_cast<double>(first) : 0.0;
+}
+
+// How a pass groups the shown units: kLanes units side by side, one unit's inner
+// tiles side by side, or (huge tiles) one unit at a time, tile by tile.
+enum class Grouping { units, inner, single };
+
+inline Grouping grouping(const TileSource& s) {
+    if (s.height * s.width * s.channels > kMaxLanePositions) return Grouping::single;
+    return choose_strategy(s) == Strategy::inner_lanes ? Grouping::inner : Grouping::units;
+}
+
+// One thread's pass over groups of units; each group's per-tile sums reach its units'
+// UnitSums in inner order.
+template <class E, class T>
+class UnitPass {
+public:
+    UnitPass(const TileSource& s, Grouping grouping, bool squares_only)
+        : s_(s), grouping_(grouping), squares_only_(squares_only) {
+        if (grouping == Grouping::single)
+            tiles_.emplace(s, false, active_loops());
+        else
+            lanes_.emplace(s, false, active_loops());
+    }
+
+    void run_group(std::int64_t g, UnitSums<T>* units) {
+        if (grouping_ == Grouping::single) return run_single(g, units[0]);
+        const bool by_inner = grouping_ == Grouping::inner;
+        const Strategy strategy = by_inner ? Strategy::inner_lanes : Strategy::unit_lanes;
+        const std::int64_t batches = by_inner ? (s_.n_inner + kLanes - 1) / kLanes : s_.n_inner;
+        double shift[kLanes] = {};
+        for (std::int64_t i = 0; i < batches; ++i) {
+            const LaneBatch b = lane_batch(s_, strategy, g * batches + i);
+            if (squares_only_)
+                lanes_->gather(b);
+            else
+                lanes_->read(b);  // gathers, and finds each lane's finite min and max
+            const T* v = lanes_->values();
+            if (i == 0)
+                for (int k = 0; k < kLanes; ++k) shift[k] = units[by_inner ? 0 : k].shift = shift_of(v[by_inner ? 0 : k]);
+            sums_.clear();
+            if (squares_only_)
+                sums_.template add_squares<kLanes>(v, lanes_->positions());
+            else
+                finite_lanes(v, shift);
+            for (int k = 0; k < b.count; ++k) units[by_inner ? 0 : k].add(sums_, k);
+        }
+    }
+
+private:
+    void finite_lanes(const T* v, const double* shift) {
+        sums_.add_finite_lanes(v, lanes_->positions(), shift);
+        for (int k = 0; k < kLanes; ++k) {
+            sums_.lo[k] = lanes_->lo[k];
+            sums_.hi[k] = lanes_->hi[k];
+        }
+    }
+
+    void run_single(std::int64_t u, UnitSums<T>& unit) {
+        for (std::int64_t i = 0; i < s_.n_inner; ++i) {
+            const T* v = tiles_->read(unit_origin(s_, u, i));
+            if (i == 0) unit.shift = shift_of(v[0]);
+            sums_.clear();
+            if (squares_only_)
+                sums_.template add_squares<1>(v, tiles_->size());
+            else
+                sums_.add_finite_one(v, tiles_->size(), unit.shift);
+            unit.add(sums_, 0);
+        }
+    }
+
+    const TileSource& s_;
+    Grouping grouping_;
+    bool squares_only_;
+    std::optional<LaneReader<E, T>> lanes_;  // the reader the grouping needs
+    std::optional<TileReader<E, T>> tiles_;
+    LaneSums<T> sums_;
+};
+
+// Runs the pass over all shown units on the threads the work pays for; emit(u, sums)
+// receives every unit once.
+template <class E, class T, class Emit>
+void for_each_unit(const TileSource& s, bool squares_only, int threads, Emit&& emit) {
+    const Grouping how = grouping(s);
+    const std::int64_t units = shown_units(s), per_group = how == Grouping::units ? kLanes : 1;
+    const std::int64_t groups = (units + per_group - 1) / per_group;
+    const int nthreads = threads_for(shown_values(s), threads, groups);
+    BlockQueue queue(groups, std::max<std::int64_t>(1, groups / (std::int64_t{nthreads} * 16)));
     run_threads(nthreads, [&](int) {
-        TileReader<E, T> reader(s, false, loops);
+        UnitPass<E, T> pass(s, how, squares_only);
         std::int64_t begin, end;
         while (queue.pop(&begin, &end))
-            for (std::int64_t u = begin; u < end; ++u) per_unit(reader, u);
+            for (std::int64_t g = begin; g < end; ++g) {
+                UnitSums<T> sums[kLanes];
+                pass.run_group(g, sums);
+                for (std::int64_t k = 0; k < per_group && g * per_group + k < units; ++k) emit(g * per_group + k, sums[k]);
+            }
     });
-}
-
-template <class E, class T>
-std::vector<double> norms_typed(const TileSource& s, int threads) {
-    std::vector<double> norms(static_cast<std::size_t>(shown_units(s)), 0.0);
-    for_each_unit<E, T>(s, threads, [&](TileReader<E, T>& reader, std::int64_t u) {
-        double acc = 0.0;
-        for (std::int64_t i = 0; i < s.n_inner; ++i) {
-            const T* v = reader.read(unit_origin(s, u, i));
-            double tile = 0.0;
-            for (std::int64_t k = 0; k < reader.size(); ++k) tile += static_cast<double>(v[k]) * static_cast<double>(v[k]);
-            acc += tile;
-        }
-        norms[static_cast<std::size_t>(u)] = acc;
-    });
-    return norms;
-}
-
-template <class E, class T>
-std::vector<double> stats_typed(const TileSource& s, int threads) {
-    std::vector<double> stats(static_cast<std::size_t>(shown_units(s) * kUnitStats), 0.0);
-    const std::int64_t per_unit = s.n_inner * s.channels * s.height * s.width;
-    for_each_unit<E, T>(s, threads, [&](TileReader<E, T>& reader, std::int64_t u) {
-        Sums<T> sums;
-        double shift = 0.0;
-        for (std::int64_t i = 0; i < s.n_inner; ++i) {
-            const T* v = reader.read(unit_origin(s, u, i));
-            if (i == 0 && std::isfinite(v[0])) shift = static_cast<double>(v[0]);
-            sums.add_tile(v, reader.size(), shift);
-        }
-        sums.write(shift, per_unit, &stats[static_cast<std::size_t>(u * kUnitStats)]);
-    });
-    return stats;
 }
 
 }  // namespace
@@ -110,13 +227,25 @@ std::vector<double> stats_typed(const TileSource& s, int threads) {
 std::vector<double> unit_sq_norms(const TileSource& s, int threads) {
     check_threads(threads);
     check_source(s);
-    return with_types(s.type, [&]<class E, class T>() { return norms_typed<E, T>(s, threads); });
+    std::vector<double> norms(static_cast<std::size_t>(shown_units(s)));
+    with_types(s.type, [&]<class E, class T>() {
+        for_each_unit<E, T>(s, true, threads,
+                            [&](std::int64_t u, const UnitSums<T>& sums) { norms[static_cast<std::size_t>(u)] = sums.sq; });
+    });
+    return norms;
 }
 
 std::vector<double> unit_stats(const TileSource& s, int threads) {
     check_threads(threads);
     check_source(s);
-    return with_types(s.type, [&]<class E, class T>() { return stats_typed<E, T>(s, threads); });
+    std::vector<double> stats(static_cast<std::size_t>(shown_units(s) * kUnitStats));
+    const std::int64_t values = s.n_inner * s.channels * s.height * s.width;
+    with_types(s.type, [&]<class E, class T>() {
+        for_each_unit<E, T>(s, false, threads, [&](std::int64_t u, const UnitSums<T>& sums) {
+            sums.write(values, &stats[static_cast<std::size_t>(u * kUnitStats)]);
+        });
+    });
+    return stats;
 }
 
 }  // namespace fasttile

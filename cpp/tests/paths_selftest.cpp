@@ -12,8 +12,12 @@
 #include <string>
 #include <vector>
 
+#include <atomic>
+#include <thread>
+
 #include "fasttile/hot_loops.hpp"
 #include "fasttile/kernel.hpp"
+#include "fasttile/parallel.hpp"
 
 using namespace fasttile;
 
@@ -76,6 +80,31 @@ void store(std::vector<unsigned char>& mem, std::size_t at, ElemType type, doubl
     }
 }
 
+// Normalization, grid, padding, lookup table and marker of a drawn view.
+void draw_options(Case& c, std::mt19937_64& rng) {
+    auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    const bool mean = c.src.channel_mean;
+    const std::int64_t C = c.src.channels;
+    const NormMode modes[] = {NormMode::tile_range, NormMode::tile_symmetric, NormMode::fixed_range, NormMode::fixed_symmetric};
+    c.norm = {modes[uni(0, 3)], -0.5, 1.25};
+    const std::int64_t tiles = tile_count(c.src);
+    c.mosaic.ncols = uni(1, 12);
+    c.mosaic.nrows = (tiles + c.mosaic.ncols - 1) / c.mosaic.ncols + uni(0, 1);
+    c.mosaic.column_fill = uni(0, 1);
+    c.mosaic.padding = uni(0, 2);
+    c.mosaic.zoom = uni(1, 2);
+    for (auto& v : c.mosaic.pad_value) v = static_cast<unsigned char>(uni(0, 255));
+    const bool gray = mean || C == 1;
+    c.mosaic.mark_nonfinite = uni(0, 1);
+    if (gray && (uni(0, 2) == 0 || c.mosaic.mark_nonfinite)) {
+        c.lut.resize(768);
+        for (auto& v : c.lut) v = static_cast<unsigned char>(uni(0, 255));
+        c.mosaic.lut = c.lut.data();
+    }
+    c.mosaic.marker[0] = 255; c.mosaic.marker[2] = 255;
+    c.out_channels = (!gray || c.mosaic.lut) ? 3 : 1;
+}
+
 Case make_case(std::mt19937_64& rng) {
     auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
     Case c;
@@ -122,24 +151,7 @@ Case make_case(std::mt19937_64& rng) {
         c.src.indices = c.indices.data();
         c.src.n_indices = static_cast<std::int64_t>(c.indices.size());
     }
-    const NormMode modes[] = {NormMode::tile_range, NormMode::tile_symmetric, NormMode::fixed_range, NormMode::fixed_symmetric};
-    c.norm = {modes[uni(0, 3)], -0.5, 1.25};
-    const std::int64_t tiles = tile_count(c.src);
-    c.mosaic.ncols = uni(1, 12);
-    c.mosaic.nrows = (tiles + c.mosaic.ncols - 1) / c.mosaic.ncols + uni(0, 1);
-    c.mosaic.column_fill = uni(0, 1);
-    c.mosaic.padding = uni(0, 2);
-    c.mosaic.zoom = uni(1, 2);
-    for (auto& v : c.mosaic.pad_value) v = static_cast<unsigned char>(uni(0, 255));
-    const bool gray = mean || C == 1;
-    c.mosaic.mark_nonfinite = uni(0, 1);
-    if (gray && (uni(0, 2) == 0 || c.mosaic.mark_nonfinite)) {
-        c.lut.resize(768);
-        for (auto& v : c.lut) v = static_cast<unsigned char>(uni(0, 255));
-        c.mosaic.lut = c.lut.data();
-    }
-    c.mosaic.marker[0] = 255; c.mosaic.marker[2] = 255;
-    c.out_channels = (!gray || c.mosaic.lut) ? 3 : 1;
+    draw_options(c, rng);
     c.threads = uni(1, 3);
     return c;
 }
@@ -148,7 +160,18 @@ struct Result {
     std::vector<unsigned char> image;
     NonFinite nonfinite;
     std::string error;
+    std::vector<double> facts;  // the global range and every unit's statistics
 };
+
+// Facts are equal as values (a minimum may be 0.0 on one path and -0.0 on another:
+// the vector min instructions pick either of two equal operands) or both NaN.
+bool same(const Result& a, const Result& b) {
+    if (a.facts.size() != b.facts.size()) return false;
+    for (std::size_t i = 0; i < a.facts.size(); ++i)
+        if (!(a.facts[i] == b.facts[i] || (std::isnan(a.facts[i]) && std::isnan(b.facts[i])))) return false;
+    return a.error == b.error && a.image == b.image && a.nonfinite.count == b.nonfinite.count &&
+           a.nonfinite.tiles == b.nonfinite.tiles;
+}
 
 Result run(const Case& c) {
     Result r;
@@ -158,10 +181,43 @@ Result run(const Case& c) {
         r.image.assign(static_cast<std::size_t>(height * width * c.out_channels), 0xEE);
         const Output out{r.image.data(), height, width, c.out_channels, width * c.out_channels};
         r.nonfinite = render(c.src, c.norm, c.mosaic, out, c.threads);
+        const Range range = scan_range(c.src, c.threads);
+        r.facts = unit_stats(c.src, c.threads);
+        r.facts.push_back(range.lo);
+        r.facts.push_back(range.hi);
+        r.facts.push_back(static_cast<double>(range.nonfinite.count));
     } catch (const std::exception& e) {
         r.error = e.what();
     }
     return r;
+}
+
+// The worker pool: from several threads at once, every index of every call runs
+// exactly once, and an exception reaches its own caller. Returns failures.
+int pool_selftest() {
+    std::atomic<int> failures{0};
+    auto hammer = [&](int seed) {
+        for (int call = 0; call < 3000; ++call) {
+            const int n = 1 + (call * 7 + seed) % 9;
+            std::atomic<int> seen[9] = {};
+            run_threads(n, [&](int i) { seen[i].fetch_add(1); });
+            for (int i = 0; i < 9; ++i)
+                if (seen[i].load() != (i < n ? 1 : 0)) failures.fetch_add(1);
+            if (call % 500 == 0) {
+                try {
+                    run_threads(n + 1, [&](int i) {
+                        if (i == n) throw std::runtime_error("expected");
+                    });
+                    failures.fetch_add(1);
+                } catch (const std::runtime_error&) {
+                }
+            }
+        }
+    };
+    std::vector<std::thread> callers;
+    for (int t = 0; t < 4; ++t) callers.emplace_back(hammer, t);
+    for (auto& c : callers) c.join();
+    return failures.load();
 }
 
 }  // namespace
@@ -182,8 +238,7 @@ int main(int argc, char** argv) {
         for (const auto& path : paths) {
             select_path(path);
             const Result got = run(c);
-            if (got.error != reference.error || got.image != reference.image ||
-                got.nonfinite.count != reference.nonfinite.count || got.nonfinite.tiles != reference.nonfinite.tiles) {
+            if (!same(got, reference)) {
                 if (failed < 10)
                     std::printf("case %d: path %s differs from scalar (type %d, %lld tiles%s%s)\n", k, path.c_str(),
                                 static_cast<int>(c.type), static_cast<long long>(tile_count(c.src)),
@@ -193,6 +248,9 @@ int main(int argc, char** argv) {
         }
         ok ? ++passed : ++failed;
     }
+    const int pool_failures = pool_selftest();
+    std::printf("worker pool: %s\n", pool_failures ? "FAILED" : "ok");
+    if (pool_failures) ++failed;
     std::printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

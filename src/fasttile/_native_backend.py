@@ -22,15 +22,10 @@ def available() -> bool:
     return _core is not None
 
 
-def _view_args(view: TileView, indices: Optional[np.ndarray]) -> dict:
-    return {
-        "data": view.data,
-        "dtype": view.dtype,
-        "offset": view.offset,
-        "shape": view.shape,
-        "strides": view.strides,
-        "indices": indices,
-    }
+def _view_args(view: TileView, indices: Optional[np.ndarray]) -> tuple:
+    # Positional, in the binding's order: pybind11 matches keywords by name on every call,
+    # which costs more than the kernel itself on a tiny bank.
+    return (view.data, view.dtype, view.offset, view.shape, view.strides, indices)
 
 
 def render(
@@ -38,22 +33,22 @@ def render(
 ) -> tuple[int, list[int]]:
     assert _core is not None
     return _core.render(
-        **_view_args(view, indices),
-        channel_mean=view.channel_mean,
-        mode=plan.mode,
-        lo=plan.lo,
-        hi=plan.hi,
-        nrows=plan.nrows,
-        ncols=plan.ncols,
-        column_fill=plan.column_fill,
-        padding=plan.padding,
-        zoom=plan.zoom,
-        pad_value=plan.pad_value,
-        lut=plan.lut,
-        mark_nonfinite=plan.mark_nonfinite,
-        marker=plan.marker,
-        out=out,
-        threads=plan.threads,
+        *_view_args(view, indices),
+        view.channel_mean,
+        plan.mode,
+        plan.lo,
+        plan.hi,
+        plan.nrows,
+        plan.ncols,
+        plan.column_fill,
+        plan.padding,
+        plan.zoom,
+        plan.pad_value,
+        plan.lut,
+        plan.mark_nonfinite,
+        plan.marker,
+        out,
+        plan.threads,
     )
 
 
@@ -61,15 +56,16 @@ def scan_range(
     view: TileView, indices: Optional[np.ndarray], threads: int
 ) -> tuple[float, float, tuple[int, list[int]]]:
     assert _core is not None
-    return _core.scan_range(**_view_args(view, indices), channel_mean=view.channel_mean, threads=threads)
+    return _core.scan_range(*_view_args(view, indices), view.channel_mean, threads)
 
 
 def unit_sq_norms(view: TileView, indices: Optional[np.ndarray], threads: int) -> np.ndarray:
     assert _core is not None
-    return _core.unit_sq_norms(**_view_args(view, indices), threads=threads)
+    return _core.unit_sq_norms(*_view_args(view, indices), threads)
 
 
 def unit_stats(view: TileView, indices: Optional[np.ndarray], threads: int) -> np.ndarray:
-    """(shown units, 6) float64: sum_sq, mean, variance, min, max, nonfinite_count (see STAT_COLUMNS)."""
+    """(shown units, 6) float64: sum_sq, mean, variance, min, max, nonfinite_count (see
+    _numpy_backend.STAT_COLUMNS)."""
     assert _core is not None
-    return _core.unit_stats(**_view_args(view, indices), threads=threads)
+    return _core.unit_stats(*_view_args(view, indices), threads)

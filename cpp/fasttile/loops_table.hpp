@@ -1,0 +1,30 @@
+// The hot-loop table of one instruction set, from its traits. Included after the
+// target region closes: building the table must run on any CPU, and the field names
+// (designated initializers) keep two entries of one type from being swapped silently.
+#pragma once
+
+#include "hot_loops.hpp"
+
+namespace fasttile {
+namespace {
+
+template <class F, class D>
+HotLoops make_loops(const char* name) {
+    return HotLoops{
+        .name = name,
+        .minmax_f32 = minmax<F, float>,
+        .minmax_f64 = minmax<D, double>,
+        .quantize_f32 = quantize<F, float, true>,
+        .quantize_f64 = quantize<D, double, true>,
+        .quantize_inrange_f32 = quantize<F, float, false>,
+        .minmax_lanes_f32 = minmax_lanes<F, float>,
+        .minmax_lanes_f64 = minmax_lanes<D, double>,
+        .quantize_lanes_f32 = quantize_lanes<F, float>,
+        .quantize_lanes_f64 = quantize_lanes<D, double>,
+        .widen_f16 = widen_f16<F>,
+        .widen_bf16 = widen_bf16<F>,
+    };
+}
+
+}  // namespace
+}  // namespace fasttile

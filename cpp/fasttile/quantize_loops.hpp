@@ -1,0 +1,110 @@
+// Quantize (per tile and across lanes) and half-precision widening, written once over
+// the vector-traits type W of minmax_loops.hpp and compiled per instruction set inside
+// each target region, with internal linkage (the same arrangement as the min/max loops).
+//
+// On top of the min/max needs, W provides: mul, add; `pack`, the number of vectors
+// store_levels(q, v) truncates and narrows (saturating) into pack * width bytes; and
+// for float, has_f16 / from_f16(src) and from_bf16(src) (width values from 2-byte bits).
+// Tails go to the scalar table, which computes the same bytes.
+#pragma once
+
+#include <cstdint>
+
+#include "hot_loops.hpp"
+
+namespace fasttile {
+namespace {
+
+// One affine map (or `width` lanes' maps) in vector registers.
+template <class W, class T>
+struct Params {
+    typename W::V lo, hi, a, b, s, c;
+
+    Params() = default;
+    explicit Params(const Affine<T>& p)
+        : lo(W::set1(p.lo)), hi(W::set1(p.hi)), a(W::set1(p.a)), b(W::set1(p.b)), s(W::set1(p.s)), c(W::set1(p.c)) {}
+
+    // Lanes first .. first + width of an across-tile batch.
+    Params(const Affine<T>* p, int first) {
+        alignas(64) T f[6][W::width];
+        for (int k = 0; k < W::width; ++k) {
+            const Affine<T>& r = p[first + k];
+            f[0][k] = r.lo, f[1][k] = r.hi, f[2][k] = r.a, f[3][k] = r.b, f[4][k] = r.s, f[5][k] = r.c;
+        }
+        lo = W::load(f[0]), hi = W::load(f[1]), a = W::load(f[2]), b = W::load(f[3]), s = W::load(f[4]);
+        c = W::load(f[5]);
+    }
+};
+
+// The pixel rule (pixel_rule.hpp) on a vector, before truncation: separate multiply
+// and add (never fused). Without Clamp, for values known finite and within the tile's
+// own range, where both clamps are no-ops.
+template <class W, class T, bool Clamp>
+__attribute__((always_inline)) inline typename W::V level(typename W::V v, const Params<W, T>& k) {
+    if constexpr (Clamp) v = W::min(W::max(v, k.lo), k.hi);
+    v = W::add(W::mul(W::sub(W::mul(v, k.a), k.b), k.s), k.c);
+    if constexpr (Clamp) v = W::min(W::max(v, W::zero()), W::set1(T(255)));
+    return v;
+}
+
+template <class W, class T>
+void quantize_tail(const T* x, std::int64_t n, const Affine<T>& p, unsigned char* q) {
+    if constexpr (sizeof(T) == 4)
+        scalar_loops().quantize_f32(x, n, p, q);
+    else
+        scalar_loops().quantize_f64(x, n, p, q);
+}
+
+template <class W, class T, bool Clamp>
+void quantize(const T* x, std::int64_t n, const Affine<T>& p, unsigned char* q) {
+    constexpr int step = W::pack * W::width;
+    const Params<W, T> k(p);
+    std::int64_t i = 0;
+    for (; i + step <= n; i += step) {
+        typename W::V v[W::pack];
+        for (int j = 0; j < W::pack; ++j) v[j] = level<W, T, Clamp>(W::load(x + i + j * W::width), k);
+        W::store_levels(q + i, v);
+    }
+    quantize_tail<W, T>(x + i, n - i, p, q + i);
+}
+
+// Across-tile form: position i holds kLanes tiles (kLanes / width vectors), each with
+// its own map; one store covers pack / (kLanes / width) positions.
+template <class W, class T>
+void quantize_lanes(const T* x, std::int64_t n, const Affine<T>* p, unsigned char* q) {
+    constexpr int per_position = kLanes / W::width;
+    static_assert(W::pack % per_position == 0, "a store must cover whole positions");
+    constexpr std::int64_t positions = W::pack / per_position;
+    Params<W, T> k[per_position];
+    for (int j = 0; j < per_position; ++j) k[j] = Params<W, T>(p, j * W::width);
+    std::int64_t i = 0;
+    for (; i + positions <= n; i += positions) {
+        typename W::V v[W::pack];
+        for (int j = 0; j < W::pack; ++j)
+            v[j] = level<W, T, true>(W::load(x + i * kLanes + j * W::width), k[j % per_position]);
+        W::store_levels(q + i * kLanes, v);
+    }
+    if constexpr (sizeof(T) == 4) {
+        if (i < n) scalar_loops().quantize_lanes_f32(x + i * kLanes, n - i, p, q + i * kLanes);
+    } else {
+        if (i < n) scalar_loops().quantize_lanes_f64(x + i * kLanes, n - i, p, q + i * kLanes);
+    }
+}
+
+template <class W>
+void widen_f16(const unsigned char* src, std::int64_t n, float* dst) {
+    std::int64_t i = 0;
+    if constexpr (W::has_f16)
+        for (; i + W::width <= n; i += W::width) W::store(dst + i, W::from_f16(src + 2 * i));
+    scalar_loops().widen_f16(src + 2 * i, n - i, dst + i);
+}
+
+template <class W>
+void widen_bf16(const unsigned char* src, std::int64_t n, float* dst) {
+    std::int64_t i = 0;
+    for (; i + W::width <= n; i += W::width) W::store(dst + i, W::from_bf16(src + 2 * i));
+    scalar_loops().widen_bf16(src + 2 * i, n - i, dst + i);
+}
+
+}  // namespace
+}  // namespace fasttile
