@@ -184,3 +184,15 @@ def test_frames_are_streamed(tmp_path, monkeypatch, suffix):
     frames = [RGB[k % 4] * (1 + k) for k in range(12)]
     assert animate(frames, tmp_path / f"a{suffix}").frames == 12
     assert 1 <= most[0] <= 2
+
+
+def test_dead_units_are_chosen_once_for_every_frame(tmp_path):
+    from PIL import Image, ImageSequence
+
+    frames = [np.random.default_rng(k).standard_normal((10, 3, 4, 4)).astype(np.float32) for k in range(3)]
+    frames[1][2] = 0  # a unit dies only in later frames: 9 tiles would make a 3x3 grid, not 4x3
+    frames[2][5] = 0
+    fasttile.animate(frames, tmp_path / "a.png", dead="hide", captions=False)
+    with Image.open(tmp_path / "a.png") as im:
+        sizes = {frame.size for frame in ImageSequence.Iterator(im)}
+    assert len(sizes) == 1

@@ -228,3 +228,21 @@ def test_the_command_line_reads_and_writes_zarr(tmp_path, capsys):
     with Image.open(tmp_path / "m.png") as im:
         assert np.array_equal(np.asarray(im), fasttile.render(bank, zoom=2, padding=1))
     assert np.array_equal(fasttile.load(src, "enc/w").compute(), bank)
+
+
+def test_big_endian_chunks_are_decoded_not_mapped(tmp_path):
+    from zarr.codecs import BytesCodec
+
+    bank = np.random.default_rng(22).standard_normal((40, 27)).astype(np.float32)
+    for endian in ("big", "little"):
+        path = str(tmp_path / f"{endian}.zarr")
+        z = zarr.create_array(
+            path,
+            shape=bank.shape,
+            chunks=(9, 27),
+            dtype="f4",
+            serializer=BytesCodec(endian=endian),
+            compressors=None,
+        )
+        z[:] = bank
+        assert np.array_equal(fasttile.render(open_bank(path)), fasttile.render(bank)), endian

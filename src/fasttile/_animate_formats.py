@@ -135,11 +135,22 @@ def _doubled(frame: np.ndarray) -> np.ndarray:
 
 def write_mp4(path: PathLike, frames: Iterator[np.ndarray], count: int, duration_ms: int, loop: int) -> None:
     imageio_ffmpeg = require("imageio_ffmpeg", "train", "writing MP4")
+    started: list = []  # the ffmpeg writer, once the first frame gives the size
+    try:
+        _send_frames(imageio_ffmpeg, path, frames, duration_ms, started)
+    finally:
+        for writer in started:  # ffmpeg exits (and stops writing) on an error too
+            writer.close()
+
+
+def _send_frames(
+    ffmpeg: Any, path: PathLike, frames: Iterator[np.ndarray], duration_ms: int, started: list
+) -> None:
     writer = None
     for frame in frames:
         frame = _doubled(frame)
         if writer is None:
-            writer = imageio_ffmpeg.write_frames(
+            writer = ffmpeg.write_frames(
                 os.fspath(path),
                 (frame.shape[1], frame.shape[0]),
                 pix_fmt_in="gray" if frame.ndim == 2 else "rgb24",
@@ -150,10 +161,9 @@ def write_mp4(path: PathLike, frames: Iterator[np.ndarray], count: int, duration
                 ffmpeg_log_level="error",
                 output_params=["-f", "mp4"],  # the temporary name has no .mp4 to go by
             )
+            started.append(writer)
             writer.send(None)
         writer.send(np.ascontiguousarray(frame).tobytes())
-    if writer is not None:
-        writer.close()
 
 
 WRITERS = {"GIF": write_gif, "APNG": write_apng, "WebP": write_webp, "MP4": write_mp4}

@@ -26,7 +26,7 @@ from ._render import NORMALIZATIONS, render, render_detailed
 
 FIXED = ("fixed", "fixed-symmetric")
 _TILE_KEYS = ("layout", "tile_shape", "channel_order", "channel", "bgr")
-_DROPPED = ("normalize", "value_range", "indices", "order", "top", "out")
+_DROPPED = ("normalize", "value_range", "indices", "order", "top", "dead", "out")  # fixed by the first frame
 
 
 @dataclass(frozen=True)
@@ -269,8 +269,9 @@ def animate(
     require("PIL.ImageDraw", "train", "drawing captions")
     if normalize not in FIXED + NORMALIZATIONS:
         raise ValueError(f"normalize must be one of {', '.join(FIXED + NORMALIZATIONS)}, got {normalize!r}")
-    if not isinstance(fps, (int, float)) or isinstance(fps, bool) or not 0 < fps <= 100:
-        raise ValueError(f"fps must be a number in (0, 100], got {fps!r}")
+    # APNG stores a frame's delay in 16-bit milliseconds: at least 1/65 frame a second
+    if not isinstance(fps, (int, float)) or isinstance(fps, bool) or not 0.016 <= fps <= 100:
+        raise ValueError(f"fps must be a number in [0.016, 100], got {fps!r}")
     if normalize in FIXED and "value_range" in render_options:
         raise ValueError("value_range fixes one range for every tile; pass normalize='none' with it")
     items = _items(frames, captions)
@@ -290,13 +291,18 @@ def animate(
 
 
 def _write(fmt: str, tmp: Any, images: Iterator[np.ndarray], count: int, duration: int, loop: int) -> tuple:
-    """Run the format's writer, noting the frame shape as frames go by."""
+    """Run the format's writer, holding every frame to the first one's shape (a file
+    whose frames change size is broken, whatever the format)."""
     seen: list[tuple] = []
 
     def watched() -> Iterator[np.ndarray]:
-        for image in images:
+        for k, image in enumerate(images):
             if not seen:
                 seen.append(image.shape)
+            elif image.shape != seen[0]:
+                raise ValueError(
+                    f"frame {k} is {image.shape}, frame 0 was {seen[0]}: frames must share one geometry"
+                )
             yield image
 
     WRITERS[fmt](tmp, watched(), count, duration, loop)

@@ -65,7 +65,9 @@ def _mapped_chunk(array: Any, index: tuple, chunks: tuple[int, ...]) -> Optional
 
     codecs = getattr(array.metadata, "codecs", ())
     plain = len(codecs) == 1 and type(codecs[0]).__name__ == "BytesCodec"
-    if not plain or array.dtype.byteorder == ">" or getattr(array, "shards", None):
+    # zarr v3 keeps the byte order in the bytes codec, not in array.dtype
+    little = plain and str(getattr(getattr(codecs[0], "endian", None), "value", "little")) == "little"
+    if not little or array.dtype.byteorder == ">" or getattr(array, "shards", None):
         return None
     store = array.store_path.store
     if not isinstance(store, LocalStore):
