@@ -144,3 +144,24 @@ def test_written_files_get_ordinary_permissions(tmp_path):
     finally:
         os.umask(old)
     assert (tmp_path / "m.png").stat().st_mode & 0o777 == 0o644
+
+
+def test_a_folder_that_cannot_be_moved_in_keeps_the_old_one(tmp_path, monkeypatch):
+    from fasttile import _atomic
+
+    target = tmp_path / "site"
+    target.mkdir()
+    (target / "old.txt").write_text("previous pyramid")
+    real_replace = os.replace
+
+    def failing(src, dst):
+        if str(src).endswith(".fasttile-partial"):
+            raise OSError(28, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(_atomic.os, "replace", failing)
+    with pytest.raises(OSError, match="No space"):
+        with _atomic.atomic_path(target, directory=True) as temp:
+            (temp / "new.txt").write_text("new")
+    assert (target / "old.txt").read_text() == "previous pyramid"
+    assert entries(tmp_path) == ["site"]

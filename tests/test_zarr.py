@@ -246,3 +246,9 @@ def test_big_endian_chunks_are_decoded_not_mapped(tmp_path):
         )
         z[:] = bank
         assert np.array_equal(fasttile.render(open_bank(path)), fasttile.render(bank)), endian
+
+
+def test_to_zarr_refuses_a_mosaic_with_a_clear_error(tmp_path):
+    bank = np.ones((4, 9), np.float32)
+    with pytest.raises(TypeError, match="pass the weights"):
+        to_zarr(fasttile.mosaic(bank), str(tmp_path / "m.zarr"))

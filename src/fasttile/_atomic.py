@@ -77,9 +77,16 @@ def _fsync(path: Path) -> None:
 
 def _replace(temp: Path, target: Path, directory: bool) -> None:
     if directory and target.is_dir():
+        # A folder cannot replace a folder in one rename: move the old one aside, put the
+        # new one in place, and put the old one back if that fails.
         old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".fasttile-old", dir=target.parent))
         os.replace(target, old / "previous")
-        os.replace(temp, target)
+        try:
+            os.replace(temp, target)
+        except BaseException:
+            os.replace(old / "previous", target)
+            shutil.rmtree(old, ignore_errors=True)
+            raise
         shutil.rmtree(old, ignore_errors=True)
     else:
         os.replace(temp, target)

@@ -373,12 +373,9 @@ def manifest_of(m: Any, *, title: Optional[str], fmt: str, sidecar: dict) -> dic
 def _check_format(fmt: str, compress_level: int) -> None:
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
-    if (
-        not isinstance(compress_level, int)
-        or isinstance(compress_level, bool)
-        or not 0 <= compress_level <= 9
-    ):
-        raise ValueError(f"compress_level must be an integer 0..9, got {compress_level!r}")
+    from .png import check_level
+
+    check_level(compress_level)  # "fast", "small", "none" or 0..9, as fasttile.save
 
 
 def pyramid(
@@ -386,7 +383,7 @@ def pyramid(
     folder: Union[str, os.PathLike],
     *,
     format: str = "png",
-    compress_level: int = 1,
+    compress_level: Union[str, int] = 1,
     title: Optional[str] = None,
     labels: Optional[Sequence[str]] = None,
     dead_norm: Optional[float] = None,

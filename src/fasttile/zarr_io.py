@@ -340,6 +340,13 @@ def to_zarr(
     channel, row, col and statistics (see _tile_facts). scheduler: dask's (default: a
     distributed Client if active, else threads).
     """
+    from .mosaic import Mosaic
+
+    if isinstance(weights, Mosaic):
+        raise TypeError(
+            "to_zarr renders from the bank (its tasks read it chunk by chunk): pass the weights "
+            "and the render options, not a fasttile.Mosaic"
+        )
     if resume and overwrite:
         raise ValueError("resume=True keeps what is there and overwrite=True replaces it: pass one")
     if facts and not pyramid:
