@@ -108,8 +108,10 @@ def test_out_buffers_and_errors():
     full = fasttile.render(bank)
     out = np.zeros((m.cell_height * 2, m.shape[1], 3), np.uint8)
     assert m.render_rows(0, 2, out=out) is out and np.array_equal(out, full[: 2 * m.cell_height])
-    with pytest.raises(ValueError, match="out must be a uint8 array"):
+    with pytest.raises(ValueError, match="out must have shape"):
         m.render_rows(0, 1, out=np.zeros((3, 3), np.uint8))
+    with pytest.raises(TypeError, match="out must be a uint8 array, got dtype float32"):
+        m.render_band(0, 1, out=np.zeros(m.band_shape(0, 1), np.float32))
     with pytest.raises(TypeError, match="render_rows"):
         fasttile.mosaic(bank, out=full)
     with pytest.raises(ValueError, match="rows must be a positive integer"):

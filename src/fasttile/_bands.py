@@ -29,8 +29,10 @@ class MosaicBands:
         self.mosaic = mosaic
         self.shape = mosaic.shape
         self.extra_rows = mosaic.padding  # drawn below each band (next band's top padding)
-        self._step = rows or max(1, band_bytes // (mosaic.cell_height * mosaic.shape[1] * mosaic.channels))
-        self._step = mosaic.strip_rows(min(self._step, mosaic.nrows))
+        if rows is None:
+            row_bytes = mosaic.cell_height * mosaic.shape[1] * mosaic.channels
+            rows = min(mosaic.nrows, max(1, band_bytes // row_bytes))
+        self._step = mosaic.strip_rows(rows)  # validated: a positive integer
         self.bands = [self._band(k, r0) for k, r0 in enumerate(range(0, mosaic.nrows, self._step))]
 
     def _band(self, k: int, r0: int) -> Band:
@@ -58,6 +60,8 @@ class ArrayBands:
         self.shape = image.shape
         self.extra_rows = 0
         row_bytes = max(1, image.shape[1] * (3 if image.ndim == 3 else 1))
+        if rows is not None and (not isinstance(rows, int) or isinstance(rows, bool) or rows < 1):
+            raise ValueError(f"rows must be a positive integer, got {rows!r}")
         step = rows or max(1, band_bytes // row_bytes)
         h = image.shape[0]
         self.bands = [Band(k, y, min(h, y + step)) for k, y in enumerate(range(0, h, step))]

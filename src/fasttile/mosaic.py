@@ -131,9 +131,8 @@ class Mosaic:
         (any uint8 array of band_shape, rows may be strided). Consecutive bands overlap
         by `padding` rows of pad_value; writers that own their buffers use this to
         avoid a copy."""
-        want = self.band_shape(r0, r1)
-        if out is not None and (not isinstance(out, np.ndarray) or out.shape != want):
-            raise ValueError(f"out must be a uint8 array of shape {want}")
+        if out is not None:
+            self._check_out(out, self.band_shape(r0, r1))
         return self._draw(window_of_cells(self, r0, r1, 0, self.ncols), out)
 
     def render_region(
@@ -195,10 +194,16 @@ class Mosaic:
     def _region_out(self, out: Optional[np.ndarray], hw: tuple[int, int]) -> Optional[np.ndarray]:
         if out is None:
             return None
-        want = hw + self.shape[2:]
-        if not isinstance(out, np.ndarray) or out.dtype != np.uint8 or out.shape != want:
-            got = f"{out.dtype} {out.shape}" if isinstance(out, np.ndarray) else type(out).__name__
-            raise ValueError(f"out must be a uint8 array of shape {want}, got {got}")
+        return self._check_out(out, hw + self.shape[2:])
+
+    @staticmethod
+    def _check_out(out: Any, want: tuple) -> np.ndarray:
+        """render()'s rules: TypeError for what is no uint8 array, ValueError for its shape."""
+        if not isinstance(out, np.ndarray) or out.dtype != np.uint8:
+            got = f"dtype {out.dtype}" if isinstance(out, np.ndarray) else type(out).__name__
+            raise TypeError(f"out must be a uint8 array, got {got}")
+        if out.shape != tuple(want):
+            raise ValueError(f"out must have shape {tuple(want)}, got {out.shape}")
         return out
 
     def _draw(self, win: Window, out: Optional[np.ndarray]) -> np.ndarray:
@@ -226,6 +231,16 @@ def mosaic(weights: Any, **options: Any) -> Mosaic:
 
         return chunked_mosaic(weights, **options)
     return Mosaic(prepare(weights, **options))
+
+
+def as_mosaic(weights: Any, options: dict) -> Mosaic:
+    """`weights` drawn with `options` as a Mosaic, or `weights` itself if it is one
+    (then options would be ignored: refused by name instead)."""
+    if isinstance(weights, Mosaic):
+        if options:
+            raise TypeError(f"a Mosaic already has its render options; got {', '.join(sorted(options))}")
+        return weights
+    return mosaic(weights, **options)
 
 
 def strips(weights: Any, rows: Optional[int] = None, **options: Any) -> Iterator[tuple[int, np.ndarray]]:

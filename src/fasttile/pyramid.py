@@ -27,6 +27,7 @@ from typing import Any, Callable, Optional, Union
 import numpy as np
 
 from ._atomic import atomic_path
+from .mosaic import as_mosaic
 from .png import chunk_bytes
 
 TILE = 256
@@ -332,17 +333,6 @@ def _check_target(folder: Union[str, os.PathLike]) -> None:
     os.makedirs(parent, exist_ok=True)
 
 
-def open_mosaic(weights: Any, options: dict) -> Any:
-    """The strip primitive over `weights` (fasttile.mosaic), or `weights` if it is one."""
-    from .mosaic import Mosaic, mosaic
-
-    if isinstance(weights, Mosaic):
-        if options:
-            raise TypeError(f"a Mosaic is already made with its options; got {', '.join(sorted(options))}")
-        return weights
-    return mosaic(weights, **options)
-
-
 def manifest_of(m: Any, *, title: Optional[str], fmt: str, sidecar: dict) -> dict:
     from . import __version__
 
@@ -403,7 +393,7 @@ def pyramid(
     from .sidecar import check_labels
 
     _check_format(format, compress_level)
-    m = open_mosaic(weights, dict(render_options))
+    m = as_mosaic(weights, dict(render_options))
     check_labels(labels, m.view.units)
     _check_target(folder)
     encode = _encoder(format, compress_level)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional, Union
 
-from .mosaic import Mosaic, mosaic
+from .mosaic import Mosaic, as_mosaic
 
 WRITERS: dict[str, Callable[..., None]] = {}
 
@@ -80,9 +80,7 @@ def save(
     """
     started = time.perf_counter()
     ext = output_format(path)
-    m = weights if isinstance(weights, Mosaic) else mosaic(weights, **options)
-    if isinstance(weights, Mosaic) and options:
-        raise TypeError(f"a Mosaic is already rendered with its options; got {', '.join(sorted(options))}")
+    m = as_mosaic(weights, options)
     if labels is not None:
         m = labelled(m, labels)
     fmt_options = _format_options(ext, level, compress_level, compression)
