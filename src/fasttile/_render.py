@@ -158,6 +158,39 @@ def _ordered(
     return None if sel is None else np.ascontiguousarray(sel, dtype=np.int64)
 
 
+def check_normalize(normalize: Optional[str], value_range: Any) -> str:
+    if normalize is None:
+        normalize = "none" if value_range is not None else "tile"
+    if normalize not in NORMALIZATIONS:
+        raise ValueError(f"normalize must be one of {', '.join(NORMALIZATIONS)}, got {normalize!r}")
+    if value_range is not None and normalize != "none":
+        raise ValueError(f"value_range needs normalize='none' (got normalize={normalize!r})")
+    if normalize == "none" and value_range is None:
+        raise ValueError("normalize='none' needs value_range=(lo, hi)")
+    return normalize
+
+
+def drawing_options(view: TileView, nonfinite: str, fill: str, pad_value: Any, cmap: Any) -> dict:
+    """render's checks of the drawing options, and what they resolve to."""
+    if nonfinite not in ("raise", "mark"):
+        raise ValueError(f"nonfinite must be 'raise' or 'mark', got {nonfinite!r}")
+    if fill not in ("rows", "columns"):
+        raise ValueError(f"fill must be 'rows' or 'columns', got {fill!r}")
+    pad, pad_is_colour = pad_triple(pad_value)
+    if cmap is not None and view.rgb:
+        raise ValueError(
+            "cmap colours gray tiles; these tiles are RGB (pick one with channel=k, or channel='mean')"
+        )
+    rgb_out = view.rgb or cmap is not None or nonfinite == "mark" or pad_is_colour
+    lut = colormap_lut(cmap) if cmap is not None else (gray_lut() if rgb_out and not view.rgb else None)
+    return {
+        "pad_value": pad,
+        "lut": lut,
+        "mark_nonfinite": nonfinite == "mark",
+        "channels": 3 if rgb_out else 1,
+    }
+
+
 def _compute_type(view: TileView):
     return np.float64 if view.dtype == "float64" else np.float32
 
@@ -417,26 +450,10 @@ def prepare(
     impl = _backend(backend)
     nthreads = _threads(threads)
 
-    if normalize is None:
-        normalize = "none" if value_range is not None else "tile"
-    if normalize not in NORMALIZATIONS:
-        raise ValueError(f"normalize must be one of {', '.join(NORMALIZATIONS)}, got {normalize!r}")
-    if value_range is not None and normalize != "none":
-        raise ValueError(f"value_range needs normalize='none' (got normalize={normalize!r})")
-    if normalize == "none" and value_range is None:
-        raise ValueError("normalize='none' needs value_range=(lo, hi)")
-    if nonfinite not in ("raise", "mark"):
-        raise ValueError(f"nonfinite must be 'raise' or 'mark', got {nonfinite!r}")
-    if fill not in ("rows", "columns"):
-        raise ValueError(f"fill must be 'rows' or 'columns', got {fill!r}")
-    mark = nonfinite == "mark"
-    pad, pad_is_colour = pad_triple(pad_value)
-    if cmap is not None and view.rgb:
-        raise ValueError(
-            "cmap colours gray tiles; these tiles are RGB (pick one with channel=k, or channel='mean')"
-        )
-    rgb_out = view.rgb or cmap is not None or mark or pad_is_colour
-    lut = colormap_lut(cmap) if cmap is not None else (gray_lut() if rgb_out and not view.rgb else None)
+    normalize = check_normalize(normalize, value_range)
+    colours = drawing_options(view, nonfinite, fill, pad_value, cmap)
+    mark, pad, lut = colours["mark_nonfinite"], colours["pad_value"], colours["lut"]
+    rgb_out = colours["channels"] == 3
 
     sel = _indices(view, indices)
     top = _check_order(order, top, dead)

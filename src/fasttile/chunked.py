@@ -28,11 +28,9 @@ from typing import Any, Callable, Optional
 import numpy as np
 
 from ._arrays import as_weights
-from ._colors import colormap_lut, gray_lut, pad_triple
 from ._grid import layout_grid
 from ._layout import _AXES_4D, DEFAULT_LAYOUT, TileView, resolve
 from ._render import (
-    NORMALIZATIONS,
     _backend,
     _check_order,
     _indices,
@@ -41,6 +39,8 @@ from ._render import (
     _threads,
     _unknown_option,
     _value_range,
+    check_normalize,
+    drawing_options,
 )
 from ._strip_task import StripSpec
 
@@ -127,39 +127,6 @@ class Checked:
     shape: tuple[int, ...]
 
 
-def _normalize(normalize: Optional[str], value_range: Any) -> str:
-    if normalize is None:
-        normalize = "none" if value_range is not None else "tile"
-    if normalize not in NORMALIZATIONS:
-        raise ValueError(f"normalize must be one of {', '.join(NORMALIZATIONS)}, got {normalize!r}")
-    if value_range is not None and normalize != "none":
-        raise ValueError(f"value_range needs normalize='none' (got normalize={normalize!r})")
-    if normalize == "none" and value_range is None:
-        raise ValueError("normalize='none' needs value_range=(lo, hi)")
-    return normalize
-
-
-def _colours(view: TileView, nonfinite: str, fill: str, pad_value: Any, cmap: Any) -> dict:
-    """render's checks of the drawing options, and what they resolve to."""
-    if nonfinite not in ("raise", "mark"):
-        raise ValueError(f"nonfinite must be 'raise' or 'mark', got {nonfinite!r}")
-    if fill not in ("rows", "columns"):
-        raise ValueError(f"fill must be 'rows' or 'columns', got {fill!r}")
-    pad, pad_is_colour = pad_triple(pad_value)
-    if cmap is not None and view.rgb:
-        raise ValueError(
-            "cmap colours gray tiles; these tiles are RGB (pick one with channel=k, or channel='mean')"
-        )
-    rgb_out = view.rgb or cmap is not None or nonfinite == "mark" or pad_is_colour
-    lut = colormap_lut(cmap) if cmap is not None else (gray_lut() if rgb_out and not view.rgb else None)
-    return {
-        "pad_value": pad,
-        "lut": lut,
-        "mark_nonfinite": nonfinite == "mark",
-        "channels": 3 if rgb_out else 1,
-    }
-
-
 def _reader(view: TileView, shape: Sequence[int], layout: dict, normalize: str, colours: dict, **how: Any):
     """A StripSpec that reads blocks (layout, backend, threads); its grid is filled in later."""
     return StripSpec(
@@ -215,8 +182,8 @@ def check_options(
         raise _unknown_option(unknown)
     view = resolve(*as_weights(stand_in(shape, dtype)), **layout)
     _backend(backend)
-    normalize = _normalize(normalize, value_range)
-    colours = _colours(view, nonfinite, fill, pad_value, cmap)
+    normalize = check_normalize(normalize, value_range)
+    colours = drawing_options(view, nonfinite, fill, pad_value, cmap)
     reader = _reader(view, shape, layout, normalize, colours, threads=threads, backend=backend)
     sel = _indices(view, indices)
     top = _check_order(order, top, dead)
