@@ -47,6 +47,40 @@ inline T channel_mean(const unsigned char* px, std::int64_t channels, std::int64
     }
 }
 
+// One row of an RGB tile stored as three planes (an oihw bank of RGB filters) into
+// (x, c) order. For float, four pixels at a time with register shuffles (the scalar
+// form spends a load and a store per value, a third of an M-sized render).
+template <class T>
+inline void interleave_rgb(const unsigned char* row, std::int64_t plane_stride, std::int64_t w, T* dst) {
+    const unsigned char* green = row + plane_stride;
+    const unsigned char* blue = green + plane_stride;
+    constexpr std::int64_t es = sizeof(T);
+    std::int64_t x = 0;
+#if defined(__SSE2__)
+    if constexpr (std::is_same_v<T, float>) {
+        for (; x + 4 <= w; x += 4) {
+            const __m128 r = _mm_loadu_ps(reinterpret_cast<const float*>(row + x * es));
+            const __m128 g = _mm_loadu_ps(reinterpret_cast<const float*>(green + x * es));
+            const __m128 b = _mm_loadu_ps(reinterpret_cast<const float*>(blue + x * es));
+            const __m128 rg_lo = _mm_unpacklo_ps(r, g), rg_hi = _mm_unpackhi_ps(r, g);  // r0 g0 r1 g1, r2 g2 r3 g3
+            const __m128 b0r1 = _mm_shuffle_ps(b, r, _MM_SHUFFLE(1, 1, 0, 0));             // b0 b0 r1 r1
+            const __m128 g1b1 = _mm_shuffle_ps(g, b, _MM_SHUFFLE(1, 1, 1, 1));             // g1 g1 b1 b1
+            const __m128 b2r3 = _mm_shuffle_ps(b, r, _MM_SHUFFLE(3, 3, 2, 2));             // b2 b2 r3 r3
+            const __m128 g3b3 = _mm_shuffle_ps(g, b, _MM_SHUFFLE(3, 3, 3, 3));             // g3 g3 b3 b3
+            float* out = dst + 3 * x;
+            _mm_storeu_ps(out, _mm_shuffle_ps(rg_lo, b0r1, _MM_SHUFFLE(2, 0, 1, 0)));     // r0 g0 b0 r1
+            _mm_storeu_ps(out + 4, _mm_shuffle_ps(g1b1, rg_hi, _MM_SHUFFLE(1, 0, 2, 0)));  // g1 b1 r2 g2
+            _mm_storeu_ps(out + 8, _mm_shuffle_ps(b2r3, g3b3, _MM_SHUFFLE(2, 0, 2, 0)));   // b2 r3 g3 b3
+        }
+    }
+#endif
+    for (; x < w; ++x) {
+        dst[3 * x] = load_unaligned<T>(row + x * es);
+        dst[3 * x + 1] = load_unaligned<T>(green + x * es);
+        dst[3 * x + 2] = load_unaligned<T>(blue + x * es);
+    }
+}
+
 // Tile at `p` (already offset to its unit and inner index), into buf as (y, x, c);
 // with `mean`, one value per pixel.
 template <class E, class T>
@@ -60,11 +94,16 @@ void gather_tile(const unsigned char* p, const TileSource& s, bool mean, T* buf,
         return;
     }
     const bool rows_contiguous = s.s_x == C * es && (C == 1 || s.s_channel == es);
+    const bool rgb_planes = std::is_same_v<E, T> && C == 3 && s.s_x == es;  // CHW: three planar rows
     for (std::int64_t y = 0; y < h; ++y) {
         const unsigned char* row = p + y * s.s_y;
         T* dst = buf + y * w * C;
         if (rows_contiguous) {
             convert_run<E, T>(row, w * C, dst, loops);
+            continue;
+        }
+        if (rgb_planes) {
+            interleave_rgb(row, s.s_channel, w, dst);
             continue;
         }
         for (std::int64_t x = 0; x < w; ++x)
