@@ -227,11 +227,39 @@ def _copy_out(out):
     return copy.view(type(out))
 
 
-def test_torch_tensors_take_the_full_path(fast_calls):
-    torch = pytest.importorskip("torch")
+def torch_cases(torch):
     t = torch.from_numpy(W.copy())
-    assert outcome(lambda: fasttile.render(t)) == outcome(lambda: without_fast_path(t))
-    assert fast_calls == [False]
+
+    class Sub(torch.Tensor):
+        pass
+
+    return {  # name: (tensor, whether the fast path may draw it)
+        "tensor": (t, True),
+        "parameter": (torch.nn.Parameter(t.clone()), True),
+        "transposed": (t.T, True),
+        "int8": (t.mul(50).to(torch.int8), True),
+        "negative view": (torch.ops.aten._neg_view(t), True),
+        "nan": (t.clone().fill_(float("nan")), False),
+        "bfloat16": (t.to(torch.bfloat16), False),
+        "complex": (t.to(torch.complex64), False),
+        "meta": (torch.empty(4, 9, device="meta"), False),
+        "sparse": (t.to_sparse(), False),
+        "subclass": (t.as_subclass(Sub), False),
+        "1-D": (t.flatten(), False),
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["tensor", "parameter", "transposed", "int8", "negative view", "nan"]
+    + ["bfloat16", "complex", "meta", "sparse", "subclass", "1-D"],
+)
+def test_torch_tensors_end_as_on_the_full_path(case, fast_calls):
+    torch = pytest.importorskip("torch")
+    tensor, may_be_fast = torch_cases(torch)[case]
+    expected = outcome(lambda: without_fast_path(tensor))
+    assert outcome(lambda: fasttile.render(tensor)) == expected
+    assert fast_calls == [may_be_fast]
 
 
 def test_the_layout_warning_is_given_on_every_call():

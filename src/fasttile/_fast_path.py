@@ -1,4 +1,4 @@
-"""The fast path of fasttile.render for small renders of a plain ndarray.
+"""The fast path of fasttile.render for small renders of a plain ndarray (or CPU tensor).
 
 A render of a 3x3 conv bank costs ~3 µs in the kernel but ~50 µs of Python checks.
 Those checks depend only on the array's dtype, shape and strides and on the options,
@@ -12,11 +12,13 @@ takes the full path, which raises or warns exactly as it always did.
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any, Optional
 
 import numpy as np
 
 from . import _native_backend
+from ._arrays import _from_torch
 from ._layout_hints import hint_for
 
 # Options whose checks read no weights and whose plain values (exact str, int, bool or
@@ -68,8 +70,12 @@ def _options_key(options: dict) -> Optional[tuple]:
 def render_fast(weights: Any, options: dict) -> Optional[np.ndarray]:
     """render(weights, **options) when this path can vouch for it, else None."""
     core = _native_backend._core  # read per call: tests (and broken installs) have none
-    if type(weights) is not np.ndarray or core is None:
+    if core is None:
         return None
+    if type(weights) is not np.ndarray:
+        weights = _cpu_tensor_array(weights)
+        if weights is None:
+            return None
     out = options.get("out")
     key: Optional[tuple] = ()
     if len(options) > ("out" in options):  # options besides out=
@@ -91,6 +97,20 @@ def render_fast(weights: Any, options: dict) -> Optional[np.ndarray]:
     if count and not mark:
         return None  # the full path renders again and raises, naming the tiles
     return out
+
+
+def _cpu_tensor_array(weights: Any) -> Optional[np.ndarray]:
+    """A plain torch tensor or parameter on the CPU as the ndarray the full path views it
+    as (torch is never imported here); None for anything else, bfloat16 included."""
+    torch = sys.modules.get("torch")
+    if torch is None or type(weights) not in (torch.Tensor, torch.nn.Parameter):
+        return None
+    if weights.device.type != "cpu" or weights.layout is not torch.strided or weights.is_complex():
+        return None  # the full path warns, copies or raises
+    if weights.dtype is torch.bfloat16:
+        return None  # travels as raw bits with a forced element type
+    arr, forced = _from_torch(weights)
+    return arr if forced is None else None
 
 
 def _plain_out(out: Any, shape: tuple, strides: tuple, weights: np.ndarray) -> bool:
