@@ -90,9 +90,11 @@ def _check_tile_shape(tile_shape: object, d: int) -> tuple[int, int, int]:
 
 def _dense_axes(d_axis: _Axis, tile_shape: object, channel_order: str) -> tuple[_Axis, _Axis, _Axis]:
     """Channel, row and column axes of a flattened tile of d_axis.size values."""
-    if tile_shape is None:
-        tile_shape = infer_tile_shape(d_axis.size)
-    h, w, c = _check_tile_shape(tile_shape, d_axis.size)
+    if tile_shape is None:  # inferred shapes hold d values by construction: nothing to check
+        h, w, *rest = infer_tile_shape(d_axis.size)
+        c = rest[0] if rest else 1
+    else:
+        h, w, c = _check_tile_shape(tile_shape, d_axis.size)
     s = d_axis.stride
     if channel_order == "hwc":
         return _Axis(c, s), _Axis(h, w * c * s), _Axis(w, c * s)
