@@ -63,12 +63,16 @@ def bank(rng, dtype, shape):
 
 @st.composite
 def small_banks(draw):
+    """(bank, options that fit it): a few small tiles in any dtype and memory order."""
     ndim = draw(st.sampled_from([2, 3, 4]))
     side = lambda: draw(st.integers(1, 4))  # noqa: E731
     n = draw(st.integers(1, 7))
+    options = {}
     if ndim == 2:
-        h, w, c = side(), side(), draw(st.sampled_from([1, 3]))
-        shape = (n, h * h * c) if h == w else (n, h * h)
+        h, c = side(), draw(st.sampled_from([1, 3]))
+        shape = (n, h * h * c)
+        if draw(st.booleans()):
+            options["tile_shape"] = (h, h, c) if c == 3 or draw(st.booleans()) else (h, h)
     elif ndim == 3:
         shape = (n, side(), side())
     else:
@@ -83,32 +87,38 @@ def small_banks(draw):
         arr = np.repeat(arr, 2, axis=0)[::2]
     elif arrangement == "fortran":
         arr = np.asfortranarray(arr)
-    return arr
+    return arr, options
 
 
+SCALES = st.one_of(
+    st.just({}),
+    st.fixed_dictionaries({"normalize": st.sampled_from(["tile", "symmetric"])}),
+    st.fixed_dictionaries({"value_range": st.sampled_from([(0, 1), (-1.5, 2.0), (-0.0, 0.5), (-100, 100)])}),
+)
 OPTIONS = st.fixed_dictionaries(
     {},
     optional={
         "zoom": st.integers(1, 3),
         "padding": st.integers(0, 2),
-        "normalize": st.sampled_from(["tile", "symmetric"]),
         "fill": st.sampled_from(["rows", "columns"]),
         "nonfinite": st.sampled_from(["raise", "mark"]),
-        "pad_value": st.integers(0, 255),
+        "pad_value": st.one_of(st.integers(0, 255), st.tuples(*[st.integers(0, 255)] * 3)),
         "ncols": st.integers(1, 8),
     },
 )
 
 
-@settings(max_examples=150, deadline=None)
-@given(arr=small_banks(), options=OPTIONS, with_out=st.booleans())
-def test_fast_and_full_paths_draw_the_same_bytes(arr, options, with_out):
+@settings(max_examples=200, deadline=None)
+@given(bank_options=small_banks(), scale=SCALES, options=OPTIONS, with_out=st.booleans())
+def test_fast_and_full_paths_draw_the_same_bytes(bank_options, scale, options, with_out):
+    arr, tile_options = bank_options
+    options = {**tile_options, **scale, **options}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", LayoutWarning)
         expected = without_fast_path(arr, **options)
     out = np.full(expected.shape, 7, np.uint8) if with_out else None
     image = _fast_path.render_fast(arr, {**options, "out": out} if with_out else options)
-    if hint_for(arr.shape) is not None:
+    if hint_for(arr.shape) is not None and "tile_shape" not in options:
         assert image is None  # the shape warns: the full path draws it, warning each time
         return
     assert image is not None, "the fast path declined a plain small render"
@@ -116,6 +126,14 @@ def test_fast_and_full_paths_draw_the_same_bytes(arr, options, with_out):
     assert image.tobytes() == expected.tobytes()
     if with_out:
         assert image is out
+
+
+def test_option_keys_tell_apart_what_the_checks_tell_apart():
+    plain = _fast_path._plain
+    assert plain(True) != plain(1) and plain(0.0) != plain(-0.0) and plain(1) != plain(1.0)
+    assert plain((1, 2)) != plain((1, 2.0)) and plain((True, 0, 0)) != plain((1, 0, 0))
+    assert plain([1, 2]) is None and plain(np.int64(1)) is None and plain(np.float32(1)) is None
+    assert plain((1, [2])) is None and plain((1, 2, 3, 4)) is None
 
 
 def test_plain_render_takes_the_fast_path(fast_calls):
@@ -184,6 +202,8 @@ CASES = {
     "memmap": lambda tmp: (memmap_of(tmp, W), {}, False),
     "list": lambda tmp: (W.tolist(), {}, False),
     "layout warning": lambda tmp: (np.zeros((48, 4), np.float32), {}, False),
+    "layout warning answered": lambda tmp: (np.zeros((48, 4), np.float32), {"layout": "rows"}, True),
+    "layout warning tile_shape": lambda tmp: (np.zeros((48, 4), np.float32), {"tile_shape": (2, 2)}, True),
     "zoom 0": lambda tmp: (W, {"zoom": 0}, False),
     "zoom True": lambda tmp: (W, {"zoom": True}, False),
     "zoom float": lambda tmp: (W, {"zoom": 2.0}, False),
@@ -198,7 +218,20 @@ CASES = {
     "misspelt": lambda tmp: (W, {"zom": 2}, False),
     "normalize global": lambda tmp: (W, {"normalize": "global"}, False),
     "normalize none": lambda tmp: (W, {"normalize": "none"}, False),
-    "value_range": lambda tmp: (W, {"normalize": "none", "value_range": (-1, 1)}, False),
+    "value_range": lambda tmp: (W, {"normalize": "none", "value_range": (-1, 1)}, True),
+    "value_range floats": lambda tmp: (W, {"value_range": (-0.5, 2.0)}, True),
+    "value_range list": lambda tmp: (W, {"value_range": [-1, 1]}, False),
+    "value_range numpy": lambda tmp: (W, {"value_range": (np.float32(-1), np.float32(1))}, False),
+    "value_range reversed": lambda tmp: (W, {"value_range": (1, 0)}, False),
+    "value_range nan": lambda tmp: (W, {"value_range": (0.0, float("nan"))}, False),
+    "value_range with tile": lambda tmp: (W, {"normalize": "tile", "value_range": (0, 1)}, False),
+    "pad_value triple": lambda tmp: (W, {"pad_value": (255, 0, 0)}, True),
+    "pad_value bools": lambda tmp: (W, {"pad_value": (True, 0, 0)}, False),
+    "pad_value pair": lambda tmp: (W, {"pad_value": (1, 2)}, False),
+    "tile_shape": lambda tmp: (W, {"tile_shape": (3, 3)}, True),
+    "tile_shape wrong": lambda tmp: (W, {"tile_shape": (3, 4)}, False),
+    "tile_shape list": lambda tmp: (W, {"tile_shape": [3, 3]}, False),
+    "tile_shape 3-D": lambda tmp: (np.zeros((4, 3, 3), np.float32), {"tile_shape": (3, 3)}, False),
     "indices": lambda tmp: (W, {"indices": [3, 1]}, False),
     "order": lambda tmp: (W, {"order": "norm"}, False),
     "huge zoom": lambda tmp: (W, {"zoom": 2**40}, False),

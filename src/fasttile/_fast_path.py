@@ -21,16 +21,17 @@ from . import _native_backend
 from ._arrays import _from_torch
 from ._layout_hints import hint_for
 
-# Options whose checks read no weights and whose plain values (exact str, int, bool or
-# None, so True and 1 stay apart) fully decide the plan. Selection, ordering, global
-# ranges and colour maps stay on the full path.
+# Options whose checks read no weights and whose plain values fully decide the plan.
+# Selection, ordering, global ranges and colour maps stay on the full path.
 _CACHEABLE = frozenset(
     (
         "layout",
+        "tile_shape",
         "channel_order",
         "channel",
         "bgr",
         "normalize",
+        "value_range",
         "nonfinite",
         "nrows",
         "ncols",
@@ -43,7 +44,8 @@ _CACHEABLE = frozenset(
     )
 )
 _PLAIN_TYPES = frozenset((str, int, bool, type(None)))
-_READS_NOTHING = (None, "tile", "symmetric")  # normalizations planned without a pass over the weights
+# normalizations planned without a pass over the weights ("none" is a fixed value_range)
+_READS_NOTHING = (None, "tile", "symmetric", "none")
 # Below this much kernel work (values read + mosaic bytes) the kernel stays on one thread
 # (cpp/fasttile/parallel.hpp threads_for), so the thread count learnt once is as good as
 # asking the OS every call; larger renders gain nothing from this path.
@@ -61,10 +63,26 @@ def _options_key(options: dict) -> Optional[tuple]:
     for name, value in options.items():
         if name == "out":
             continue
-        if name not in _CACHEABLE or type(value) not in _PLAIN_TYPES:
+        plain = _plain(value)
+        if name not in _CACHEABLE or plain is None:
             return None
-        key.append((name, type(value), value))
+        key.append((name, plain))
     return tuple(key)
+
+
+def _plain(value: Any) -> Optional[tuple]:
+    """A key that tells apart every value the checks could treat differently: the exact
+    type rides along (True == 1, but zoom=True is refused), floats go by their bits
+    (0.0 == -0.0), tuples item by item; None for any other value (lists, arrays, objects)."""
+    kind = type(value)
+    if kind in _PLAIN_TYPES:
+        return (kind, value)
+    if kind is float:
+        return (kind, value.hex())
+    if kind is tuple and len(value) <= 3:
+        items = tuple(_plain(v) for v in value)
+        return None if None in items else (kind, items)
+    return None
 
 
 def render_fast(weights: Any, options: dict) -> Optional[np.ndarray]:
@@ -141,15 +159,18 @@ def _plan(weights: np.ndarray, options: dict) -> Optional[tuple]:
 
     if options.get("normalize") not in _READS_NOTHING or options.get("backend", "auto") == "numpy":
         return None
-    if options.get("layout") is None and hint_for(weights.shape) is not None:
+    defaulted = options.get("layout") is None and options.get("tile_shape") is None
+    if defaulted and hint_for(weights.shape) is not None:
         return None  # the full path warns (LayoutWarning) on every such call
     try:
         prep = prepare(weights, **options)
     except Exception:  # the full path raises the same error with its message
         return None
     view, p = prep.view, prep.plan
-    if prep.impl is not _native_backend or prep.selection is not None or p.mode not in ("tile", "symmetric"):
+    if prep.impl is not _native_backend or prep.selection is not None:
         return None
+    if p.mode not in ("tile", "symmetric") and not (p.mode == "range" and "value_range" in options):
+        return None  # a range scanned from the weights
     if view.data.size + math.prod(prep.shape) >= _SMALL_WORK:
         return None
     view_as = None if view.data.dtype == weights.dtype else view.data.dtype
