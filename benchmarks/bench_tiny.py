@@ -56,8 +56,9 @@ def breakdown(w: np.ndarray, out: np.ndarray, calls: int, repeat: int) -> list[t
         ("np.empty(mosaic, uint8)", lambda: np.empty(shape, np.uint8)),
         ("out= checks", lambda: _fast_path._plain_out(out, shape, out_strides, w)),
         ("binding: _core.render(21 positional args)", lambda: _core.render(*args)),
+        ("binding: _core.scan_range(8 args, a min/max pass)", lambda: _core.scan_range(*args[:6], False, 1)),
         ("binding: a call with no arguments (simd_path)", _core.simd_path),
-        ("python call overhead: render -> render_fast", lambda: _fast_path.render_fast(None, {})),
+        ("render_fast declining a non-array (call + type checks)", lambda: _fast_path.render_fast(None, {})),
     ]
     return [(name, median_us(fn, calls, repeat)) for name, fn in steps]
 
