@@ -9,8 +9,9 @@
 
 namespace fasttile {
 
+// No default values: an array of cells filled per batch is not zeroed first.
 struct Cell {
-    std::int64_t row = 0, col = 0;
+    std::int64_t row, col;
 };
 
 inline Cell cell_of(const Mosaic& m, std::int64_t t) {
@@ -25,16 +26,21 @@ public:
         : line_(m.column_fill ? m.nrows : m.ncols), whole_(step / line_), rest_(step % line_),
           column_fill_(m.column_fill) {}
 
-    void advance(Cell* c) const {
-        std::int64_t& along = column_fill_ ? c->row : c->col;
-        std::int64_t& across = column_fill_ ? c->col : c->row;
-        along += rest_;
-        across += whole_;
-        if (along >= line_) {
-            along -= line_;
-            ++across;
+    // By value, and without references chosen at run time, so a cell stepped in a
+    // loop stays in registers.
+    Cell next(Cell c) const {
+        if (column_fill_) {
+            c.row += rest_;
+            c.col += whole_;
+            if (c.row >= line_) c.row -= line_, ++c.col;
+        } else {
+            c.col += rest_;
+            c.row += whole_;
+            if (c.col >= line_) c.col -= line_, ++c.row;
         }
+        return c;
     }
+    void advance(Cell* c) const { *c = next(*c); }
 
 private:
     std::int64_t line_, whole_, rest_;  // line: cells per fill line

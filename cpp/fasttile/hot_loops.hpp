@@ -7,12 +7,12 @@
 #include <string>
 #include <vector>
 
+#include "lane_affines.hpp"
+#include "lane_rows.hpp"
+#include "lanes.hpp"
 #include "pixel_rule.hpp"
 
 namespace fasttile {
-
-// Tiles processed side by side in the across-tile path: 16 float32 fill one cache line.
-constexpr int kLanes = 16;
 
 struct HotLoops {
     const char* name;
@@ -33,11 +33,14 @@ struct HotLoops {
     // parameters. n is the number of positions.
     void (*minmax_lanes_f32)(const float* x, std::int64_t n, float* lo, float* hi, std::int64_t* bad);
     void (*minmax_lanes_f64)(const double* x, std::int64_t n, double* lo, double* hi, std::int64_t* bad);
-    void (*quantize_lanes_f32)(const float* x, std::int64_t n, const Affine<float>* p, unsigned char* q);
-    void (*quantize_lanes_f64)(const double* x, std::int64_t n, const Affine<double>* p, unsigned char* q);
+    void (*quantize_lanes_f32)(const float* x, std::int64_t n, const LaneAffines<float>& p, unsigned char* q);
+    void (*quantize_lanes_f64)(const double* x, std::int64_t n, const LaneAffines<double>& p, unsigned char* q);
     // Widen contiguous half / bfloat16 bits to float.
     void (*widen_f16)(const unsigned char* src, std::int64_t n, float* dst);
     void (*widen_bf16)(const unsigned char* src, std::int64_t n, float* dst);
+    // The picture rows of a quantized lane batch (lane_rows.hpp): for each of `rows`
+    // tile rows, kLanes * plan.unit bytes into out, one row after another.
+    void (*lane_rows)(const unsigned char* levels, std::int64_t rows, const LaneRows& plan, unsigned char* out);
 };
 
 // Implementations, each defined in its own translation unit.

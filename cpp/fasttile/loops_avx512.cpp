@@ -65,6 +65,13 @@ struct Vec<float> {
     static void store_levels(unsigned char* q, const V* v) {
         _mm_storeu_si128(reinterpret_cast<__m128i*>(q), _mm512_cvtusepi32_epi8(_mm512_cvttps_epi32(v[0])));
     }
+    // 16-byte table lookups for the lane-row layout (SSSE3's pshufb, part of this region).
+    static constexpr bool has_byte_lookup = true;
+    using Bytes = __m128i;
+    static Bytes load_bytes(const unsigned char* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); }
+    static void store_bytes(unsigned char* p, Bytes v) { _mm_storeu_si128(reinterpret_cast<__m128i*>(p), v); }
+    static Bytes or_bytes(Bytes a, Bytes b) { return _mm_or_si128(a, b); }
+    static Bytes lookup(Bytes table, Bytes index) { return _mm_shuffle_epi8(table, index); }
     static constexpr bool has_f16 = true;
     static V from_f16(const unsigned char* src) {
         return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(src)));
@@ -127,6 +134,7 @@ struct Vec<double> {
 
 #include "minmax_loops.hpp"    // inside the target region: AVX-512 copies of the loops
 #include "quantize_loops.hpp"  // ...
+#include "lane_rows_loops.hpp"  // ...
 
 #pragma GCC pop_options
 

@@ -56,6 +56,13 @@ struct Vec<float> {
     static void store_levels(unsigned char* q, const V* v) {  // vcvtq truncates, as cvttps on x86
         vst1q_u8(q, narrow(vcvtq_s32_f32(v[0]), vcvtq_s32_f32(v[1]), vcvtq_s32_f32(v[2]), vcvtq_s32_f32(v[3])));
     }
+    // 16-byte table lookups for the lane-row layout (tbl gives 0 for an index >= 16).
+    static constexpr bool has_byte_lookup = true;
+    using Bytes = uint8x16_t;
+    static Bytes load_bytes(const unsigned char* p) { return vld1q_u8(p); }
+    static void store_bytes(unsigned char* p, Bytes v) { vst1q_u8(p, v); }
+    static Bytes or_bytes(Bytes a, Bytes b) { return vorrq_u8(a, b); }
+    static Bytes lookup(Bytes table, Bytes index) { return vqtbl1q_u8(table, index); }
     static constexpr bool has_f16 = true;
     static V from_f16(const unsigned char* src) {  // byte loads: any alignment
         return vcvt_f32_f16(vreinterpret_f16_u8(vld1_u8(src)));
@@ -111,6 +118,7 @@ struct Vec<double> {
 
 #include "minmax_loops.hpp"    // NEON copies of the loops
 #include "quantize_loops.hpp"  // ...
+#include "lane_rows_loops.hpp"  // ...
 #include "loops_table.hpp"
 
 namespace fasttile {

@@ -47,9 +47,11 @@ void minmax_lanes_scalar(const T* x, std::int64_t n, T* lo, T* hi, std::int64_t*
 }
 
 template <class T>
-void quantize_lanes_scalar(const T* x, std::int64_t n, const Affine<T>* p, unsigned char* q) {
+void quantize_lanes_scalar(const T* x, std::int64_t n, const LaneAffines<T>& p, unsigned char* q) {
+    Affine<T> lane[kLanes];
+    for (int k = 0; k < kLanes; ++k) lane[k] = p.get(k);
     for (std::int64_t i = 0; i < n; ++i)
-        for (int k = 0; k < kLanes; ++k) q[i * kLanes + k] = quantize_one(x[i * kLanes + k], p[k]);
+        for (int k = 0; k < kLanes; ++k) q[i * kLanes + k] = quantize_one(x[i * kLanes + k], lane[k]);
 }
 
 void widen_f16_scalar(const unsigned char* src, std::int64_t n, float* dst) {
@@ -58,6 +60,15 @@ void widen_f16_scalar(const unsigned char* src, std::int64_t n, float* dst) {
 
 void widen_bf16_scalar(const unsigned char* src, std::int64_t n, float* dst) {
     for (std::int64_t i = 0; i < n; ++i) dst[i] = bfloat16_to_float(load_unaligned<std::uint16_t>(src + 2 * i));
+}
+
+// Byte by byte, from the tables' meaning: the reference the lookup paths must equal.
+void lane_rows_scalar(const unsigned char* levels, std::int64_t rows, const LaneRows& plan, unsigned char* out) {
+    for (std::int64_t y = 0; y < rows; ++y, levels += plan.run * kLanes, out += plan.row_bytes())
+        for (std::int64_t byte = 0; byte < plan.row_bytes(); ++byte) {
+            const std::int64_t lane = byte / plan.unit, at = byte % plan.unit;
+            out[byte] = at < plan.run ? levels[at * kLanes + lane] : plan.pad[static_cast<std::size_t>(byte)];
+        }
 }
 
 }  // namespace
@@ -76,6 +87,7 @@ const HotLoops& scalar_loops() {
         .quantize_lanes_f64 = quantize_lanes_scalar<double>,
         .widen_f16 = widen_f16_scalar,
         .widen_bf16 = widen_bf16_scalar,
+        .lane_rows = lane_rows_scalar,
     };
     return loops;
 }

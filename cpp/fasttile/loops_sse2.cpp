@@ -55,6 +55,8 @@ struct Vec<float> {
         const __m128i w1 = _mm_packs_epi32(_mm_cvttps_epi32(v[2]), _mm_cvttps_epi32(v[3]));
         _mm_storeu_si128(reinterpret_cast<__m128i*>(q), _mm_packus_epi16(w0, w1));
     }
+    // No byte lookup before SSSE3: the lane-row layout uses the scalar loop.
+    static constexpr bool has_byte_lookup = false;
     static constexpr bool has_f16 = false;
     static V from_f16(const unsigned char*) { return zero(); }
     static V from_bf16(const unsigned char* src) {  // bfloat16 bits are a float's top half
@@ -115,6 +117,7 @@ struct Vec<double> {
 
 #include "minmax_loops.hpp"    // SSE2 copies of the loops
 #include "quantize_loops.hpp"  // ...
+#include "lane_rows_loops.hpp"  // ...
 #include "loops_table.hpp"
 
 namespace fasttile {

@@ -23,6 +23,7 @@ HotLoops make_loops(const char* name) {
         .quantize_lanes_f64 = quantize_lanes<D, double>,
         .widen_f16 = widen_f16<F>,
         .widen_bf16 = widen_bf16<F>,
+        .lane_rows = lane_rows<F>,
     };
 }
 

@@ -119,6 +119,22 @@ public:
         }
     }
 
+    // Tile rows already laid out as in the picture (lane_rows.hpp): row y of tile k is
+    // the `unit` bytes at rows + y * row_bytes + k * unit. Stored whole when the cells
+    // sit side by side in one grid row, else tile by tile. Direct painting only.
+    void place_lane_rows(const unsigned char* rows, std::int64_t row_bytes, std::int64_t count, const Cell* cells) {
+        const std::int64_t unit = cell_w_ * out_.channels;
+        bool side_by_side = true;
+        for (std::int64_t k = 1; k < count; ++k)
+            side_by_side = side_by_side && cells[k].row == cells[0].row && cells[k].col == cells[0].col + k;
+        const std::int64_t width = side_by_side ? count : 1;
+        for (std::int64_t k = 0; k < count; k += width) {
+            unsigned char* dst = cell(cells[k]);
+            for (std::int64_t y = 0; y < s_.height; ++y) copy_bytes(dst + y * stride_, rows + y * row_bytes + k * unit, width * unit);
+            for (std::int64_t y = s_.height; y < cell_h_; ++y) pad(dst + y * stride_, width * cell_w_);
+        }
+    }
+
     void paint_empty(Cell c) {
         unsigned char* dst = cell(c);
         for (std::int64_t y = 0; y < cell_h_; ++y) fill_pixels(dst + y * stride_, cell_w_, out_.channels, m_.pad_value);

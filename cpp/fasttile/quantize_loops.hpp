@@ -25,15 +25,9 @@ struct Params {
         : lo(W::set1(p.lo)), hi(W::set1(p.hi)), a(W::set1(p.a)), b(W::set1(p.b)), s(W::set1(p.s)), c(W::set1(p.c)) {}
 
     // Lanes first .. first + width of an across-tile batch.
-    Params(const Affine<T>* p, int first) {
-        alignas(64) T f[6][W::width];
-        for (int k = 0; k < W::width; ++k) {
-            const Affine<T>& r = p[first + k];
-            f[0][k] = r.lo, f[1][k] = r.hi, f[2][k] = r.a, f[3][k] = r.b, f[4][k] = r.s, f[5][k] = r.c;
-        }
-        lo = W::load(f[0]), hi = W::load(f[1]), a = W::load(f[2]), b = W::load(f[3]), s = W::load(f[4]);
-        c = W::load(f[5]);
-    }
+    Params(const LaneAffines<T>& p, int first)
+        : lo(W::load(p.lo + first)), hi(W::load(p.hi + first)), a(W::load(p.a + first)), b(W::load(p.b + first)),
+          s(W::load(p.s + first)), c(W::load(p.c + first)) {}
 };
 
 // The pixel rule (pixel_rule.hpp) on a vector, before truncation: separate multiply
@@ -71,7 +65,7 @@ void quantize(const T* x, std::int64_t n, const Affine<T>& p, unsigned char* q) 
 // Across-tile form: position i holds kLanes tiles (kLanes / width vectors), each with
 // its own map; one store covers pack / (kLanes / width) positions.
 template <class W, class T>
-void quantize_lanes(const T* x, std::int64_t n, const Affine<T>* p, unsigned char* q) {
+void quantize_lanes(const T* x, std::int64_t n, const LaneAffines<T>& p, unsigned char* q) {
     constexpr int per_position = kLanes / W::width;
     static_assert(W::pack % per_position == 0, "a store must cover whole positions");
     constexpr std::int64_t positions = W::pack / per_position;

@@ -39,6 +39,7 @@ public:
         : norm_(norm), loops_(loops), fixed_(fixed_affine<T>(norm)),
           own_range_(norm.mode == NormMode::tile_range || norm.mode == NormMode::tile_symmetric) {
         levels_.resize(static_cast<std::size_t>(levels));
+        for (int k = 0; k < kLanes; ++k) lane_maps_.set(k, fixed_);  // kept where the map is fixed
     }
 
     // A tile's map from its finite range [lo, hi] (empty when lo > hi).
@@ -67,12 +68,17 @@ public:
         return levels_.data();
     }
 
-    // Levels of a lane batch (positions * kLanes values, kLanes maps).
-    const unsigned char* lanes(const T* v, std::int64_t positions, const Affine<T>* p) {
+    // Levels of a lane batch (positions * kLanes values), each lane mapped by its
+    // finite range [lo[k], hi[k]].
+    const unsigned char* lanes(const T* v, std::int64_t positions, const T* lo, const T* hi) {
+        if (norm_.mode == NormMode::tile_range)
+            range_affines<T>(lo, hi, &lane_maps_);
+        else if (norm_.mode == NormMode::tile_symmetric)
+            symmetric_affines<T>(lo, hi, &lane_maps_);
         if constexpr (std::is_same_v<T, float>)
-            loops_.quantize_lanes_f32(v, positions, p, levels_.data());
+            loops_.quantize_lanes_f32(v, positions, lane_maps_, levels_.data());
         else
-            loops_.quantize_lanes_f64(v, positions, p, levels_.data());
+            loops_.quantize_lanes_f64(v, positions, lane_maps_, levels_.data());
         return levels_.data();
     }
 
@@ -82,6 +88,7 @@ private:
     Affine<T> fixed_;
     bool own_range_;
     std::vector<unsigned char> levels_;
+    LaneAffines<T> lane_maps_;
 };
 
 }  // namespace fasttile

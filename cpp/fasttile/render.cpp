@@ -142,33 +142,56 @@ struct LaneWorker {
     Quantizer<T> quantizer;
     Painter<T> painter;
     CellStep step;
+    LaneRows rows;                    // usable when a batch's picture rows can be laid out whole
+    std::vector<unsigned char> laid;  // those rows
 
     LaneWorker(Job& j, int t)
         : job(j), thread(t), reader(j.s, j.s.channel_mean, j.loops),
           quantizer(j.norm, j.loops, reader.padded_positions() * kLanes), painter(j.s, j.m, j.out),
-          step(j.m, lane_tile_step(j.s, j.strategy)) {}
+          step(j.m, lane_tile_step(j.s, j.strategy)) {
+        if (painter.direct()) {
+            const std::int64_t run = j.s.width * j.out.channels, pad_bytes = j.m.padding * j.out.channels;
+            if (run <= LaneRows::kMaxRun && pad_bytes <= LaneRows::kMaxUnit)
+                rows = LaneRows(static_cast<int>(run), static_cast<int>(pad_bytes), j.m.pad_value,
+                                j.out.channels == 1 ? 1 : 3);
+            laid.resize(static_cast<std::size_t>(rows.row_bytes() * j.s.height));
+        }
+    }
 
-    void draw(const LaneBatch& b) {
-        reader.read(b);
-        std::int64_t tile[kLanes];
+    // Display tile and cell of each lane; true when one of them holds a non-finite value.
+    bool locate(const LaneBatch& b, std::int64_t* tile, Cell* cells) {
         bool any_bad = false;
+        Cell cell{};  // stepped in registers: reloading a cell just stored stalls store forwarding
         for (std::int64_t k = 0; k < b.count; ++k) {
             tile[k] = job.display_tile(b.tile[k]);
             if (reader.bad[k]) job.report(thread, tile[k], reader.bad[k]);
             any_bad = any_bad || reader.bad[k] != 0;
-        }
-        if (job.stopped()) return;
-        Affine<T> affine[kLanes];
-        for (int k = 0; k < kLanes; ++k) affine[k] = quantizer.affine(reader.lo[k], reader.hi[k]);
-        const unsigned char* q = quantizer.lanes(reader.values(), reader.padded_positions(), affine);
-        if (!any_bad && painter.direct() && !job.rank) return painter.paint_lanes_direct(q, b.count, cell_of(job.m, tile[0]), step);
-        Cell cell = cell_of(job.m, tile[0]);
-        for (std::int64_t k = 0; k < b.count; ++k, step.advance(&cell)) {
-            if (job.rank) cell = cell_of(job.m, tile[k]);
-            if (!any_bad && painter.direct())
-                painter.paint_lanes_direct(q + k, 1, cell, step);
+            if (k == 0 || job.rank)
+                cell = cell_of(job.m, tile[k]);
             else
-                painter.paint(cell, TileLevels<T>{q + k, reader.values() + k, kLanes, reader.bad[k] != 0});
+                cell = step.next(cell);
+            cells[k] = cell;
+        }
+        return any_bad;
+    }
+
+    void draw(const LaneBatch& b) {
+        reader.read(b);
+        std::int64_t tile[kLanes];
+        Cell cells[kLanes];
+        const bool any_bad = locate(b, tile, cells);
+        if (job.stopped()) return;
+        const unsigned char* q = quantizer.lanes(reader.values(), reader.padded_positions(), reader.lo, reader.hi);
+        if (!any_bad && rows.usable()) {
+            job.loops.lane_rows(q, job.s.height, rows, laid.data());
+            return painter.place_lane_rows(laid.data(), rows.row_bytes(), b.count, cells);
+        }
+        if (!any_bad && painter.direct() && !job.rank) return painter.paint_lanes_direct(q, b.count, cells[0], step);
+        for (std::int64_t k = 0; k < b.count; ++k) {
+            if (!any_bad && painter.direct())
+                painter.paint_lanes_direct(q + k, 1, cells[k], step);
+            else
+                painter.paint(cells[k], TileLevels<T>{q + k, reader.values() + k, kLanes, reader.bad[k] != 0});
         }
     }
 

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -220,6 +221,42 @@ int pool_selftest() {
     return failures.load();
 }
 
+// The lane-parallel maps (lane_affines.hpp) against the per-tile ones (pixel_rule.hpp),
+// bit for bit, on ordinary, tiny, huge, constant and empty ranges. Returns failures.
+template <class T>
+int affines_selftest(std::mt19937_64& rng) {
+    const T big = std::numeric_limits<T>::max(), inf = std::numeric_limits<T>::infinity();
+    const T special[] = {T(0), -T(0), T(1), T(-1), T(1e-30), T(-1e-30), std::numeric_limits<T>::denorm_min(),
+                         std::numeric_limits<T>::min(), big, -big, big / 2, T(3.5), T(-2.25)};
+    std::uniform_real_distribution<double> uni(-4.0, 4.0);
+    std::uniform_int_distribution<int> pick(0, 15);
+    auto draw = [&]() -> T {
+        const int kind = pick(rng);
+        return kind < 13 ? special[kind] : static_cast<T>(uni(rng) * std::pow(10.0, uni(rng) * 2));
+    };
+    auto same = [](const Affine<T>& x, const Affine<T>& y) { return std::memcmp(&x, &y, sizeof x) == 0; };
+    int failures = 0;
+    for (int round = 0; round < 2000; ++round) {
+        T lo[kLanes], hi[kLanes];
+        for (int k = 0; k < kLanes; ++k) {
+            lo[k] = draw(), hi[k] = pick(rng) < 3 ? lo[k] : draw();
+            if (pick(rng) == 0) lo[k] = inf, hi[k] = -inf;  // no finite value
+        }
+        LaneAffines<T> ranged, symmetric;
+        range_affines<T>(lo, hi, &ranged);
+        symmetric_affines<T>(lo, hi, &symmetric);
+        for (int k = 0; k < kLanes; ++k) {
+            const T amax = std::max(std::fabs(lo[k]), std::fabs(hi[k]));
+            const Affine<T> want_symmetric = lo[k] <= hi[k] ? symmetric_affine<T>(amax) : constant_affine<T>(T(0));
+            if (!same(ranged.get(k), range_affine<T>(lo[k], hi[k])) || !same(symmetric.get(k), want_symmetric)) {
+                if (failures++ < 5)
+                    std::printf("lane maps differ for [%g, %g]\n", static_cast<double>(lo[k]), static_cast<double>(hi[k]));
+            }
+        }
+    }
+    return failures;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -248,6 +285,9 @@ int main(int argc, char** argv) {
         }
         ok ? ++passed : ++failed;
     }
+    const int affine_failures = affines_selftest<float>(rng) + affines_selftest<double>(rng);
+    std::printf("lane maps: %s\n", affine_failures ? "FAILED" : "ok");
+    if (affine_failures) ++failed;
     const int pool_failures = pool_selftest();
     std::printf("worker pool: %s\n", pool_failures ? "FAILED" : "ok");
     if (pool_failures) ++failed;
