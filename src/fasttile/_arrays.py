@@ -57,8 +57,22 @@ def as_weights(weights: Any) -> tuple[np.ndarray, str]:
     return arr, element_type(arr)
 
 
+# dtype -> kernel element type, for the supported dtypes: reading dtype.name costs
+# more than a small render's kernel call.
+_element_types: dict[np.dtype, str] = {}
+
+
 def element_type(arr: np.ndarray) -> str:
-    dt = arr.dtype
+    name = _element_types.get(arr.dtype)
+    if name is None:
+        name = _element_type_of(arr.dtype)  # raises for the unsupported: those are not remembered
+        if len(_element_types) >= 64:
+            _element_types.clear()  # bounded (dtypes with metadata can be many)
+        _element_types[arr.dtype] = name
+    return name
+
+
+def _element_type_of(dt: np.dtype) -> str:
     if dt.name == "bfloat16":  # ml_dtypes
         return "bfloat16"
     if dt.kind in "fiub" and not dt.isnative:

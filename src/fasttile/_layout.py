@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Optional, Union
+from typing import NamedTuple, Optional, Union
 
 import numpy as np
 
@@ -22,6 +22,7 @@ LAYOUTS_BY_NDIM = {
     3: ("nhw",),
     4: ("oihw", "hwio", "ohwi", "nhwc", "nchw"),
 }
+_ALL_LAYOUTS = tuple(name for names in LAYOUTS_BY_NDIM.values() for name in names)
 DEFAULT_LAYOUT = {2: "rows", 3: "nhw", 4: "oihw"}
 # 4-D layouts: which axis holds (units, channels, height, width)
 _AXES_4D = {
@@ -54,8 +55,7 @@ class TileView:
         return self.shape[2] == 3 and not self.channel_mean
 
 
-@dataclass(frozen=True)
-class _Axis:
+class _Axis(NamedTuple):  # a tuple: built several times per render, a dataclass costs more
     size: int
     stride: int
 
@@ -90,9 +90,11 @@ def _check_tile_shape(tile_shape: object, d: int) -> tuple[int, int, int]:
 
 def _dense_axes(d_axis: _Axis, tile_shape: object, channel_order: str) -> tuple[_Axis, _Axis, _Axis]:
     """Channel, row and column axes of a flattened tile of d_axis.size values."""
-    if tile_shape is None:
-        tile_shape = infer_tile_shape(d_axis.size)
-    h, w, c = _check_tile_shape(tile_shape, d_axis.size)
+    if tile_shape is None:  # inferred shapes hold d values by construction: nothing to check
+        h, w, *rest = infer_tile_shape(d_axis.size)
+        c = rest[0] if rest else 1
+    else:
+        h, w, c = _check_tile_shape(tile_shape, d_axis.size)
     s = d_axis.stride
     if channel_order == "hwc":
         return _Axis(c, s), _Axis(h, w * c * s), _Axis(w, c * s)
@@ -121,8 +123,8 @@ def resolve(
     defaulted = layout is None
     if layout is None:
         layout = DEFAULT_LAYOUT[ndim]
-    if not isinstance(layout, str) or layout.lower() not in sum(LAYOUTS_BY_NDIM.values(), ()):
-        known = ", ".join(sum(LAYOUTS_BY_NDIM.values(), ()))
+    if not isinstance(layout, str) or layout.lower() not in _ALL_LAYOUTS:
+        known = ", ".join(_ALL_LAYOUTS)
         raise ValueError(f"unknown layout {layout!r}; choose one of {known}")
     layout = layout.lower()
     if layout not in LAYOUTS_BY_NDIM[ndim]:

@@ -18,6 +18,7 @@ Nothing else warns: ties, 3-D banks and explicit layouts are drawn as asked.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import sys
@@ -71,6 +72,11 @@ def _far_from_square(h: int, w: int) -> bool:
 
 def hint_for(shape: tuple[int, ...]) -> Optional[LayoutHint]:
     """The likelier layout for weights of this shape drawn with the ndim default, if any."""
+    return _hint_for(tuple(shape))
+
+
+@functools.lru_cache(maxsize=256)  # asked on every default-layout render; a pure function of the shape
+def _hint_for(shape: tuple[int, ...]) -> Optional[LayoutHint]:
     if len(shape) == 2 and min(shape) > 0:
         n, d = shape
         if 0 < image_score(d) < image_score(n):  # (a default with no image raises, with this hint)
@@ -101,7 +107,7 @@ def _stacklevel() -> int:
 
 
 def warn_if_unlikely(shape: tuple[int, ...]) -> None:
-    hint = hint_for(tuple(shape))
+    hint = hint_for(shape)
     if hint is None:
         return
     message = (
