@@ -87,6 +87,8 @@ struct Vec<double> {
     using V = __m512d;
     static constexpr int width = 8;
     static V load(const double* p) { return _mm512_loadu_pd(p); }
+    // width floats widened to double (exact), for the squared-norm sums
+    static V from_floats(const float* p) { return _mm512_cvtps_pd(_mm256_loadu_ps(p)); }
     static void store(double* p, V v) { _mm512_storeu_pd(p, v); }
     static V set1(double v) { return _mm512_set1_pd(v); }
     static V zero() { return _mm512_setzero_pd(); }
@@ -135,6 +137,7 @@ struct Vec<double> {
 #include "minmax_loops.hpp"    // inside the target region: AVX-512 copies of the loops
 #include "quantize_loops.hpp"  // ...
 #include "lane_rows_loops.hpp"  // ...
+#include "lane_squares_loops.hpp"  // ...
 
 #pragma GCC pop_options
 

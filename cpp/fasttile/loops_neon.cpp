@@ -77,6 +77,8 @@ struct Vec<double> {
     using V = float64x2_t;
     static constexpr int width = 2;
     static V load(const double* p) { return vld1q_f64(p); }
+    // width floats widened to double (exact), for the squared-norm sums
+    static V from_floats(const float* p) { return vcvt_f64_f32(vld1_f32(p)); }
     static void store(double* p, V v) { vst1q_f64(p, v); }
     static V set1(double v) { return vdupq_n_f64(v); }
     static V zero() { return vdupq_n_f64(0.0); }
@@ -119,6 +121,7 @@ struct Vec<double> {
 #include "minmax_loops.hpp"    // NEON copies of the loops
 #include "quantize_loops.hpp"  // ...
 #include "lane_rows_loops.hpp"  // ...
+#include "lane_squares_loops.hpp"  // ...
 #include "loops_table.hpp"
 
 namespace fasttile {

@@ -71,6 +71,14 @@ void lane_rows_scalar(const unsigned char* levels, std::int64_t rows, const Lane
         }
 }
 
+void lane_squares_scalar(const float* x, std::int64_t n, double* sq) {
+    for (std::int64_t i = 0; i < n; ++i)
+        for (int k = 0; k < kLanes; ++k) {
+            const double d = static_cast<double>(x[i * kLanes + k]);
+            sq[k] += d * d;
+        }
+}
+
 }  // namespace
 
 const HotLoops& scalar_loops() {
@@ -88,6 +96,7 @@ const HotLoops& scalar_loops() {
         .widen_f16 = widen_f16_scalar,
         .widen_bf16 = widen_bf16_scalar,
         .lane_rows = lane_rows_scalar,
+        .lane_squares_f32 = lane_squares_scalar,
     };
     return loops;
 }

@@ -70,6 +70,8 @@ struct Vec<double> {
     using V = __m128d;
     static constexpr int width = 2;
     static V load(const double* p) { return _mm_loadu_pd(p); }
+    // width floats widened to double (exact), for the squared-norm sums
+    static V from_floats(const float* p) { return _mm_cvtps_pd(_mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(p)))); }
     static void store(double* p, V v) { _mm_storeu_pd(p, v); }
     static V set1(double v) { return _mm_set1_pd(v); }
     static V zero() { return _mm_setzero_pd(); }
@@ -118,6 +120,7 @@ struct Vec<double> {
 #include "minmax_loops.hpp"    // SSE2 copies of the loops
 #include "quantize_loops.hpp"  // ...
 #include "lane_rows_loops.hpp"  // ...
+#include "lane_squares_loops.hpp"  // ...
 #include "loops_table.hpp"
 
 namespace fasttile {

@@ -24,6 +24,7 @@ HotLoops make_loops(const char* name) {
         .widen_f16 = widen_f16<F>,
         .widen_bf16 = widen_bf16<F>,
         .lane_rows = lane_rows<F>,
+        .lane_squares_f32 = lane_squares<D>,
     };
 }
 

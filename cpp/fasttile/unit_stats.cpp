@@ -164,7 +164,7 @@ public:
                 for (int k = 0; k < kLanes; ++k) shift[k] = units[by_inner ? 0 : k].shift = shift_of(v[by_inner ? 0 : k]);
             sums_.clear();
             if (squares_only_)
-                sums_.template add_squares<kLanes>(v, lanes_->positions());
+                add_squares_lanes(v);
             else
                 finite_lanes(v, shift);
             for (int k = 0; k < b.count; ++k) units[by_inner ? 0 : k].add(sums_, k);
@@ -172,6 +172,15 @@ public:
     }
 
 private:
+    // float lanes through the instruction set's loop (4 or 8 doubles per vector; the
+    // portable one does 2), double lanes portably.
+    void add_squares_lanes(const T* v) {
+        if constexpr (std::is_same_v<T, float>)
+            active_loops().lane_squares_f32(v, lanes_->positions(), sums_.sq);
+        else
+            sums_.template add_squares<kLanes>(v, lanes_->positions());
+    }
+
     void finite_lanes(const T* v, const double* shift) {
         sums_.add_finite_lanes(v, lanes_->positions(), shift);
         for (int k = 0; k < kLanes; ++k) {

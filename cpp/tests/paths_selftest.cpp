@@ -164,7 +164,7 @@ struct Result {
     std::vector<double> facts;  // the global range and every unit's statistics
 };
 
-// Facts are equal as values (a minimum may be 0.0 on one path and -0.0 on another:
+// Facts (the global range, every unit's statistics and squared norm) are equal as values (a minimum may be 0.0 on one path and -0.0 on another:
 // the vector min instructions pick either of two equal operands) or both NaN.
 bool same(const Result& a, const Result& b) {
     if (a.facts.size() != b.facts.size()) return false;
@@ -184,6 +184,8 @@ Result run(const Case& c) {
         r.nonfinite = render(c.src, c.norm, c.mosaic, out, c.threads);
         const Range range = scan_range(c.src, c.threads);
         r.facts = unit_stats(c.src, c.threads);
+        const std::vector<double> norms = unit_sq_norms(c.src, c.threads);
+        r.facts.insert(r.facts.end(), norms.begin(), norms.end());
         r.facts.push_back(range.lo);
         r.facts.push_back(range.hi);
         r.facts.push_back(static_cast<double>(range.nonfinite.count));
