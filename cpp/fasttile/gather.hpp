@@ -164,10 +164,13 @@ bool gather_lanes_transposed(const unsigned char* const* origins, const TileSour
 // consecutive output filters of an HWIO kernel), each position is one contiguous
 // run: every cache line of the bank is read once, whole.
 // lane_stride: bytes between consecutive lanes when constant, else 0 (origins then
-// gives each lane's tile).
+// gives each lane's tile). ahead: bytes from this batch to one read a little later by
+// the same thread (0: unknown). When the lanes are adjacent, each position is one cache
+// line far from the others (a "cols" row is a whole row of the bank): each is a miss of
+// its own that no hardware prefetcher foresees, so the later batch's line is fetched now.
 template <class E, class T>
-void gather_lanes(const unsigned char* const* origins, std::int64_t lane_stride, const TileSource& s, bool mean,
-                  T* buf, const HotLoops& loops) {
+void gather_lanes(const unsigned char* const* origins, std::int64_t lane_stride, std::int64_t ahead,
+                  const TileSource& s, bool mean, T* buf, const HotLoops& loops) {
     const std::int64_t C = s.channels, h = s.height, w = s.width;
     const bool adjacent = lane_stride == static_cast<std::int64_t>(sizeof(E));
 #if defined(__SSE2__)
@@ -187,6 +190,7 @@ void gather_lanes(const unsigned char* const* origins, std::int64_t lane_stride,
                 const std::int64_t off = px + c * s.s_channel;
                 T* dst = buf + pos * kLanes;
                 if (adjacent) {
+                    if (ahead) __builtin_prefetch(origins[0] + off + ahead);
                     convert_run<E, T>(origins[0] + off, kLanes, dst, loops);
                 } else if (lane_stride) {
                     const unsigned char* src = origins[0] + off;

@@ -39,7 +39,14 @@ struct LaneBatch {
     std::int64_t tile[kLanes];  // display tile of each lane
     const unsigned char* origin[kLanes];
     std::int64_t stride = 0;  // bytes between lanes when constant (a full batch), else 0
+    // Bytes from this batch's tiles to those of the batch kPrefetchBatches items later,
+    // when constant (no selection), else 0.
+    std::int64_t ahead = 0;
 };
+
+// How far ahead (in batches) the gather prefetches: a few batches cover the miss
+// latency; more would evict lines before they are used.
+constexpr std::int64_t kPrefetchBatches = 4;
 
 // Batches of a strategy: how many, and batch `item`. Display tiles of a batch are
 // consecutive (inner_lanes) or n_inner apart (unit_lanes).
@@ -73,6 +80,7 @@ inline LaneBatch lane_batch(const TileSource& s, Strategy strategy, std::int64_t
             b.origin[k] = unit_origin(s, unit_pos, first + k);
         }
         b.stride = b.count == kLanes ? s.s_inner : 0;
+        b.ahead = kPrefetchBatches * kLanes * s.s_inner;
     } else {
         const std::int64_t inner = item % s.n_inner, first = (item / s.n_inner) * kLanes;
         b.count = std::min<std::int64_t>(kLanes, shown_units(s) - first);
@@ -81,6 +89,7 @@ inline LaneBatch lane_batch(const TileSource& s, Strategy strategy, std::int64_t
             b.origin[k] = unit_origin(s, first + k, inner);
         }
         b.stride = b.count == kLanes && consecutive_units(s, first) ? s.s_outer : 0;
+        if (!s.indices) b.ahead = kPrefetchBatches * (s.n_inner > 1 ? s.s_inner : kLanes * s.s_outer);
     }
     for (std::int64_t k = b.count; k < kLanes; ++k) b.origin[k] = b.origin[b.count - 1];
     return b;
@@ -110,7 +119,9 @@ public:
     const T* values() const { return values_.data(); }
 
     // Gathers the batch's values only.
-    void gather(const LaneBatch& b) { gather_lanes<E, T>(b.origin, b.stride, s_, mean_, values_.data(), loops_); }
+    void gather(const LaneBatch& b) {
+        gather_lanes<E, T>(b.origin, b.stride, b.ahead, s_, mean_, values_.data(), loops_);
+    }
 
     // Gathers the batch and finds each lane's finite range and non-finite count.
     void read(const LaneBatch& b) {
