@@ -235,7 +235,7 @@ CASES = {
     "indices": lambda tmp: (W, {"indices": [3, 1]}, False),
     "order": lambda tmp: (W, {"order": "norm"}, False),
     "huge zoom": lambda tmp: (W, {"zoom": 2**40}, False),
-    "big mosaic": lambda tmp: (W, {"zoom": 200}, False),
+    "big mosaic": lambda tmp: (W, {"zoom": 200}, True),  # threads counted per call
 }
 
 
@@ -315,3 +315,16 @@ def test_no_kernel_no_fast_path(monkeypatch):
 
     monkeypatch.setattr(_native_backend, "_core", None)
     assert _fast_path.render_fast(W, {}) is None
+
+
+def test_a_large_render_asks_for_the_default_thread_count_on_every_call(monkeypatch, fast_calls):
+    # above the kernel's one-thread size the core count is not learnt once: a process
+    # may change its CPU affinity between calls, and the full path asks every time
+    weights = np.random.default_rng(7).standard_normal((300, 3072)).astype(np.float32)
+    asked = []
+    monkeypatch.setattr(_render, "default_threads", lambda: asked.append(1) or 1)
+    pictures = [fasttile.render(weights) for _ in range(3)]
+    assert fast_calls == [True, True, True]
+    assert len(asked) >= 3
+    reference = fasttile.render(weights, backend="numpy")
+    assert all(np.array_equal(p, reference) for p in pictures)

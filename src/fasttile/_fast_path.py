@@ -47,9 +47,10 @@ _PLAIN_TYPES = frozenset((str, int, bool, type(None)))
 # normalizations planned without a pass over the weights ("none" is a fixed value_range)
 _READS_NOTHING = (None, "tile", "symmetric", "none")
 # Below this much kernel work (values read + mosaic bytes) the kernel stays on one thread
-# (cpp/fasttile/parallel.hpp threads_for), so the thread count learnt once is as good as
-# asking the OS every call; larger renders gain nothing from this path.
-_SMALL_WORK = 1 << 17
+# (cpp/fasttile/parallel.hpp threads_for), so the default thread count learnt once is as
+# good as asking the OS; above it, the default is asked for on every call (the process's
+# CPU affinity may change between calls), as the full path does.
+_SMALL_WORK = 1 << 19
 _MAX_PLANS = 256
 _UINT8 = np.dtype(np.uint8)
 _UNKNOWN = object()
@@ -107,6 +108,10 @@ def render_fast(weights: Any, options: dict) -> Optional[np.ndarray]:
     if plan is None:
         return None
     view_as, head, shape, out_strides, mark, threads = plan
+    if threads is None:
+        from ._render import default_threads  # (a cycle at import time: _render imports this module)
+
+        threads = default_threads()
     if out is None:
         out = np.empty(shape, _UINT8)
     elif not _plain_out(out, shape, out_strides, weights):
@@ -171,12 +176,13 @@ def _plan(weights: np.ndarray, options: dict) -> Optional[tuple]:
         return None
     if p.mode not in ("tile", "symmetric") and not (p.mode == "range" and "value_range" in options):
         return None  # a range scanned from the weights
-    if view.data.size + math.prod(prep.shape) >= _SMALL_WORK:
-        return None
+    threads = p.threads
+    if view.data.size + math.prod(prep.shape) >= _SMALL_WORK and options.get("threads") is None:
+        threads = None  # all cores, counted per call
     view_as = None if view.data.dtype == weights.dtype else view.data.dtype
     head = (view.dtype, view.offset, view.shape, view.strides, None, view.channel_mean)
     head += (p.mode, p.lo, p.hi, p.nrows, p.ncols, p.column_fill, p.padding, p.zoom)
     head += (p.pad_value, p.lut, p.mark_nonfinite, p.marker)
     pixel = 3 if len(prep.shape) == 3 else 1
     out_strides = (prep.shape[1] * pixel, pixel, 1)[: len(prep.shape)]  # C order
-    return view_as, head, prep.shape, out_strides, p.mark_nonfinite, p.threads
+    return view_as, head, prep.shape, out_strides, p.mark_nonfinite, threads
