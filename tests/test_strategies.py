@@ -100,3 +100,18 @@ def test_selections_are_read_in_unit_order_and_painted_in_display_order(layout, 
         assert_backends_agree(w, layout=layout, indices=indices, nonfinite=nonfinite, threads=3)
         assert_backends_agree(w, layout=layout, indices=indices, nonfinite=nonfinite, zoom=2, fill="columns")
     assert_backends_agree(w, layout=layout, order="norm", nonfinite="mark")
+
+
+@pytest.mark.parametrize(
+    "shape, layout",
+    [((4, 40, 3, 3), "oihw"), ((3, 20, 5, 5), "oihw"), ((3, 3, 3, 37), "hwio"), ((2, 2, 1, 50), "hwio")],
+)
+@pytest.mark.parametrize("padding", [0, 1, 3, 9])
+@pytest.mark.parametrize("ncols", [None, 7, 16, 33])
+def test_lane_batches_laid_out_a_picture_row_at_a_time(simd_path, shape, layout, padding, ncols):
+    # tiny tiles of a lane batch are placed as whole picture rows (lane_rows.hpp): whole
+    # when their cells sit side by side, cell by cell when a batch wraps a grid row,
+    # and by the general painter when the padding is too wide for the tables
+    w = bank(shape)
+    assert_backends_agree(w, layout=layout, padding=padding, ncols=ncols, pad_value=(9, 99, 199))
+    assert_backends_agree(w, layout=layout, padding=padding, ncols=ncols, fill="columns", pad_value=7)
