@@ -113,7 +113,10 @@ def render_fast(weights: Any, options: dict) -> Optional[np.ndarray]:
 
         threads = default_threads()
     if out is None:
-        out = np.empty(shape, _UINT8)
+        try:
+            out = np.empty(shape, _UINT8)
+        except (MemoryError, ValueError):
+            return None  # the full path raises MosaicTooLarge, naming the size
     elif not _plain_out(out, shape, out_strides, weights):
         return None
     count, _ = core.render(weights if view_as is None else weights.view(view_as), *head, out, threads)
