@@ -21,6 +21,9 @@ CASES = {
     "rows-per-tile": (lambda n: bank((n, 192)), {}),
     # unit lanes, adjacent: one column per tile
     "cols": (lambda n: bank((27, n)), {"layout": "cols"}),
+    # the same with rows of more than 16 levels (8x8 RGB): painted tile by tile after
+    # a 16 x 16 byte transpose
+    "cols-wide": (lambda n: bank((192, n)), {"layout": "cols"}),
     # unit lanes over filters of an HWIO kernel, split channels
     "hwio-split": (lambda n: bank((3, 3, 5, n)), {"layout": "hwio"}),
     "hwio-rgb": (lambda n: bank((3, 3, 3, n)), {"layout": "hwio"}),

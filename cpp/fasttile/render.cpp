@@ -10,6 +10,7 @@
 
 #include "checked.hpp"
 #include "lane_reader.hpp"
+#include "lane_transpose.hpp"
 #include "nonfinite.hpp"
 #include "painter.hpp"
 #include "parallel.hpp"
@@ -143,7 +144,7 @@ struct LaneWorker {
     Painter<T> painter;
     CellStep step;
     LaneRows rows;                    // usable when a batch's picture rows can be laid out whole
-    std::vector<unsigned char> laid;  // those rows
+    std::vector<unsigned char> laid;  // those rows, or the batch's levels tile by tile
 
     LaneWorker(Job& j, int t)
         : job(j), thread(t), reader(j.s, j.s.channel_mean, j.loops),
@@ -154,8 +155,18 @@ struct LaneWorker {
             if (run <= LaneRows::kMaxRun && pad_bytes <= LaneRows::kMaxUnit)
                 rows = LaneRows(static_cast<int>(run), static_cast<int>(pad_bytes), j.m.pad_value,
                                 j.out.channels == 1 ? 1 : 3);
-            laid.resize(static_cast<std::size_t>(rows.row_bytes() * j.s.height));
+            laid.resize(static_cast<std::size_t>(std::max(rows.row_bytes() * j.s.height, reader.positions() * kLanes)));
         }
+    }
+
+    // Rows longer than 16 levels: each tile's levels made contiguous, then painted row
+    // by row with plain copies.
+    bool wide_rows() const { return job.s.width * job.out.channels > 16; }
+    void paint_by_tile(const unsigned char* q, std::int64_t count, const Cell* cells) {
+        const std::int64_t positions = reader.positions();
+        levels_by_tile(q, positions, laid.data());
+        for (std::int64_t k = 0; k < count; ++k)
+            painter.paint(cells[k], TileLevels<T>{laid.data() + k * positions, nullptr, 1, false});
     }
 
     // Display tile and cell of each lane; true when one of them holds a non-finite value.
@@ -186,6 +197,7 @@ struct LaneWorker {
             job.loops.lane_rows(q, job.s.height, rows, laid.data());
             return painter.place_lane_rows(laid.data(), rows.row_bytes(), b.count, cells);
         }
+        if (!any_bad && painter.direct() && wide_rows()) return paint_by_tile(q, b.count, cells);
         if (!any_bad && painter.direct() && !job.rank) return painter.paint_lanes_direct(q, b.count, cells[0], step);
         for (std::int64_t k = 0; k < b.count; ++k) {
             if (!any_bad && painter.direct())
