@@ -297,14 +297,14 @@ COLUMNS = (  # (title, width, cell) per column of the table
     ("fasttile", 10, lambda r: fmt_time(r["all"])),
     ("into out=", 10, lambda r: fmt_time(r["into"])),
     ("1 thread", 10, lambda r: fmt_time(r["one"])),
-    ("best np", 10, lambda r: fmt_time(r["best"])),
+    ("best np", 11, lambda r: fmt_time(r["best"])),
     ("best/ft", 8, lambda r: fmt_ratio(r["best"], r["into"])),
     ("%bound", 7, lambda r: f"{100 * r['bw']:.0f}%" if r["bw"] else "-"),
     ("global", 7, lambda r: fmt_ratio(r["global"], r["into"])),
     ("norm", 7, lambda r: fmt_ratio(r["norm"], r["into"])),
     ("ref/1thr", 9, lambda r: fmt_ratio(r["numpy"], r["one"])),
     ("tv/ft", 7, lambda r: fmt_ratio(r["tv"], r["all"])),
-    ("sk/ft", 7, lambda r: fmt_ratio(r["sk"], r["all"])),
+    ("sk/ft", 9, lambda r: fmt_ratio(r["sk"], r["all"])),
     ("peak+MB", 8, lambda r: f"{r['mem'] / 1e6:.0f}" if r["mem"] is not None else "-"),
 )
 
