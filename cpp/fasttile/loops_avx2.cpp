@@ -10,6 +10,8 @@
 #pragma GCC push_options
 #pragma GCC target("avx2,f16c")
 
+#include "byte_lookup_x86.hpp"  // inside the region: pshufb
+
 namespace fasttile {
 namespace {
 
@@ -19,7 +21,7 @@ template <class T>
 struct Vec;
 
 template <>
-struct Vec<float> {
+struct Vec<float> : PshufbBytes {  // and the byte lookups of byte_lookup_x86.hpp
     using V = __m256;
     static constexpr int width = 8;
     static V load(const float* p) { return _mm256_loadu_ps(p); }
@@ -64,13 +66,6 @@ struct Vec<float> {
         _mm256_storeu_si256(reinterpret_cast<__m256i*>(q),
                             _mm256_permutevar8x32_epi32(_mm256_packus_epi16(w0, w1), order));
     }
-    // 16-byte table lookups for the lane-row layout (SSSE3's pshufb, part of this region).
-    static constexpr bool has_byte_lookup = true;
-    using Bytes = __m128i;
-    static Bytes load_bytes(const unsigned char* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); }
-    static void store_bytes(unsigned char* p, Bytes v) { _mm_storeu_si128(reinterpret_cast<__m128i*>(p), v); }
-    static Bytes or_bytes(Bytes a, Bytes b) { return _mm_or_si128(a, b); }
-    static Bytes lookup(Bytes table, Bytes index) { return _mm_shuffle_epi8(table, index); }
     static constexpr bool has_f16 = true;
     static V from_f16(const unsigned char* src) {
         return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src)));

@@ -12,6 +12,8 @@
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx2,f16c")
 
+#include "byte_lookup_x86.hpp"  // inside the region: pshufb
+
 namespace fasttile {
 namespace {
 
@@ -20,7 +22,7 @@ template <class T>
 struct Vec;
 
 template <>
-struct Vec<float> {
+struct Vec<float> : PshufbBytes {  // and the byte lookups of byte_lookup_x86.hpp
     using V = __m512;
     static constexpr int width = 16;
     static V load(const float* p) { return _mm512_loadu_ps(p); }
@@ -65,13 +67,6 @@ struct Vec<float> {
     static void store_levels(unsigned char* q, const V* v) {
         _mm_storeu_si128(reinterpret_cast<__m128i*>(q), _mm512_cvtusepi32_epi8(_mm512_cvttps_epi32(v[0])));
     }
-    // 16-byte table lookups for the lane-row layout (SSSE3's pshufb, part of this region).
-    static constexpr bool has_byte_lookup = true;
-    using Bytes = __m128i;
-    static Bytes load_bytes(const unsigned char* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); }
-    static void store_bytes(unsigned char* p, Bytes v) { _mm_storeu_si128(reinterpret_cast<__m128i*>(p), v); }
-    static Bytes or_bytes(Bytes a, Bytes b) { return _mm_or_si128(a, b); }
-    static Bytes lookup(Bytes table, Bytes index) { return _mm_shuffle_epi8(table, index); }
     static constexpr bool has_f16 = true;
     static V from_f16(const unsigned char* src) {
         return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(src)));
