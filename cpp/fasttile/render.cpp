@@ -169,18 +169,19 @@ struct LaneWorker {
             painter.paint(cells[k], TileLevels<T>{laid.data() + k * positions, nullptr, 1, false});
     }
 
-    // Display tile and cell of each lane; true when one of them holds a non-finite value.
-    bool locate(const LaneBatch& b, std::int64_t* tile, Cell* cells) {
+    // The cell of each lane; true when one of them holds a non-finite value (reported).
+    // In display order (no rank) the cells follow the first by `step`, one division in
+    // all; the per-lane work is only for batches with a non-finite value or a rank.
+    bool locate(const LaneBatch& b, Cell* cells) {
         bool any_bad = false;
-        Cell cell{};  // stepped in registers: reloading a cell just stored stalls store forwarding
+        for (int k = 0; k < kLanes; ++k) any_bad |= reader.bad[k] != 0;  // lanes past count repeat the last
+        if (any_bad)
+            for (std::int64_t k = 0; k < b.count; ++k)
+                if (reader.bad[k]) job.report(thread, job.display_tile(b.tile[k]), reader.bad[k]);
+        // The cell is stepped in registers: reloading one just stored stalls store forwarding.
+        Cell cell = cell_of(job.m, job.display_tile(b.tile[0]));
         for (std::int64_t k = 0; k < b.count; ++k) {
-            tile[k] = job.display_tile(b.tile[k]);
-            if (reader.bad[k]) job.report(thread, tile[k], reader.bad[k]);
-            any_bad = any_bad || reader.bad[k] != 0;
-            if (k == 0 || job.rank)
-                cell = cell_of(job.m, tile[k]);
-            else
-                cell = step.next(cell);
+            if (k > 0) cell = job.rank ? cell_of(job.m, job.display_tile(b.tile[k])) : step.next(cell);
             cells[k] = cell;
         }
         return any_bad;
@@ -188,9 +189,8 @@ struct LaneWorker {
 
     void draw(const LaneBatch& b) {
         reader.read(b);
-        std::int64_t tile[kLanes];
         Cell cells[kLanes];
-        const bool any_bad = locate(b, tile, cells);
+        const bool any_bad = locate(b, cells);
         if (job.stopped()) return;
         const unsigned char* q = quantizer.lanes(reader.values(), reader.padded_positions(), reader.lo, reader.hi);
         if (!any_bad && rows.usable()) {
