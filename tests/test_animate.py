@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import fasttile
-from fasttile._cli_train import main
 from fasttile.animate import animate
+from fasttile.cli import main
 
 PIL = pytest.importorskip("PIL")
 from PIL import Image, ImageSequence  # noqa: E402

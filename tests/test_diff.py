@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import fasttile
-from fasttile._cli_train import main
+from fasttile.cli import main
 from fasttile.diff import diff, match_filters
 
 pytest.importorskip("scipy")

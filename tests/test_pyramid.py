@@ -208,7 +208,7 @@ def test_site_ships_the_viewer_and_leaflet_licence(tmp_path, bank):
 
 
 def test_cli_pyramid_writes_the_site_and_names_bad_flags(tmp_path, bank, capsys):
-    from fasttile._cli_browse import main
+    from fasttile.cli import main
 
     np.save(tmp_path / "bank.npy", bank)
     (tmp_path / "labels.txt").write_text("\n".join(f"<b>{i}</b>" for i in range(len(bank))), encoding="utf-8")

@@ -81,7 +81,7 @@ def test_bad_sprite_options_are_named(tmp_path):
 
 
 def test_cli_sprite(tmp_path, capsys):
-    from fasttile._cli_browse import main
+    from fasttile.cli import main
 
     w = np.random.default_rng(2).standard_normal((30, 10, 10)).astype(np.float32)
     np.save(tmp_path / "w.npy", w)

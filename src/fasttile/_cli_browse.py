@@ -1,18 +1,15 @@
 """The browsing subcommands: `fasttile pyramid` (a zoomable site with a viewer) and
 `fasttile sprite` (a TensorBoard Projector folder). cli.py registers them through
-SUBCOMMANDS; main(argv) runs them alone (tests)."""
+SUBCOMMANDS, and cli.main gives them its one-line errors."""
 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from collections.abc import Sequence
 from typing import Any, Optional
 
 from . import cli
-from ._cli_words import CliError, cli_words, flag, one_line, printable
-from ._loaders import LoadError
+from ._cli_words import CliError, flag, printable
 
 _GRID_DEFAULTS = {"padding": 1, "zoom": 1, "fill": "rows", "nrows": None, "ncols": None}
 
@@ -126,21 +123,3 @@ def register(sub: Any) -> None:
     s.add_argument("--no-tensors", action="store_true", help="skip tensors.tsv (the weights as text)")
     cli.add_render_options(s)
     s.set_defaults(run=_cmd_sprite)
-
-
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    """The two subcommands alone, with fasttile's error handling (one line, exit 2)."""
-    parser = argparse.ArgumentParser(prog="fasttile", description="Browse a large bank of weights.")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    try:
-        return args.run(args)
-    except CliError as exc:
-        print(f"fasttile: error: {one_line(str(exc))}", file=sys.stderr)
-    except (LoadError, ValueError, TypeError, IndexError, OSError, ImportError) as exc:
-        print(f"fasttile: error: {cli_words(one_line(str(exc)) or type(exc).__name__)}", file=sys.stderr)
-    return 2
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

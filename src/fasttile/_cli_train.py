@@ -1,14 +1,11 @@
 """The `fasttile animate` and `fasttile diff` subcommands. cli.py adds them through
-SUBCOMMANDS ("fasttile._cli_train"); main(argv) runs them alone, with the same
-one-line errors and exit status 2."""
+SUBCOMMANDS ("fasttile._cli_train"), and cli.main gives them its one-line errors."""
 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from collections.abc import Sequence
-from typing import Any, Optional
+from typing import Any
 
 from ._render import NORMALIZATIONS
 from .cli import add_render_options, add_subcommand, choose_zoom, note, render_options
@@ -121,24 +118,3 @@ def register(subparsers: Any) -> None:
     """Add `animate` and `diff` to the fasttile command's subparsers."""
     _animate_parser(subparsers)
     _diff_parser(subparsers)
-
-
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    """The two subcommands on their own, errors printed as cli.main prints them."""
-    from ._cli_words import CliError, cli_words, one_line
-    from .cli import _Parser
-
-    parser = _Parser(prog="fasttile")
-    register(parser.add_subparsers(dest="command", required=True, parser_class=_Parser))
-    args = parser.parse_args(argv)
-    try:
-        return args.run(args)
-    except CliError as exc:
-        print(f"fasttile: error: {one_line(str(exc))}", file=sys.stderr)
-    except (ValueError, TypeError, IndexError, OSError, ImportError, MemoryError) as exc:
-        print(f"fasttile: error: {cli_words(one_line(str(exc)) or type(exc).__name__)}", file=sys.stderr)
-    return 2
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
