@@ -22,19 +22,10 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from compare import PeakMemory  # noqa: E402
+from workloads import sae_bank  # noqa: E402
 
 import fasttile  # noqa: E402
 from fasttile.widget import RegionServer, preview_png  # noqa: E402
-
-
-def make_bank(path: str, units: int) -> np.ndarray:
-    mm = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(units, 784))
-    rng = np.random.default_rng(1)
-    for start in range(0, units, 65536):
-        stop = min(units, start + 65536)
-        mm[start:stop] = rng.standard_normal((stop - start, 784), dtype=np.float32)
-    del mm
-    return np.load(path, mmap_mode="r")
 
 
 def timed(fn):
@@ -65,7 +56,7 @@ def main() -> None:
     )
     args = p.parse_args()
     with tempfile.TemporaryDirectory(dir=args.tmp) as tmp, tempfile.TemporaryDirectory(dir=args.out) as out:
-        bank = make_bank(os.path.join(tmp, "bank.npy"), args.units)
+        bank = sae_bank(os.path.join(tmp, "bank.npy"), args.units)
         fasttile.render(bank[:1000])  # load the kernel
         print(
             f"bank: {bank.shape} float32, {bank.nbytes / 1e9:.2f} GB memory-mapped; threads {os.cpu_count()}"

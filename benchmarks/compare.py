@@ -33,7 +33,15 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import best_numpy  # noqa: E402
-from workloads import BY_KEY, WORKLOADS, Workload, close_enough, skimage_render, torchvision_render  # noqa: E402
+from workloads import (  # noqa: E402
+    BY_KEY,
+    WORKLOADS,
+    Workload,
+    close_enough,
+    sae_bank,
+    skimage_render,
+    torchvision_render,
+)
 
 import fasttile  # noqa: E402
 
@@ -245,14 +253,7 @@ def run_sae(args, rates: Rates, rows: list, notes: list) -> None:
     """X: a 1,000,000 x 784 float32 bank (3.1 GB) rendered from a memory-mapped .npy."""
     n = int(1_000_000 * (args.scale if args.quick else 1))
     with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
-        path = os.path.join(tmp, "sae.npy")
-        mm = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(n, 784))
-        rng = np.random.default_rng(1)
-        for start in range(0, n, 65536):
-            stop = min(n, start + 65536)
-            mm[start:stop] = rng.standard_normal((stop - start, 784), dtype=np.float32)
-        del mm
-        bank = np.load(path, mmap_mode="r")
+        bank = sae_bank(os.path.join(tmp, "sae.npy"), n)
         fasttile.render(bank[:1000])  # warm up the module
         with PeakMemory() as mem:
             start = time.perf_counter()

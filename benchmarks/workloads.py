@@ -120,3 +120,15 @@ def close_enough(ours: np.ndarray, theirs: np.ndarray) -> tuple[bool, str]:
     frac = float((diff > 0).mean())
     ok = int(diff.max()) <= 1 and frac <= 1e-3
     return ok, f"max diff {int(diff.max())}, {100 * frac:.4f}% of pixels"
+
+
+def sae_bank(path: str, units: int) -> np.ndarray:
+    """A (units, 784) float32 bank of normal noise written to a .npy in 64 K-row slabs (so
+    a 3 GB bank never sits in memory) and opened memory-mapped, as a user's SAE would be."""
+    mm = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(units, 784))
+    rng = np.random.default_rng(1)
+    for start in range(0, units, 65536):
+        stop = min(units, start + 65536)
+        mm[start:stop] = rng.standard_normal((stop - start, 784), dtype=np.float32)
+    del mm
+    return np.load(path, mmap_mode="r")

@@ -8,7 +8,7 @@ import os
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 import numpy as np
 
@@ -243,6 +243,54 @@ def _check_out(out: Any, shape: tuple[int, ...], view: TileView) -> np.ndarray:
     return out
 
 
+@dataclass(frozen=True)
+class CheckedGrid:
+    """Which units are drawn and the grid they fill: the checks render and the chunked
+    render share, in render's order and with its messages."""
+
+    selection: Optional[np.ndarray]
+    top: Optional[int]
+    fixed: Optional[tuple[float, float]]  # value_range when normalize="none"
+    tiles: int
+    grid: Any
+    shape: tuple[int, ...]
+
+
+def check_grid(
+    view: TileView,
+    indices: Any,
+    order: str,
+    top: Optional[int],
+    dead: Any,
+    select_dead: Callable[[Optional[np.ndarray]], np.ndarray],
+    normalize: str,
+    value_range: Any,
+    grid_options: dict,
+    channels: int,
+) -> CheckedGrid:
+    """The selection, order and top, dead= (select_dead(sel) reads the bank: how many
+    tiles remain decides the grid), the fixed range and the grid."""
+    sel = _indices(view, indices)
+    top = _check_order(order, top, dead)
+    if dead is not None:
+        sel = select_dead(sel)
+    units = view.units if sel is None else len(sel)
+    if top is not None:
+        units = min(units, top)
+    fixed = _value_range(value_range, view) if normalize == "none" else None
+    tiles = units * view.shape[1]
+    grid = layout_grid(
+        tiles,
+        view.shape[3],
+        view.shape[4],
+        **grid_options,
+        natural_ncols=view.shape[1] if view.split_channels and view.shape[1] > 1 else None,
+        channels=channels,
+    )
+    shape = (grid.height, grid.width, 3) if channels == 3 else (grid.height, grid.width)
+    return CheckedGrid(sel, top, fixed, tiles, grid, shape)
+
+
 def _allocate(shape: tuple[int, ...]) -> np.ndarray:
     try:
         return np.empty(shape, dtype=np.uint8)
@@ -457,29 +505,19 @@ def prepare(
     normalize = check_normalize(normalize, value_range)
     colours = drawing_options(view, nonfinite, fill, pad_value, cmap)
     mark, pad, lut = colours["mark_nonfinite"], colours["pad_value"], colours["lut"]
-    rgb_out = colours["channels"] == 3
-
-    sel = _indices(view, indices)
-    top = _check_order(order, top, dead)
-    if dead is not None:  # reads the selection: how many tiles remain decides the grid
-        sel = _select_dead(view, sel, dead, nthreads)
-    units = view.units if sel is None else len(sel)
-    if top is not None:
-        units = min(units, top)
-    tiles = units * view.shape[1]
-    value_lo_hi = _value_range(value_range, view) if normalize == "none" else None
-    grid = layout_grid(
-        tiles,
-        view.shape[3],
-        view.shape[4],
-        nrows=nrows,
-        ncols=ncols,
-        padding=padding,
-        zoom=zoom,
-        natural_ncols=view.shape[1] if view.split_channels and view.shape[1] > 1 else None,
-        channels=3 if rgb_out else 1,
+    drawn = check_grid(
+        view,
+        indices,
+        order,
+        top,
+        dead,
+        lambda sel: _select_dead(view, sel, dead, nthreads),
+        normalize,
+        value_range,
+        dict(nrows=nrows, ncols=ncols, padding=padding, zoom=zoom),
+        colours["channels"],
     )
-    shape = (grid.height, grid.width, 3) if rgb_out else (grid.height, grid.width)
+    sel, top, value_lo_hi, grid, shape = drawn.selection, drawn.top, drawn.fixed, drawn.grid, drawn.shape
     if out is not None:
         out = _check_out(out, shape, view)
     elif _allocate_out:

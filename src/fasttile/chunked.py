@@ -20,7 +20,6 @@ byte for byte, whatever the chunking, scheduler and worker count.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
@@ -28,17 +27,14 @@ from typing import Any, Callable, Optional
 import numpy as np
 
 from ._arrays import as_weights
-from ._grid import layout_grid
 from ._layout import _AXES_4D, DEFAULT_LAYOUT, TileView, resolve
 from ._render import (
     _backend,
-    _check_order,
-    _indices,
     _nonfinite_error,
     _sort_key,
     _threads,
     _unknown_option,
-    _value_range,
+    check_grid,
     check_normalize,
     drawing_options,
 )
@@ -185,28 +181,26 @@ def check_options(
     normalize = check_normalize(normalize, value_range)
     colours = drawing_options(view, nonfinite, fill, pad_value, cmap)
     reader = _reader(view, shape, layout, normalize, colours, threads=threads, backend=backend)
-    sel = _indices(view, indices)
-    top = _check_order(order, top, dead)
-    if dead is not None:
+
+    def pick_dead(sel: Optional[np.ndarray]) -> np.ndarray:
         if select_dead is None:
             raise ValueError("dead= reads the bank: it needs a plan, not only a check")
-        sel = select_dead(reader, view, sel, dead)
-    units = min(view.units if sel is None else len(sel), top if top is not None else math.inf)
-    fixed = _value_range(value_range, view) if normalize == "none" else None
-    grid = layout_grid(
-        int(units) * view.shape[1],
-        view.shape[3],
-        view.shape[4],
-        nrows=nrows,
-        ncols=ncols,
-        padding=padding,
-        zoom=zoom,
-        natural_ncols=view.shape[1] if view.split_channels and view.shape[1] > 1 else None,
-        channels=colours["channels"],
+        return select_dead(reader, view, sel, dead)
+
+    drawn = check_grid(
+        view,
+        indices,
+        order,
+        top,
+        dead,
+        pick_dead,
+        normalize,
+        value_range,
+        dict(nrows=nrows, ncols=ncols, padding=padding, zoom=zoom),
+        colours["channels"],
     )
-    spec = _with_grid(reader, grid, int(units) * view.shape[1], fill == "columns", view)
-    shape_out = (grid.height, grid.width) + ((3,) if colours["channels"] == 3 else ())
-    return Checked(view, spec, normalize, fixed, sel, order, top, shape_out)
+    spec = _with_grid(reader, drawn.grid, drawn.tiles, fill == "columns", view)
+    return Checked(view, spec, normalize, drawn.fixed, drawn.selection, order, drawn.top, drawn.shape)
 
 
 def _with_grid(reader: StripSpec, grid: Any, tiles: int, column_fill: bool, view: TileView) -> StripSpec:
