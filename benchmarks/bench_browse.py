@@ -25,7 +25,7 @@ from compare import PeakMemory  # noqa: E402
 from workloads import sae_bank  # noqa: E402
 
 import fasttile  # noqa: E402
-from fasttile.widget import RegionServer, preview_png  # noqa: E402
+from fasttile.web.widget import RegionServer, preview_png  # noqa: E402
 
 
 def timed(fn):

@@ -21,7 +21,7 @@ import fasttile
 
 PEAK = """
 import sys
-from fasttile import cli
+from fasttile.cli import app as cli
 cli.main(sys.argv[1:])
 with open("/proc/self/status") as f:
     print([int(line.split()[1]) // 1024 for line in f if line.startswith("VmHWM:")][0])

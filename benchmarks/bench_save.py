@@ -23,7 +23,7 @@ import time
 import numpy as np
 
 import fasttile
-from fasttile import _deflate
+from fasttile.codecs import deflate as _deflate
 
 sys.path.insert(0, os.path.dirname(__file__))
 from workloads import BY_KEY  # noqa: E402

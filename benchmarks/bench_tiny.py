@@ -18,7 +18,9 @@ from unittest import mock
 import numpy as np
 
 import fasttile
-from fasttile import _core, _fast_path, _render
+from fasttile.kernel import _core
+from fasttile.tiling import fast_path as _fast_path
+from fasttile.tiling import render as _render
 
 
 def median_us(fn, calls: int, repeat: int) -> float:

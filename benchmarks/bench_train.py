@@ -29,7 +29,7 @@ import torch
 from torch.utils.tensorboard import SummaryWriter
 
 import fasttile
-from fasttile.log import auto_zoom
+from fasttile.training.log import auto_zoom
 
 LAYERS = {"64x3x7x7 (ResNet conv1)": (64, 3, 7, 7), "768x3x16x16 (ViT patch embed)": (768, 3, 16, 16)}
 

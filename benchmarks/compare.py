@@ -128,7 +128,7 @@ class Rates:
         self.measure()
 
     def measure(self) -> None:
-        from fasttile import _core
+        from fasttile.kernel import _core
 
         n = self.buffer.nbytes
         self.read = max(

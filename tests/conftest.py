@@ -14,7 +14,7 @@ PATHS = fasttile.simd_info()["supported"]
 @pytest.fixture(params=PATHS)
 def simd_path(request):
     """Runs the test once per SIMD path this CPU supports."""
-    from fasttile import _core
+    from fasttile.kernel import _core
 
     _core.select_simd(request.param)
     try:

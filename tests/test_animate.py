@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import fasttile
-from fasttile.animate import animate
-from fasttile.cli import main
+from fasttile.training.animate import animate
+from fasttile.cli.app import main
 
 PIL = pytest.importorskip("PIL")
 from PIL import Image, ImageSequence  # noqa: E402
@@ -169,7 +169,7 @@ def test_npy_files_one_tensor_each(tmp_path):
 @pytest.mark.parametrize("suffix", [".gif", ".png", ".webp", ".mp4"])
 def test_frames_are_streamed(tmp_path, monkeypatch, suffix):
     """At most two rendered frames exist at any time, whatever the number of frames."""
-    module = sys.modules["fasttile.animate"]  # fasttile.animate is the function
+    module = sys.modules["fasttile.training.animate"]  # fasttile.animate is the function
     produce = module._rendered
     alive, most = set(), [0]
 

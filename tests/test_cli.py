@@ -12,7 +12,10 @@ import pytest
 from PIL import Image
 
 import fasttile
-from fasttile import cli
+from fasttile.cli import app as cli
+from fasttile.cli import output as cli_output
+from fasttile.cli import zoom as cli_zoom
+from fasttile.cli import common
 
 rng = np.random.default_rng(9)
 CONV = rng.standard_normal((16, 3, 5, 5)).astype(np.float32)
@@ -64,27 +67,27 @@ def test_small_mosaics_are_zoomed_with_padding_that_grows(tmp_path, capsys):
     code, _, err = run(capsys, "render", tmp_path / "w.npy", "-o", tmp_path / "z.png")
     assert code == 0, err
     img = read_png(tmp_path / "z.png")
-    zoom, padding = cli.choose_zoom(w, {})[:2]
+    zoom, padding = cli_zoom.choose_zoom(w, {})[:2]
     assert zoom > 1 and padding > 1 and f"zoom {zoom}, padding {padding}" in err
     assert np.array_equal(img, fasttile.render(w, zoom=zoom, padding=padding))
-    assert max(img.shape) <= cli.AUTO_ZOOM_MAX_SIDE
+    assert max(img.shape) <= cli_zoom.AUTO_ZOOM_MAX_SIDE
 
 
 def test_auto_zoom_reaches_512_and_respects_the_cap():
     w = np.zeros((64, 3, 7, 7), np.float32)  # 8 x 8 grid of 7x7 tiles
-    zoom, padding, (h, width) = cli.choose_zoom(w, {})
-    assert max(h, width) >= cli.AUTO_ZOOM_TARGET
-    smaller = cli.mosaic_size((8, 8, 7, 7), zoom - 1, cli.padding_for(zoom - 1))
-    assert max(smaller) < cli.AUTO_ZOOM_TARGET  # the smallest zoom that gets there
+    zoom, padding, (h, width) = cli_zoom.choose_zoom(w, {})
+    assert max(h, width) >= cli_zoom.AUTO_ZOOM_TARGET
+    smaller = cli_zoom.mosaic_size((8, 8, 7, 7), zoom - 1, cli_zoom.padding_for(zoom - 1))
+    assert max(smaller) < cli_zoom.AUTO_ZOOM_TARGET  # the smallest zoom that gets there
     assert (h, width) == fasttile.render(w, zoom=zoom, padding=padding).shape[:2]
     big = np.zeros((100, 3072), np.float32)  # already 331 px: zoom 2 is 661 px
-    assert cli.choose_zoom(big, {})[0] == 2
+    assert cli_zoom.choose_zoom(big, {})[0] == 2
     huge = np.zeros((4096, 784), np.float32)  # 1857 px at zoom 1: stays
-    assert cli.choose_zoom(huge, {})[:2] == (1, 1)
-    assert cli.choose_zoom(np.zeros((1, 1), np.float32), {})[0] == cli.AUTO_ZOOM_MAX
-    assert cli.choose_zoom(w, {"zoom": 3})[:2] == (3, 1)  # --zoom given: padding follows it
-    assert cli.choose_zoom(w, {"zoom": 9})[:2] == (9, 3)
-    assert cli.choose_zoom(w, {"padding": 0})[1] == 0  # --padding given: kept
+    assert cli_zoom.choose_zoom(huge, {})[:2] == (1, 1)
+    assert cli_zoom.choose_zoom(np.zeros((1, 1), np.float32), {})[0] == cli_zoom.AUTO_ZOOM_MAX
+    assert cli_zoom.choose_zoom(w, {"zoom": 3})[:2] == (3, 1)  # --zoom given: padding follows it
+    assert cli_zoom.choose_zoom(w, {"zoom": 9})[:2] == (9, 3)
+    assert cli_zoom.choose_zoom(w, {"padding": 0})[1] == 0  # --padding given: kept
 
 
 def test_explicit_zoom_and_padding_are_exact(tmp_path, capsys):
@@ -103,7 +106,7 @@ def test_output_formats_read_back(tmp_path, capsys, ext):
     args = ["--zoom", "2", "--channel", "0", "--cmap", "viridis"]
     code, _, err = run(capsys, "render", tmp_path / "w.npy", "-o", out, *args)
     assert code == 0, err
-    expected = fasttile.render(CONV, zoom=2, padding=cli.padding_for(2), channel=0, cmap="viridis")
+    expected = fasttile.render(CONV, zoom=2, padding=cli_zoom.padding_for(2), channel=0, cmap="viridis")
     if ext == ".npy":
         got = np.load(out)
     elif ext == ".png":
@@ -184,18 +187,18 @@ def test_progress_bar_only_on_a_terminal_for_slow_writes(monkeypatch):
             return True
 
     args = argparse.Namespace(quiet=False)
-    with cli.progress_bar(args, 100, 0.1) as callback:
+    with cli_output.progress_bar(args, 100, 0.1) as callback:
         assert callback is None  # fast: no bar
     monkeypatch.setattr(sys, "stderr", io.StringIO())
-    with cli.progress_bar(args, 100, 5.0) as callback:
+    with cli_output.progress_bar(args, 100, 5.0) as callback:
         assert callback is None  # not a terminal
     terminal = Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
-    with cli.progress_bar(args, 100, 5.0) as callback:
+    with cli_output.progress_bar(args, 100, 5.0) as callback:
         callback(40, 100)
         callback(100, 100)
     assert "100/100" in terminal.getvalue()
-    with cli.progress_bar(argparse.Namespace(quiet=True), 100, 5.0) as callback:
+    with cli_output.progress_bar(argparse.Namespace(quiet=True), 100, 5.0) as callback:
         assert callback is None
 
 
@@ -209,13 +212,13 @@ def test_progress_is_wired_to_save(tmp_path, monkeypatch):
         calls.update(path=path, progress=progress, options=options)
         return Info()
 
-    monkeypatch.setattr(sys.modules["fasttile.save"], "save", save)
-    from fasttile import _cli_output
+    monkeypatch.setattr(sys.modules["fasttile.io.save"], "save", save)
+    from fasttile.cli import output as _cli_output
 
     monkeypatch.setattr(_cli_output, "_expected_seconds", lambda *a: 10.0)
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
     args = argparse.Namespace(quiet=False, compress_level=None)
-    shape = cli.save_with_progress(args, CONV, str(tmp_path / "p.png"), {"zoom": 2}, (50, 60))
+    shape = cli_output.save_with_progress(args, CONV, str(tmp_path / "p.png"), {"zoom": 2}, (50, 60))
     assert shape == (5, 6) and calls["options"] == {"zoom": 2} and callable(calls["progress"])
 
 
@@ -238,15 +241,15 @@ def test_a_subcommand_module_registers_in_one_line(monkeypatch, tmp_path, capsys
     module = type(sys)("fasttile_test_extra")
 
     def register(subparsers):
-        p = cli.add_subcommand(
+        p = common.add_subcommand(
             subparsers, "hello", "say hello", ["fasttile hello w.npy", "fasttile hello -q w.npy"]
         )
-        cli.add_input_arguments(p)
-        p.set_defaults(run=lambda args: print(cli.open_weights(args).name) or 0)
+        common.add_input_arguments(p)
+        p.set_defaults(run=lambda args: print(common.open_weights(args).name) or 0)
 
     module.register = register
     monkeypatch.setitem(sys.modules, "fasttile_test_extra", module)
-    monkeypatch.setattr(cli, "SUBCOMMANDS", ("fasttile_test_extra",))
+    monkeypatch.setattr(cli, "command_modules", lambda: ["fasttile_test_extra"])
     np.save(tmp_path / "w.npy", CONV)
     code, out, _ = run(capsys, "hello", tmp_path / "w.npy")
     assert code == 0 and out.strip() == "w"

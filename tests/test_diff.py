@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 import fasttile
-from fasttile.cli import main
-from fasttile.diff import diff, match_filters
+from fasttile.cli.app import main
+from fasttile.training.diff import diff, match_filters
 
 pytest.importorskip("scipy")
 rng = np.random.default_rng(7)

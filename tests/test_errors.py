@@ -95,7 +95,7 @@ def test_mosaic_that_cannot_be_allocated():
 
 
 def test_kernel_refuses_views_outside_the_buffer():
-    from fasttile import _core
+    from fasttile.kernel import _core
 
     data = np.zeros(16, np.float32)
     args = dict(data=data, dtype="float32", offset=0, indices=None, channel_mean=False, threads=1)

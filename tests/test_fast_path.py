@@ -11,8 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fasttile
-from fasttile import _fast_path, _render
-from fasttile._layout_hints import LayoutWarning, hint_for
+from fasttile.tiling import fast_path as _fast_path
+from fasttile.kernel import backends
+from fasttile.tiling import render as _render
+from fasttile.tiling.hints import LayoutWarning, hint_for
 
 W = np.random.default_rng(0).standard_normal((4, 9)).astype(np.float32)  # 4 gray 3x3 tiles: a 9x9 mosaic
 
@@ -311,7 +313,7 @@ def test_the_plan_cache_stays_bounded(fast_calls):
 
 
 def test_no_kernel_no_fast_path(monkeypatch):
-    from fasttile import _native_backend
+    from fasttile.kernel import native as _native_backend
 
     monkeypatch.setattr(_native_backend, "_core", None)
     assert _fast_path.render_fast(W, {}) is None
@@ -322,7 +324,7 @@ def test_a_large_render_asks_for_the_default_thread_count_on_every_call(monkeypa
     # may change its CPU affinity between calls, and the full path asks every time
     weights = np.random.default_rng(7).standard_normal((300, 3072)).astype(np.float32)
     asked = []
-    monkeypatch.setattr(_render, "default_threads", lambda: asked.append(1) or 1)
+    monkeypatch.setattr(backends, "default_threads", lambda: asked.append(1) or 1)
     pictures = [fasttile.render(weights) for _ in range(3)]
     assert fast_calls == [True, True, True]
     assert len(asked) >= 3

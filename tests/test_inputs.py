@@ -93,7 +93,7 @@ def test_torch_tensors():
 
 def test_torch_bfloat16_is_not_upcast():
     torch = pytest.importorskip("torch")
-    from fasttile._arrays import as_weights
+    from fasttile.kernel.arrays import as_weights
 
     t = torch.randn(8, 27).to(torch.bfloat16)
     arr, dtype = as_weights(t)
@@ -108,11 +108,12 @@ def test_jax_arrays():
 
 
 def test_numpy_fallback_warns_once(monkeypatch):
-    from fasttile import _native_backend, _render
+    from fasttile.kernel import backends
+    from fasttile.kernel import native as _native_backend
 
     monkeypatch.setattr(_native_backend, "_core", None)
     monkeypatch.setattr(_native_backend, "IMPORT_ERROR", ImportError("simulated"))
-    monkeypatch.setattr(_render, "_warned_fallback", False)
+    monkeypatch.setattr(backends, "_warned_fallback", False)
     w = rng.standard_normal((4, 16)).astype(np.float32)
     with pytest.warns(RuntimeWarning, match="NumPy backend"):
         img = fasttile.render(w)

@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 
 import fasttile
-from fasttile._render import render_detailed
-from fasttile.labels import draw_labels, draw_labels_strip, plan_labels
+from fasttile.tiling.render import render_detailed
+from fasttile.io import labels
+from fasttile.io.labels import draw_labels, draw_labels_strip, plan_labels
 
 pytest.importorskip("PIL")
 rng = np.random.default_rng(3)
@@ -92,7 +93,7 @@ def test_save_burns_labels_band_by_band(tmp_path, ext):
 
     bank = np.random.default_rng(7).standard_normal((30, 3, 6, 6)).astype(np.float32)
     whole = fasttile.render(bank, zoom=6)
-    fasttile.labels.draw_labels(whole, fasttile.mosaic(bank, zoom=6), "norm")
+    labels.draw_labels(whole, fasttile.mosaic(bank, zoom=6), "norm")
     path = tmp_path / f"m.{ext}"
     fasttile.save(bank, path, labels="norm", zoom=6, rows=1)
     if ext == "png":
@@ -108,7 +109,7 @@ def test_labels_in_a_window_of_any_offset():
     bank = np.random.default_rng(8).standard_normal((20, 64)).astype(np.float32)
     m = fasttile.mosaic(bank, zoom=5)
     whole = fasttile.render(bank, zoom=5)
-    plan = fasttile.labels.plan_labels(m, "index")
+    plan = labels.plan_labels(m, "index")
     plan.draw(whole)
     part = fasttile.render(bank, zoom=5)[13:77, 29:101].copy()
     assert np.array_equal(plan.draw(part, 13, 29), whole[13:77, 29:101])

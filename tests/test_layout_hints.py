@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 import fasttile
-from fasttile import LayoutWarning, cli
-from fasttile._layout_hints import hint_for
+from fasttile import LayoutWarning
+from fasttile.cli import app as cli
+from fasttile.tiling.hints import hint_for
 
 rng = np.random.default_rng(3)
 

@@ -194,7 +194,7 @@ def test_torch_bfloat16(tmp_path):
 
 def test_hdf5_plain_and_keras(tmp_path):
     h5py = pytest.importorskip("h5py")
-    from fasttile._loaders import open_source
+    from fasttile.loaders.registry import open_source
 
     with h5py.File(tmp_path / "plain.h5", "w") as f:
         f["weights/W1"] = DENSE.T

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import fasttile
-from fasttile import cli
+from fasttile.cli import app as cli
 
 rng = np.random.default_rng(8)
 W = rng.standard_normal((8, 3, 3, 3)).astype(np.float32)

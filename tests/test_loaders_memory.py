@@ -39,7 +39,7 @@ def write_sparse_safetensors(path):
 
 PEAK = """
 import resource, sys
-from fasttile import cli
+from fasttile.cli import app as cli
 assert cli.main(["ls", sys.argv[1]]) == 0
 assert cli.main(["render", sys.argv[1], "--key", "small", "-o", sys.argv[2], "--zoom", "1"]) == 0
 with open("/proc/self/status") as f:

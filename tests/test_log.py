@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import fasttile
-from fasttile.hooks import TorchHook, keras_callback
-from fasttile.log import auto_zoom, log
+from fasttile.training.hooks import TorchHook, keras_callback
+from fasttile.training.log import auto_zoom, log
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("tensorboard")

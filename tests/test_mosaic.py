@@ -82,7 +82,7 @@ def test_selection_and_top_with_split_channels_misaligned_rows():
     full = fasttile.render(bank, **opts)
     m = fasttile.mosaic(bank, **opts)
     assert np.array_equal(np.concatenate([p for _, p in m.strips(1)]), full)
-    assert list(m.units) == list(fasttile._render.render_detailed(bank, **opts).selection)
+    assert list(m.units) == list(fasttile.tiling.render.render_detailed(bank, **opts).selection)
 
 
 def test_hand_picked_geometry():
@@ -128,7 +128,7 @@ def test_nonfinite_in_a_strip_names_the_unit():
 
 
 def test_global_range_is_scanned_once(monkeypatch):
-    from fasttile import _native_backend
+    from fasttile.kernel import native as _native_backend
 
     calls = []
     original = _native_backend.scan_range

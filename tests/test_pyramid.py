@@ -14,10 +14,11 @@ import numpy as np
 import pytest
 
 import fasttile
-from fasttile.sidecar import FACTS_CHUNK, UNITS_CHUNK, jsonp
+from fasttile.kernel import reduce
+from fasttile.web.sidecar import FACTS_CHUNK, UNITS_CHUNK, jsonp
 
 Image = pytest.importorskip("PIL.Image")
-pyr = importlib.import_module("fasttile.pyramid")  # the module (fasttile.pyramid is the function)
+pyr = importlib.import_module("fasttile.web.pyramid")  # the module (fasttile.pyramid is the function)
 
 
 def reference_halve(img: np.ndarray) -> np.ndarray:
@@ -68,15 +69,15 @@ def test_level_sizes_halve_rounding_up():
 
 
 def test_reduce2_rounds_half_up_and_repeats_odd_edges():
-    assert pyr.reduce2(np.array([[0, 1], [1, 1]], np.uint8)).tolist() == [[1]]  # (3 + 2) // 4
-    assert pyr.reduce2(np.array([[0, 1], [0, 1]], np.uint8)).tolist() == [[1]]  # 2/4 -> 1 (half up)
-    assert pyr.reduce2(np.array([[0, 0], [0, 1]], np.uint8)).tolist() == [[0]]
-    assert pyr.reduce2(np.array([[255, 255], [255, 254]], np.uint8)).tolist() == [[255]]
-    assert pyr.reduce2(np.array([[10, 20, 30]], np.uint8)).tolist() == [[15, 30]]
+    assert reduce.reduce2(np.array([[0, 1], [1, 1]], np.uint8)).tolist() == [[1]]  # (3 + 2) // 4
+    assert reduce.reduce2(np.array([[0, 1], [0, 1]], np.uint8)).tolist() == [[1]]  # 2/4 -> 1 (half up)
+    assert reduce.reduce2(np.array([[0, 0], [0, 1]], np.uint8)).tolist() == [[0]]
+    assert reduce.reduce2(np.array([[255, 255], [255, 254]], np.uint8)).tolist() == [[255]]
+    assert reduce.reduce2(np.array([[10, 20, 30]], np.uint8)).tolist() == [[15, 30]]
     rng = np.random.default_rng(0)
     for shape in [(67, 45), (64, 3, 3), (1, 1), (33, 1, 3), (64, 2001), (1, 2), (2, 1), (5, 7, 3)]:
         img = rng.integers(0, 256, shape, dtype=np.uint8)
-        assert np.array_equal(pyr.reduce2(img), reference_halve(img))
+        assert np.array_equal(reduce.reduce2(img), reference_halve(img))
 
 
 @pytest.mark.parametrize(
@@ -208,7 +209,7 @@ def test_site_ships_the_viewer_and_leaflet_licence(tmp_path, bank):
 
 
 def test_cli_pyramid_writes_the_site_and_names_bad_flags(tmp_path, bank, capsys):
-    from fasttile.cli import main
+    from fasttile.cli.app import main
 
     np.save(tmp_path / "bank.npy", bank)
     (tmp_path / "labels.txt").write_text("\n".join(f"<b>{i}</b>" for i in range(len(bank))), encoding="utf-8")
@@ -271,7 +272,7 @@ def test_a_failure_midway_leaves_nothing_behind(tmp_path, bank):
 
 
 def test_the_fasttile_command_runs_pyramid(tmp_path, bank):
-    from fasttile.cli import main as fasttile_cli
+    from fasttile.cli.app import main as fasttile_cli
 
     np.save(tmp_path / "bank.npy", bank[:100])
     assert fasttile_cli(["pyramid", str(tmp_path / "bank.npy"), "-o", str(tmp_path / "site"), "-q"]) == 0
@@ -281,8 +282,8 @@ def test_the_fasttile_command_runs_pyramid(tmp_path, bank):
 @pytest.mark.parametrize("shape", [(1, 1), (1, 7), (6, 1), (7, 9), (32, 33, 3), (65, 2, 3), (300, 513)])
 def test_kernel_reduce2_equals_the_numpy_rule(shape):
     image = np.random.default_rng(sum(shape)).integers(0, 256, shape, dtype=np.uint8)
-    expected = pyr.reduce2_numpy(image)
-    assert np.array_equal(pyr.reduce2(image), expected)
-    assert np.array_equal(pyr.reduce2(image[:, ::-1]), pyr.reduce2_numpy(image[:, ::-1]))  # strided: NumPy
+    expected = reduce.reduce2_numpy(image)
+    assert np.array_equal(reduce.reduce2(image), expected)
+    assert np.array_equal(reduce.reduce2(image[:, ::-1]), reduce.reduce2_numpy(image[:, ::-1]))  # strided: NumPy
     if len(shape) == 2 and shape[0] >= 2 and shape[1] >= 2:  # the rule by hand on a 2x2 block
         assert expected[0, 0] == (sum(int(v) for v in image[:2, :2].ravel()) + 2) // 4

@@ -11,7 +11,7 @@ import pytest
 import fasttile
 
 Image = pytest.importorskip("PIL.Image")
-sprite_module = importlib.import_module("fasttile.sprite")  # fasttile.sprite is the function
+sprite_module = importlib.import_module("fasttile.web.sprite")  # fasttile.sprite is the function
 
 
 def read_config(path):
@@ -81,7 +81,7 @@ def test_bad_sprite_options_are_named(tmp_path):
 
 
 def test_cli_sprite(tmp_path, capsys):
-    from fasttile.cli import main
+    from fasttile.cli.app import main
 
     w = np.random.default_rng(2).standard_normal((30, 10, 10)).astype(np.float32)
     np.save(tmp_path / "w.npy", w)

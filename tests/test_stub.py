@@ -5,11 +5,12 @@ import re
 from pathlib import Path
 
 import fasttile
-from fasttile import _core
+import fasttile.kernel
+from fasttile.kernel import _core
 
 
 def stub_functions():
-    path = Path(fasttile.__file__).with_name("_core.pyi")
+    path = Path(fasttile.kernel.__file__).with_name("_core.pyi")
     tree = ast.parse(path.read_text())
     return {
         node.name: [a.arg for a in node.args.args] for node in tree.body if isinstance(node, ast.FunctionDef)

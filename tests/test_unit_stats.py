@@ -8,10 +8,10 @@ from banks import banks
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fasttile import _native_backend as native
-from fasttile import _numpy_backend as reference
-from fasttile._arrays import as_weights
-from fasttile._layout import resolve
+from fasttile.kernel import native
+from fasttile.kernel import numpy_backend as reference
+from fasttile.kernel.arrays import as_weights
+from fasttile.tiling.layout import resolve
 
 pytestmark = pytest.mark.skipif(not native.available(), reason="compiled kernel not built")
 

@@ -273,7 +273,7 @@ def test_viewer_on_the_ica_demo_bank(browser, tmp_path):
 
 
 def test_hostile_key_in_a_weights_file_stays_text(browser, tmp_path):
-    from fasttile.cli import main
+    from fasttile.cli.app import main
 
     w = np.random.default_rng(3).standard_normal((30, 64)).astype(np.float32)
     path = tmp_path / "hostile.npz"

@@ -19,7 +19,7 @@ from test_pyramid import read_chunk, reference_halve
 from test_viewer_browser import SETTLED, screen_of, screenshot, start_chromium
 
 import fasttile
-from fasttile.widget import RegionServer, preview_png, widget_css, widget_esm
+from fasttile.web.widget import RegionServer, preview_png, widget_css, widget_esm
 
 Image = pytest.importorskip("PIL.Image")
 
@@ -140,7 +140,7 @@ def harness(tmp_path_factory, bank):
     """The harness page and the widget's module, served over HTTP on localhost (module
     scripts do not load from file://)."""
     folder = tmp_path_factory.mktemp("harness")
-    widget_cls = importlib.import_module("fasttile.widget")
+    widget_cls = importlib.import_module("fasttile.web.widget")
     server = widget_cls.RegionServer(fasttile.mosaic(bank, **OPTIONS), labels=[f"f{i}" for i in range(2500)])
     traits = {"manifest": server.manifest(), "height": 600}
     (folder / "traits.js").write_text(f"window.__traits = {json.dumps(traits)};")

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from PIL import Image
 
 import fasttile
-from fasttile import _deflate, png
+from fasttile.codecs import deflate as _deflate
+from fasttile.codecs import png
 
 tifffile = pytest.importorskip("tifffile")
 PNGCHECK = shutil.which("pngcheck")
@@ -134,7 +135,7 @@ def test_tiff_and_npy_equal_render(tmp_path, fill):
 
 
 def test_bigtiff_past_the_classic_limit(tmp_path, monkeypatch):
-    from fasttile import tiff
+    from fasttile.codecs import tiff
 
     monkeypatch.setattr(tiff, "_CLASSIC_LIMIT", 100)
     bank = np.random.default_rng(5).standard_normal((4, 75)).astype(np.float32)

@@ -14,7 +14,7 @@ import fasttile
 da = pytest.importorskip("dask.array")
 zarr = pytest.importorskip("zarr")
 
-from fasttile.zarr_io import list_arrays, open_bank, to_zarr  # noqa: E402
+from fasttile.chunked.zarr_io import list_arrays, open_bank, to_zarr  # noqa: E402
 
 RNG = np.random.default_rng(7)
 RGB = RNG.standard_normal((150, 5 * 5 * 3), dtype=np.float32)
@@ -164,7 +164,7 @@ def test_open_bank_from_groups_and_ls(tmp_path):
 
 
 def test_cli_functions(tmp_path):
-    from fasttile._zarr_cli import cli_ls_zarr, cli_render_zarr, is_zarr_path
+    from fasttile.cli.zarr_stores import cli_ls_zarr, cli_render_zarr, is_zarr_path
 
     bank = str(tmp_path / "bank.zarr")
     zarr.create_array(bank, data=RGB, chunks=(64, 75))
@@ -181,7 +181,7 @@ def test_cli_functions(tmp_path):
 
 
 def test_tile_facts_beside_the_pyramid(tmp_path):
-    from fasttile._tile_facts import STAT_COLUMNS
+    from fasttile.chunked.tile_facts import STAT_COLUMNS
 
     conv = RNG.standard_normal((23, 4, 3, 3), dtype=np.float32)  # split: 4 gray tiles per unit
     options = {"order": "norm", "top": 20, "fill": "columns", "nrows": 9}
@@ -212,7 +212,7 @@ def test_tile_facts_beside_the_pyramid(tmp_path):
 def test_the_command_line_reads_and_writes_zarr(tmp_path, capsys):
     from PIL import Image
 
-    from fasttile.cli import main
+    from fasttile.cli.app import main
 
     bank = np.random.default_rng(21).standard_normal((50, 3, 5, 5)).astype(np.float32)
     group = zarr.open_group(str(tmp_path / "bank.zarr"), mode="w")

@@ -28,7 +28,7 @@ from conftest import render_both  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 
 import fasttile  # noqa: E402
-from fasttile import _core  # noqa: E402
+from fasttile.kernel import _core  # noqa: E402
 
 
 def main() -> int:

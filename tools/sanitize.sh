@@ -51,7 +51,7 @@ export LSAN_OPTIONS="suppressions=$suppressions:print_suppressions=0"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=24"
 # The kernel must be the one built here, and built with the sanitizers.
 python - <<'PY'
-import fasttile, fasttile._core as core
+import fasttile, fasttile.kernel._core as core
 print("sanitized kernel:", core.__file__, fasttile.simd_info()["supported"])
 PY
 kernel_tests=(backends_agree errors fuzz geometry inputs layouts mosaic order_dead pixel_rule real_weights

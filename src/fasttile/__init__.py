@@ -10,27 +10,30 @@ from __future__ import annotations
 import os as _os
 import warnings as _warnings
 
-# animate, diff and log shadow their modules' names on the package: import helpers from
-# the modules themselves (fasttile.animate the function, fasttile._animate_formats ...).
-from ._layout import LAYOUTS_BY_NDIM
-from ._layout_hints import LayoutWarning
-from ._loaders import LoadError, keys, load
-from ._render import NORMALIZATIONS, MosaicTooLarge, default_threads, render
-from .animate import animate
-from .diff import diff
-from .display import show
-from .labels import draw_labels
-from .log import log
-from .mosaic import Mosaic, mosaic, strips
-from .pyramid import pyramid
-from .save import SaveInfo, save
-from .sprite import sprite
-from .widget import browse, preview_png
+from ._version import __version__
+from .api import mosaic, render, strips
 
 # Chunked banks and stores (dask, zarr): imported lazily inside, so no extra is needed here.
-from .zarr_io import to_zarr
+from .chunked.zarr_io import to_zarr
+from .io.labels import draw_labels
+from .io.save import SaveInfo, save
+from .io.show import show
+from .kernel.backends import default_threads
+from .loaders.registry import LoadError, keys, load
+from .tiling.checks import NORMALIZATIONS, MosaicTooLarge
+from .tiling.hints import LayoutWarning
 
-__version__ = "0.1.0"
+# animate, diff and log shadow their modules' names on the package: import helpers from
+# the modules themselves (fasttile.animate the function, fasttile._animate_formats ...).
+from .tiling.layout import LAYOUTS_BY_NDIM
+from .tiling.mosaic import Mosaic
+from .training.animate import animate
+from .training.diff import diff
+from .training.log import log
+from .web.pyramid import pyramid
+from .web.sprite import sprite
+from .web.widget import browse, preview_png
+
 LAYOUTS = tuple(name for names in LAYOUTS_BY_NDIM.values() for name in names)
 
 __all__ = [
@@ -66,7 +69,7 @@ def simd_info() -> dict:
     """Which kernel runs: the backend, the SIMD path in use, the paths this CPU
     supports (widest first) and the default thread count. Set FASTTILE_SIMD to a
     supported path name before import to force a narrower one."""
-    from . import _native_backend
+    from .kernel import native as _native_backend
 
     info = {"backend": "numpy", "path": None, "supported": [], "threads": default_threads()}
     core = _native_backend._core

@@ -59,7 +59,7 @@ def learn_filters(
 
 def render_demo(zoom: int = 4, **options):
     """The learned bank rendered as a mosaic (8x8 RGB tiles, zoomed)."""
-    from ._render import render
+    from .api import render
 
     options.setdefault("padding", 1)
     options.setdefault("pad_value", 255)
