@@ -97,13 +97,13 @@ def run_cluster(zpath: str, out: str, args) -> dict:
     import distributed
 
     import fasttile
-    from fasttile.chunked.zarr_io import open_bank
+    from fasttile.chunked.zarr_read import open_bank
 
     cluster = distributed.LocalCluster(
         n_workers=args.workers, processes=True, threads_per_worker=1, dashboard_address=None, silence_logs=40
     )
     with distributed.Client(cluster) as client:
-        client.run(lambda: __import__("fasttile.chunked.zarr_io"))
+        client.run(lambda: __import__("fasttile.chunked.zarr_read"))
         idle = client.run(worker_rss, True)
         seconds, info = timed(
             lambda: fasttile.to_zarr(open_bank(zpath), out, overwrite=True, **_write_options(args)),
@@ -139,7 +139,7 @@ def main() -> None:
     args = parser.parse_args()
 
     import fasttile
-    from fasttile.chunked.zarr_io import open_bank
+    from fasttile.chunked.zarr_read import open_bank
 
     os.makedirs(args.dir, exist_ok=True)
     try:

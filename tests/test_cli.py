@@ -212,12 +212,10 @@ def test_progress_is_wired_to_save(tmp_path, monkeypatch):
         calls.update(path=path, progress=progress, options=options)
         return Info()
 
-    monkeypatch.setattr(sys.modules["fasttile.io.save"], "save", save)
-    from fasttile.cli import output as _cli_output
-
-    monkeypatch.setattr(_cli_output, "_expected_seconds", lambda *a: 10.0)
+    monkeypatch.setattr(cli_output, "save", save)
+    monkeypatch.setattr(cli_output, "_expected_seconds", lambda *a: 10.0)
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
-    args = argparse.Namespace(quiet=False, compress_level=None)
+    args = argparse.Namespace(quiet=False, level=None)
     shape = cli_output.save_with_progress(args, CONV, str(tmp_path / "p.png"), {"zoom": 2}, (50, 60))
     assert shape == (5, 6) and calls["options"] == {"zoom": 2} and callable(calls["progress"])
 

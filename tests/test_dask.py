@@ -17,7 +17,9 @@ da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
 zarr = pytest.importorskip("zarr")
 
-from fasttile.chunked.zarr_io import ChunkReadError, open_bank, to_zarr  # noqa: E402
+from fasttile.chunked.zarr_read import ChunkReadError, open_bank
+
+from fasttile.chunked.zarr_write import to_zarr  # noqa: E402
 
 RNG = np.random.default_rng(12)
 RGB_ROWS = RNG.standard_normal((203, 6 * 6 * 3), dtype=np.float32)  # rows layout, RGB 6x6 tiles
@@ -47,7 +49,7 @@ def client():
         n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None, silence_logs=40
     )
     with distributed.Client(cluster) as c:
-        c.run(lambda: __import__("fasttile.chunked.render"))  # workers load the kernel once, up front
+        c.run(lambda: __import__("fasttile.chunked.plan"))  # workers load the kernel once, up front
         yield c
     cluster.close()
 

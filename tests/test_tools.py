@@ -40,11 +40,11 @@ def test_png_decodes_to_the_rendered_array(tmp_path, weights, kw):
 def test_png_compress_levels(tmp_path):
     sizes = {}
     for level in (0, 9):
-        fasttile.save(RGB, tmp_path / f"{level}.png", compress_level=level, zoom=4)
+        fasttile.save(RGB, tmp_path / f"{level}.png", level=level, zoom=4)
         sizes[level] = (tmp_path / f"{level}.png").stat().st_size
     assert sizes[9] < sizes[0]
     with pytest.raises(ValueError, match="level must be"):
-        fasttile.save(RGB, tmp_path / "x.png", compress_level=11)
+        fasttile.save(RGB, tmp_path / "x.png", level=11)
 
 
 def test_large_png(tmp_path):

@@ -14,7 +14,9 @@ import fasttile
 da = pytest.importorskip("dask.array")
 zarr = pytest.importorskip("zarr")
 
-from fasttile.chunked.zarr_io import list_arrays, open_bank, to_zarr  # noqa: E402
+from fasttile.chunked.zarr_read import list_arrays, open_bank
+
+from fasttile.chunked.zarr_write import to_zarr  # noqa: E402
 
 RNG = np.random.default_rng(7)
 RGB = RNG.standard_normal((150, 5 * 5 * 3), dtype=np.float32)

@@ -14,12 +14,14 @@ from ._version import __version__
 from .api import mosaic, render, strips
 
 # Chunked banks and stores (dask, zarr): imported lazily inside, so no extra is needed here.
-from .chunked.zarr_io import to_zarr
+from .chunked.zarr_write import to_zarr
 from .io.labels import draw_labels
 from .io.save import SaveInfo, save
 from .io.show import show
+from .kernel import native as _native_backend
 from .kernel.backends import default_threads
-from .loaders.registry import LoadError, keys, load
+from .loaders.registry import keys, load
+from .loaders.source import LoadError
 from .tiling.checks import NORMALIZATIONS, MosaicTooLarge
 from .tiling.hints import LayoutWarning
 
@@ -69,8 +71,6 @@ def simd_info() -> dict:
     """Which kernel runs: the backend, the SIMD path in use, the paths this CPU
     supports (widest first) and the default thread count. Set FASTTILE_SIMD to a
     supported path name before import to force a narrower one."""
-    from .kernel import native as _native_backend
-
     info = {"backend": "numpy", "path": None, "supported": [], "threads": default_threads()}
     core = _native_backend._core
     if core is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._extras import require
+from .api import render
 
 
 def sample_photo() -> np.ndarray:
@@ -59,8 +60,6 @@ def learn_filters(
 
 def render_demo(zoom: int = 4, **options):
     """The learned bank rendered as a mosaic (8x8 RGB tiles, zoomed)."""
-    from .api import render
-
     options.setdefault("padding", 1)
     options.setdefault("pad_value", 255)
     return render(learn_filters(), tile_shape=(8, 8, 3), zoom=zoom, **options)

@@ -19,7 +19,9 @@ from ..tiling.colors import MARKER
 from ..tiling.mosaic import Mosaic
 from ..tiling.prepare import Prepared
 from ..tiling.window import Window
-from .render import ChunkedPlan, plan
+from . import dask_graph as _dask_graph
+from . import strip_task as _strip_task
+from .plan import ChunkedPlan, plan
 
 
 def _prepared(p: ChunkedPlan) -> Prepared:
@@ -56,9 +58,6 @@ class ChunkedMosaic(Mosaic):
 
     def _draw(self, win: Window, out: Optional[np.ndarray]) -> np.ndarray:
         import dask
-
-        from . import dask_graph as _dask_graph
-        from . import strip_task as _strip_task
 
         p = self.chunked
         units = p.display_units[p.spec.strip_units(win.r0, win.r1)]

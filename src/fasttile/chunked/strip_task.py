@@ -20,6 +20,7 @@ from ..kernel.arrays import as_weights
 from ..kernel.backends import pick
 from ..kernel.plan import Plan
 from ..kernel.view import TileView
+from ..tiling.checks import _nonfinite_error
 from ..tiling.colors import MARKER
 from ..tiling.layout import resolve
 
@@ -130,8 +131,6 @@ def _pixels(rows: int, width: int, spec: StripSpec) -> np.ndarray:
 
 def _raise_nonfinite(count: int, bad_tiles: list, spec: StripSpec, units: Sequence[int]) -> None:
     """The single-process error, naming bank units (units[k] is the k-th unit of the block)."""
-    from ..tiling.checks import _nonfinite_error
-
     stand_in = TileView(np.zeros(1), "float32", 0, (len(units), spec.inner, 1, 1, 1), (0,) * 5, False, False)
     raise _nonfinite_error(count, bad_tiles, stand_in, units)
 

@@ -14,7 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from ..tiling.stats import STAT_COLUMNS
+from ..tiling.stats import STAT_COLUMNS, tile_stats
+from . import dask_graph as _dask_graph
+from .plan import plan
 from .strip_task import StripSpec, _view
 
 
@@ -22,8 +24,6 @@ def block_stats(block: Any, spec: StripSpec, local_units: np.ndarray) -> np.ndar
     """(len(local_units) * inner, 6) float64: STAT_COLUMNS of every tile of the listed
     units of a block, unit-major (runs on a worker): the web viewer's own per-tile
     statistics (sidecar.tile_stats, the kernel's one pass), applied to one block."""
-    from ..tiling.stats import tile_stats
-
     return tile_stats(_view(block, spec), np.ascontiguousarray(local_units), spec.threads)
 
 
@@ -31,8 +31,6 @@ def tile_facts(weights: Any, *, scheduler: Any = None, **render_options: Any) ->
     """Facts of every display tile of render(weights, **render_options), in display order:
     "unit", "channel", "row", "col" (int64) and STAT_COLUMNS (float64). One dask task per
     input chunk holding shown units; each unit is read once."""
-    from .render import plan
-
     p = plan(weights, scheduler=scheduler, **render_options)
     return facts_of_plan(p)
 
@@ -40,7 +38,6 @@ def tile_facts(weights: Any, *, scheduler: Any = None, **render_options: Any) ->
 def facts_of_plan(p: Any) -> dict[str, np.ndarray]:
     import dask
 
-    from . import dask_graph as _dask_graph
 
     spec, units, inner = p.spec, p.display_units, p.spec.inner
     distinct = np.unique(units)

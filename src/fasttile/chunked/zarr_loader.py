@@ -4,17 +4,18 @@ dask array (chunk by chunk, by the band that needs it; see zarr_io.open_bank), s
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
-from ..loaders.registry import LoadError, Source, TensorInfo
+from ..loaders.registry import Format, register
+from ..loaders.source import LoadError, Source, TensorInfo
+from .zarr_read import list_arrays, open_bank
 
 
 class ZarrSource(Source):
     framework = "zarr"
 
     def __init__(self, path: str):
-        from .zarr_io import list_arrays
-
         self.path = path
         try:
             found = list_arrays(path)
@@ -25,10 +26,15 @@ class ZarrSource(Source):
         self.tensors = {f["name"]: TensorInfo(tuple(f["shape"]), str(f["dtype"])) for f in found}
 
     def read(self, name: str) -> Any:
-        from .zarr_io import open_bank
-
         return open_bank(self.path, key=name or None)
 
 
 def open_source(path: str) -> ZarrSource:
     return ZarrSource(path)
+
+
+def _is_store(path: str) -> bool:
+    return path.rstrip("/\\").lower().endswith(".zarr") or os.path.exists(os.path.join(path, "zarr.json"))
+
+
+register(Format("zarr", open_source, (".zarr",), ".zarr", folder=_is_store))

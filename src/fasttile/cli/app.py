@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any, Optional
 
 from .._version import __version__
-from ..loaders.registry import LoadError
+from ..loaders.source import LoadError
 from ..tiling.hints import LayoutWarning
 from .words import CliError, cli_words, one_line
 

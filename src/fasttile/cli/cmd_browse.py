@@ -7,7 +7,16 @@ import argparse
 import time
 from typing import Any, Optional
 
-from .common import add_input_arguments, add_subcommand, framework_options, note, open_weights
+from ..web.pyramid import pyramid
+from ..web.sprite import sprite
+from .common import (
+    add_input_arguments,
+    add_level_argument,
+    add_subcommand,
+    framework_options,
+    note,
+    open_weights,
+)
 from .flags import add_render_options
 from .output import progress_bar
 from .words import CliError, flag, printable
@@ -32,8 +41,6 @@ def _read_labels(path: Optional[str]) -> Optional[list[str]]:
 
 
 def _cmd_pyramid(args: argparse.Namespace) -> int:
-    from ..web.pyramid import pyramid
-
     weights = open_weights(args)
     options = framework_options(args, weights)
     labels = _read_labels(args.labels)
@@ -44,7 +51,7 @@ def _cmd_pyramid(args: argparse.Namespace) -> int:
             weights.tensor,
             args.output,
             format=args.format,
-            compress_level=1 if args.compress_level is None else args.compress_level,
+            level=args.level,
             title=args.title if args.title is not None else f"{args.file}: {weights.name}",
             labels=labels,
             dead_norm=args.dead_norm,
@@ -70,8 +77,6 @@ def _grid_options_for_sprite(options: dict) -> dict:
 
 
 def _cmd_sprite(args: argparse.Namespace) -> int:
-    from ..web.sprite import sprite
-
     weights = open_weights(args)
     options = _grid_options_for_sprite(framework_options(args, weights))
     start = time.perf_counter()
@@ -105,7 +110,7 @@ def register(sub: Any) -> None:
     )
     _browse_arguments(p, "site")
     p.add_argument("--format", choices=["png", "webp"], default="png", help="tile format (webp: lossless)")
-    p.add_argument("--compress-level", type=int, metavar="0..9", help="PNG deflate level (default: fast)")
+    add_level_argument(p)
     p.add_argument("--title", help="the viewer's title (default: file and tensor name)")
     p.add_argument("--dead-norm", type=float, help="dead below this L2 norm (default: 1e-3 of the largest)")
     add_render_options(p)

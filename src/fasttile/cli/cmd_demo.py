@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from ..demo import learn_filters
-from .common import add_subcommand, note
+from .common import add_level_argument, add_subcommand, note
 from .output import check_output, save_with_progress
 
 ORDER = 2  # where the command stands in `fasttile --help`
@@ -35,5 +35,5 @@ def register(subparsers: Any) -> None:
     )
     d.add_argument("-o", "--output", default="filters.png", help="image to write (default filters.png)")
     d.add_argument("--zoom", type=int, default=4, metavar="Z", help="integer upscaling (default 4)")
-    d.add_argument("--compress-level", type=int, metavar="0..9", help="PNG deflate level (default: fast)")
+    add_level_argument(d)
     d.set_defaults(run=_cmd_demo)

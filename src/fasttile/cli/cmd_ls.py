@@ -10,9 +10,10 @@ from typing import Any
 
 import numpy as np
 
-from ..loaders.registry import Source, TensorInfo, open_source
+from ..loaders.registry import open_source
+from ..loaders.source import Source, TensorInfo
 from ..tiling.hints import LayoutWarning, hint_for
-from ..tiling.layout import DEFAULT_LAYOUT, resolve
+from ..tiling.layout import DEFAULT_LAYOUT, looks_like_first_layer, resolve
 from .common import add_subcommand
 from .words import printable
 
@@ -50,8 +51,6 @@ def describe_layout(info: TensorInfo, source: Source) -> str:
 
 
 def _first_layer(info: TensorInfo, source: Source) -> bool:
-    from ..tiling.layout import looks_like_first_layer
-
     return looks_like_first_layer(info.shape, source.layouts)
 
 

@@ -6,8 +6,11 @@ import argparse
 import time
 from typing import Any
 
+from ..codecs.png import write_png
 from ..tiling.checks import NORMALIZATIONS
-from .common import add_subcommand, note
+from ..training.animate import _format_of, animate, read_frame
+from ..training.diff import diff
+from .common import add_level_argument, add_subcommand, note
 from .flags import add_render_options, render_options
 from .zoom import choose_zoom
 
@@ -27,8 +30,6 @@ def _zoomed(tensor: Any, options: dict, layouts: dict) -> dict:
 
 
 def _cmd_animate(args: argparse.Namespace) -> int:
-    from ..training.animate import _format_of, animate, read_frame
-
     _format_of(args.output)  # an unsupported extension fails before any file is read
     if not 0 < args.fps <= 100:
         raise ValueError(f"--fps must be in (0, 100], got {args.fps}")
@@ -55,10 +56,6 @@ def _cmd_animate(args: argparse.Namespace) -> int:
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
-    from ..codecs.png import write_png
-    from ..training.animate import read_frame
-    from ..training.diff import diff
-
     if not str(args.output).lower().endswith(".png"):
         raise ValueError(f"cannot write {args.output}: a diff is written as .png (choose one with -o)")
     a, key, layouts = read_frame(args.a, args.key)
@@ -66,7 +63,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     options = _zoomed(a, render_options(args), layouts)
     options.setdefault("normalize", "global-symmetric")
     image = diff(a, b, match=args.match, **options)
-    write_png(args.output, image, level=args.compress_level if args.compress_level is not None else "fast")
+    write_png(args.output, image, level="fast" if args.level is None else args.level)
     matched = " after matching filters" if args.match else ""
     note(args, f"wrote {args.output}: {image.shape[1]} x {image.shape[0]} diff of {key}{matched}")
     return 0
@@ -111,7 +108,7 @@ def _diff_parser(subparsers: Any) -> None:
     d.add_argument("--key", help="which tensor (default: the first that looks like first-layer filters)")
     d.add_argument("--match", action="store_true", help="pair b's filters with a's (cosine similarity) first")
     d.add_argument("-o", "--output", default="diff.png", help="PNG to write (default diff.png)")
-    d.add_argument("--compress-level", type=int, metavar="0..9", help="PNG deflate level (default: fast)")
+    add_level_argument(d)
     add_render_options(  # a diff is drawn on a symmetric scale
         d,
         choices={"normalize": DIFF_NORMALIZE},

@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..loaders.registry import SUPPORTED, Source, find_key, open_source
+from ..loaders.registry import find_key, open_source, supported
+from ..loaders.source import Source
 from ..tiling.layout import looks_like_first_layer
-from .flags import render_options
+from .flags import level, render_options
 from .output import output_formats
 from .words import CliError, printable
 
@@ -33,14 +34,21 @@ def add_subcommand(
 
 
 def add_input_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", help=f"weights file: {SUPPORTED}")
+    p.add_argument("file", help=f"weights file: {supported()}")
     p.add_argument("--key", help="which tensor (default: the first that looks like first-layer filters)")
 
 
 def add_output_arguments(p: argparse.ArgumentParser, default: str = "filters.png") -> None:
     formats = ", ".join(output_formats())
     p.add_argument("-o", "--output", default=default, help=f"image to write: {formats} (default {default})")
-    p.add_argument("--compress-level", type=int, metavar="0..9", help="PNG deflate level (default: fast)")
+    add_level_argument(p)
+
+
+def add_level_argument(p: argparse.ArgumentParser, default: str = "fast") -> None:
+    """--level: PNG compression, as save's level= ("fast", "small", "none" or 0..9)."""
+    p.add_argument(
+        "--level", type=level, metavar="fast|small|none|0..9", help=f"PNG compression (default {default})"
+    )
 
 
 def note(args: argparse.Namespace, message: str) -> None:

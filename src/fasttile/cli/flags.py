@@ -125,3 +125,8 @@ FLAG_NAMES = tuple(o.name for o in RENDER_OPTIONS if o.flag)
 def render_options(args: argparse.Namespace) -> dict:
     """The render keywords given on the command line (the others keep their defaults)."""
     return {k: getattr(args, k) for k in FLAG_NAMES if getattr(args, k, None) is not None}
+
+
+def level(text: str) -> Any:
+    """--level: a PNG compression name or a zlib-style number (save's level=)."""
+    return int(text) if text.isdigit() else text

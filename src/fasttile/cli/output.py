@@ -9,22 +9,20 @@ import sys
 from collections.abc import Iterator
 from typing import Any, Callable, Optional
 
+from ..io.registry import extensions, writer_for
+from ..io.save import save
 from .words import CliError
 
 
 def output_formats() -> tuple[str, ...]:
-    from ..io.save import WRITERS, output_format
-
-    output_format("x.png")  # registers the built-in writers
-    return tuple(sorted(WRITERS))
+    """What -o takes: every format save writes, and zarr stores (fasttile.to_zarr)."""
+    return extensions() + (".zarr",)
 
 
 def check_output(path: str) -> None:
     """Refuse an output extension fasttile.save has no writer for, before any work."""
-    from ..io.save import output_format
-
     try:
-        output_format(path)
+        writer_for(path)
     except ValueError as exc:
         raise CliError(f"{exc} (choose one with -o)") from None
 
@@ -60,11 +58,9 @@ def save_with_progress(
     args: argparse.Namespace, tensor: Any, path: str, options: dict, size: Optional[tuple[int, int]]
 ) -> tuple[int, ...]:
     """Write the mosaic with fasttile.save (a progress bar when it is slow); its shape."""
-    from ..io.save import save
-
     check_output(path)
-    if getattr(args, "compress_level", None) is not None:
-        options = {**options, "compress_level": args.compress_level}
+    if getattr(args, "level", None) is not None:
+        options = {**options, "level": args.level}
     channels = 3 if options.get("cmap") or isinstance(options.get("pad_value"), tuple) else 1
     with progress_bar(args, size[0] if size else 0, _expected_seconds(tensor, size, channels)) as callback:
         info = save(tensor, path, progress=callback, **options)

@@ -13,6 +13,12 @@ from typing import Any, Optional
 
 import numpy as np
 
+from ..chunked.checks import stand_in
+from ..chunked.zarr_read import list_arrays, open_bank
+from ..chunked.zarr_write import to_zarr
+from ..kernel.arrays import as_weights
+from ..tiling.layout import DEFAULT_LAYOUT, resolve
+
 SCHEDULERS = ("threads", "processes", "sync")
 
 
@@ -79,8 +85,6 @@ def cli_render_zarr(
 ) -> str:
     """Render a zarr bank (or any bank already loaded: pass it as `source`) into a zarr
     store; returns the summary line. `options` are render's keywords."""
-    from ..chunked.zarr_io import open_bank, to_zarr
-
     bank = open_bank(source, key=key) if isinstance(source, (str, os.PathLike)) else source
     start = time.perf_counter()
     with scheduler_for(scheduler) as chosen:
@@ -114,11 +118,6 @@ def cli_render_zarr(
 def cli_ls_zarr(path: str) -> list[str]:
     """`fasttile ls` lines for a zarr store: each array's name, shape, dtype and chunks,
     and the layout fasttile would use for it."""
-    from ..chunked.render import stand_in
-    from ..chunked.zarr_io import list_arrays
-    from ..kernel.arrays import as_weights
-    from ..tiling.layout import DEFAULT_LAYOUT, resolve
-
     lines = [f"{'name':32} {'shape':22} {'dtype':9} {'chunks':20} layout"]
     for found in list_arrays(path):
         shape, dtype = found["shape"], found["dtype"]

@@ -10,7 +10,11 @@ from __future__ import annotations
 import warnings
 from typing import Any, Optional
 
+from ..kernel.arrays import as_weights
+from ..tiling.grid import layout_grid
 from ..tiling.hints import LayoutWarning
+from ..tiling.layout import resolve
+from ..tiling.selection import _indices
 
 AUTO_ZOOM_TARGET = 512  # the CLI zooms small mosaics until the longer side reaches this
 AUTO_ZOOM_MAX_SIDE = 4096
@@ -25,11 +29,6 @@ def padding_for(zoom: int) -> int:
 def _cells(tensor: Any, options: dict) -> tuple[int, int, int, int]:
     """(nrows, ncols, tile height, tile width) of the mosaic at zoom 1, from the shape
     and options alone (no data is read)."""
-    from ..kernel.arrays import as_weights
-    from ..tiling.grid import layout_grid
-    from ..tiling.layout import resolve
-    from ..tiling.selection import _indices
-
     arr, dtype = as_weights(tensor)
     keys = ("layout", "tile_shape", "channel_order", "channel", "bgr")
     with warnings.catch_warnings():

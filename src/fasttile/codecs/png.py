@@ -49,8 +49,11 @@ _GOLDEN = 0.6180339887498949
 Progress = Optional[Callable[[int, int], Any]]
 
 
-def check_level(level: Union[str, int]) -> str:
-    """The level: "fast", "small", "none", or a zlib-style number (0 none, 1-5 fast, 6-9 small)."""
+def check_level(level: Union[str, int, None]) -> str:
+    """The level: "fast" (also for None), "small", "none", or a zlib-style number
+    (0 none, 1-5 fast, 6-9 small)."""
+    if level is None:
+        return "fast"
     if isinstance(level, str) and level in LEVELS:
         return level
     if isinstance(level, int) and not isinstance(level, bool) and 0 <= level <= 9:

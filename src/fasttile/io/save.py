@@ -13,19 +13,9 @@ from typing import Any, Callable, Optional, Union
 
 from ..api import as_mosaic
 from ..tiling.mosaic import Mosaic
-
-WRITERS: dict[str, Callable[..., None]] = {}
-
-
-def writer(*extensions: str):
-    """Register a writer(path, mosaic, *, progress, threads, **format_options)."""
-
-    def register(fn: Callable[..., None]) -> Callable[..., None]:
-        for ext in extensions:
-            WRITERS[ext] = fn
-        return fn
-
-    return register
+from ..tiling.options import takes_render_options
+from .labels import plan_labels
+from .registry import Writer, writer_for, writers
 
 
 @dataclass(frozen=True)
@@ -42,53 +32,39 @@ class SaveInfo:
     seconds: float
 
 
-def output_format(path: Union[str, os.PathLike]) -> str:
-    """The writer for `path`'s extension; ValueError listing the formats otherwise."""
-    from . import writers as _writers  # noqa: F401  (registers the built-in writers)
-
-    ext = Path(path).suffix.lower()
-    if ext not in WRITERS:
-        known = ", ".join(sorted(WRITERS))
-        shown = f"extension {ext!r}" if ext else "no extension"
-        raise ValueError(
-            f"cannot write {os.fspath(path)!r} ({shown}): fasttile writes {known} "
-            "(and zarr stores: fasttile.to_zarr, or -o NAME.zarr on the command line)"
-        )
-    return ext
-
-
+@takes_render_options(exclude=("out",))
 def save(
     weights: Any,
     path: Union[str, os.PathLike],
     *,
     level: Union[str, int, None] = None,
-    compress_level: Optional[int] = None,
     compression: Optional[str] = None,
-    progress: Optional[Callable[[int, int], Any]] = None,
-    rows: Optional[int] = None,
     labels: Any = None,
+    rows: Optional[int] = None,
+    progress: Optional[Callable[[int, int], Any]] = None,
     **options: Any,
 ) -> SaveInfo:
     """Render `weights` (same options as render, or a ready fasttile.Mosaic) and write
-    it to `path`: .png (level "fast", "small" or "none"; compress_level 0..9 is the
-    same as a number), .tif/.tiff (tiled, BigTIFF past 4 GB; compression None,
-    "zlib" or "zstd"), or .npy (a memory-mappable uint8 array of any size).
+    it to `path`, the format chosen by the extension: .png (`level` "fast", "small",
+    "none" or a zlib-style 0..9), .tif/.tiff (tiled, BigTIFF past 4 GB; `compression`
+    None, "zlib" or "zstd"), or .npy (a memory-mappable uint8 array of any size).
 
-    progress(done_rows, total_rows) is called as bands are written; an exception it
-    raises (KeyboardInterrupt included) aborts the write and leaves no file behind.
-    `rows` sets the grid rows per band. labels ("index", "norm" or one string per
-    shown tile) burns captions into the tiles (fasttile.labels). Returns a SaveInfo.
+    `labels` ("index", "norm" or one string per shown tile) burns captions into the
+    tiles (fasttile.draw_labels). `rows` sets the grid rows per band. progress(done_rows,
+    total_rows) is called as bands are written; an exception it raises
+    (KeyboardInterrupt included) aborts the write and leaves no file behind. Returns a
+    SaveInfo.
     """
     started = time.perf_counter()
-    ext = output_format(path)
+    writer = writer_for(path)
+    fmt_options = format_options(writer, level=level, compression=compression)
     m = as_mosaic(weights, options)
     if labels is not None:
         m = labelled(m, labels)
-    fmt_options = _format_options(ext, level, compress_level, compression)
-    WRITERS[ext](path, m, progress=progress, rows=rows, threads=m.threads, **fmt_options)
+    writer.write(path, m, progress=progress, rows=rows, threads=m.threads, **fmt_options)
     return SaveInfo(
         Path(path),
-        ext.lstrip("."),
+        Path(path).suffix.lower().lstrip("."),
         m.shape,
         m.nrows,
         m.ncols,
@@ -98,10 +74,21 @@ def save(
     )
 
 
+def format_options(writer: Writer, **given: Any) -> dict:
+    """The format options given that `writer` takes; one it does not take is refused,
+    naming the formats that do."""
+    for name, value in given.items():
+        if value is not None and name not in writer.options:
+            takers = sorted({w.name.upper() for w in writers() if name in w.options})
+            takes = f"{writer.name.upper()} takes {', '.join(writer.options)}" if writer.options else (
+                f"{writer.name.upper()} takes no format option"
+            )
+            raise ValueError(f"{name} applies to {' and '.join(takers)}; {takes}")
+    return {k: v for k, v in given.items() if v is not None}
+
+
 def labelled(m: Mosaic, labels: Any) -> Mosaic:
     """The same mosaic with captions burned into every window it draws."""
-    from .labels import plan_labels
-
     plan = plan_labels(m, labels)
     copy = object.__new__(type(m))
     copy.__dict__.update(m.__dict__)
@@ -113,16 +100,3 @@ def labelled(m: Mosaic, labels: Any) -> Mosaic:
 
     copy._draw = draw
     return copy
-
-
-def _format_options(ext: str, level: Any, compress_level: Any, compression: Any) -> dict:
-    if level is not None and compress_level is not None:
-        raise ValueError("pass level or compress_level, not both")
-    level = compress_level if level is None else level
-    if ext == ".png":
-        if compression is not None:
-            raise ValueError("compression applies to TIFF; PNG takes level='fast', 'small' or 'none'")
-        return {"level": "fast" if level is None else level}
-    if level is not None:
-        raise ValueError(f"level applies to PNG; {ext} takes compression= (TIFF) or nothing (.npy)")
-    return {"compression": compression} if ext in (".tif", ".tiff") else {}

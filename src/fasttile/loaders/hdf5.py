@@ -18,7 +18,8 @@ from typing import Any, Optional
 import numpy as np
 
 from .._extras import require
-from .registry import LoadError, Source, TensorInfo
+from .registry import Format, register
+from .source import LoadError, Source, TensorInfo
 from .zip_members import Window, check_member, data_offset, open_zip
 
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
@@ -120,3 +121,9 @@ class Hdf5Source(Source):
 
 def open_source(path: str) -> Source:
     return Hdf5Source(path)
+
+
+HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+register(
+    Format("hdf5", open_source, (".h5", ".hdf5", ".keras"), ".h5/.keras", sniff=lambda path, head: head.startswith(HDF5_MAGIC))
+)

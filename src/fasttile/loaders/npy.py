@@ -12,7 +12,8 @@ from typing import IO, Any
 
 import numpy as np
 
-from .registry import LoadError, Source, TensorInfo
+from .registry import Format, register
+from .source import LoadError, Source, TensorInfo
 
 MAGIC = b"\x93NUMPY"
 MAX_HEADER = 1 << 20  # NumPy writes a few hundred bytes; more is a damaged or hostile file
@@ -109,3 +110,6 @@ class NpySource(Source):
 
 def open_source(path: str) -> Source:
     return NpySource(path)
+
+
+register(Format("npy", open_source, (".npy",), ".npy", sniff=lambda path, head: head.startswith(MAGIC)))

@@ -11,8 +11,9 @@ from typing import Any
 import numpy as np
 
 from . import npy as _load_npy
-from .registry import LoadError, Source, TensorInfo
-from .zip_members import ZIP_ERRORS, check_member, data_offset, open_zip
+from .registry import Format, register
+from .source import LoadError, Source, TensorInfo
+from .zip_members import ZIP_ERRORS, check_member, data_offset, open_zip, zip_names
 
 
 class NpzSource(Source):
@@ -65,3 +66,11 @@ class NpzSource(Source):
 
 def open_source(path: str) -> Source:
     return NpzSource(path)
+
+
+def _is_npz(path: str, head: bytes) -> bool:
+    names = zip_names(path, head)
+    return bool(names) and all(n.endswith(".npy") for n in names)
+
+
+register(Format("npz", open_source, (".npz",), ".npz", sniff=_is_npz))

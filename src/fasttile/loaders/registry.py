@@ -1,121 +1,73 @@
 """Reading weight tensors from files lazily and safely: nothing is ever unpickled.
 
-`keys(path)` reads headers only; `load(path, key)` maps (or, for compressed storage,
-reads) the one tensor asked for. Each format lives in its own `_load_<format>.py`
-module exposing `open_source(path) -> Source`; this module picks the module by the
-path's extension (or, for unknown extensions, by the file's first bytes).
+Each format is a module that registers itself here when imported (Pillow's
+`register_open` pattern): its extensions, how it recognises a file by its first bytes
+or a folder by its contents, and its `open_source(path) -> Source`. `keys(path)` reads
+headers only; `load(path, key)` maps (or, for compressed storage, reads) the one tensor
+asked for. The supported list in messages and docs is made from the registrations.
 """
 
 from __future__ import annotations
 
 import difflib
-import importlib
 import os
-from typing import Any, NamedTuple, Optional, Union
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
 
-PathLike = Union[str, "os.PathLike[str]"]
-
-
-class LoadError(ValueError):
-    """A file cannot be read as weights: one line naming the file and the problem."""
+from .source import LoadError, PathLike, Source, TensorInfo
 
 
-class TensorInfo(NamedTuple):
-    """What `fasttile.keys` reports for a tensor: read from the header, no data."""
-
-    shape: tuple[int, ...]
-    dtype: str
-
-
-class Source:
-    """An opened weight file: its tensors' names, shapes and dtypes, and a way to
-    read one of them. `layouts` maps ndim to the layout the file's framework uses
-    ({} means fasttile's own defaults); `framework` names it for `fasttile ls`."""
-
-    path: str
-    tensors: dict[str, TensorInfo]
-    layouts: dict[int, str] = {}
-    framework: str = ""
-
-    def read(self, name: str) -> Any:  # pragma: no cover - every format overrides it
-        raise NotImplementedError
+@dataclass(frozen=True)
+class Format:
+    name: str  # "npy"
+    open_source: Callable[[str], Source]
+    extensions: tuple[str, ...]  # (".npy",): lower case, with the dot
+    listed_as: str  # how the supported list names it: ".pt/.pth/.bin/.ckpt"
+    sniff: Optional[Callable[[str, bytes], bool]] = None  # (path, first 16 bytes) -> is it mine?
+    folder: Optional[Callable[[str], bool]] = None  # a folder (store or model directory) -> is it mine?
+    fallback: bool = False  # claims what no other format claims (a bare model folder)
 
 
-# extension -> module implementing open_source(path)
-_BY_EXTENSION = {
-    ".npy": "fasttile.loaders.npy",
-    ".npz": "fasttile.loaders.npz",
-    ".safetensors": "fasttile.loaders.safetensors_file",
-    ".json": "fasttile.loaders.sharded",  # model.safetensors.index.json, pytorch_model.bin.index.json
-    ".pt": "fasttile.loaders.torch_file",
-    ".pth": "fasttile.loaders.torch_file",
-    ".bin": "fasttile.loaders.torch_file",
-    ".ckpt": "fasttile.loaders.torch_file",
-    ".h5": "fasttile.loaders.hdf5",
-    ".hdf5": "fasttile.loaders.hdf5",
-    ".keras": "fasttile.loaders.hdf5",
-    # Zarr stores are read by fasttile._load_zarr (its own module, open_source(path) like
-    # the others); until it exists, _dispatch says so in one line.
-    ".zarr": "fasttile.chunked.zarr_loader",
-}
-_MAGIC = (
-    (b"\x93NUMPY", "fasttile.loaders.npy"),
-    (b"\x89HDF\r\n\x1a\n", "fasttile.loaders.hdf5"),
-)
-SUPPORTED = ".npy, .npz, .safetensors (and sharded *.index.json), .pt/.pth/.bin/.ckpt, .h5/.keras, .zarr"
+_FORMATS: list[Format] = []
 
 
-def _sniff(path: str) -> Optional[str]:
-    """The loader module for a file with an unknown extension, from its first bytes."""
+def register(fmt: Format) -> None:
+    """Add a format (its module calls this when imported); a later one with the same name replaces it."""
+    _FORMATS[:] = [f for f in _FORMATS if f.name != fmt.name] + [fmt]
+
+
+def supported() -> str:
+    """The formats fasttile reads, for messages and help: ".npy, .npz, ..."."""
+    return ", ".join(f.listed_as for f in _FORMATS)
+
+
+def _ordered() -> list[Format]:
+    return sorted(_FORMATS, key=lambda f: f.fallback)
+
+
+def _format_for(path: str) -> Format:
+    ext = os.path.splitext(path.rstrip("/\\"))[1].lower()
+    if os.path.isdir(path):
+        for fmt in _ordered():
+            if fmt.folder is not None and fmt.folder(path):
+                return fmt
+    for fmt in _FORMATS:
+        if ext in fmt.extensions:
+            return fmt
     with open(path, "rb") as f:
         head = f.read(16)
-    for magic, module in _MAGIC:
-        if head.startswith(magic):
-            return module
-    if head.startswith(b"PK\x03\x04"):
-        import zipfile
-
-        from .zip_members import ZIP_ERRORS
-
-        try:
-            with zipfile.ZipFile(path) as z:
-                names = z.namelist()
-        except ZIP_ERRORS:
-            return None
-        if any(n.endswith("data.pkl") for n in names):
-            return "fasttile.loaders.torch_file"
-        if names and all(n.endswith(".npy") for n in names):
-            return "fasttile.loaders.npz"
-    return None
-
-
-def _module_for(path: str) -> str:
-    ext = os.path.splitext(path.rstrip("/\\"))[1].lower()
-    if ext == ".zarr" or (os.path.isdir(path) and os.path.exists(os.path.join(path, "zarr.json"))):
-        return "fasttile.chunked.zarr_loader"
-    if os.path.isdir(path):
-        return "fasttile.loaders.sharded"  # a Hugging Face model folder
-    if ext in _BY_EXTENSION:
-        return _BY_EXTENSION[ext]
-    sniffed = _sniff(path)
-    if sniffed is None:
-        raise LoadError(f"{path}: unknown file type {ext or '(no extension)'!r}; fasttile reads {SUPPORTED}")
-    return sniffed
+    for fmt in _ordered():
+        if fmt.sniff is not None and fmt.sniff(path, head):
+            return fmt
+    raise LoadError(f"{path}: unknown file type {ext or '(no extension)'!r}; fasttile reads {supported()}")
 
 
 def open_source(path: PathLike) -> Source:
-    """Open a weight file (headers only) with the loader its extension or content names."""
+    """Open a weight file (headers only) with the format its extension or content names."""
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"no such file: {path}")
-    name = _module_for(path)
-    try:
-        module = importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name != name:
-            raise
-        raise LoadError(f"{path}: reading {name.rsplit('.', 1)[-1]} stores is not supported yet") from None
-    return module.open_source(path)
+    return _format_for(path).open_source(path)
 
 
 def find_key(source: Source, key: str) -> str:

@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from .._extras import require
-from .registry import LoadError, Source, TensorInfo
+from .registry import Format, register
+from .source import LoadError, Source, TensorInfo
 
 MAX_HEADER = 100_000_000  # the safetensors format's own limit
 _NUMPY = {
@@ -117,3 +118,6 @@ class SafetensorsSource(Source):
 
 def open_source(path: str) -> Source:
     return SafetensorsSource(path)
+
+
+register(Format("safetensors", open_source, (".safetensors",), ".safetensors"))

@@ -10,8 +10,9 @@ import json
 import os
 from typing import Any
 
-from .registry import LoadError, Source
+from .registry import Format, register
 from .registry import open_source as open_any
+from .source import LoadError, Source
 
 
 class ShardedSource(Source):
@@ -73,3 +74,8 @@ def open_source(path: str) -> Source:
     if not path.endswith(".index.json"):
         raise LoadError(f"{path}: a .json file fasttile reads is a sharded checkpoint's *.index.json")
     return ShardedSource(path)
+
+
+# model.safetensors.index.json / pytorch_model.bin.index.json, or a Hugging Face model
+# folder: any folder no other format claims.
+register(Format("sharded", open_source, (".json",), "sharded *.index.json", folder=os.path.isdir, fallback=True))

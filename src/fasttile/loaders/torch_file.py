@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 
 from .._extras import require
-from .registry import LoadError, Source, TensorInfo
-from .zip_members import ZIP_ERRORS
+from .registry import Format, register
+from .source import LoadError, Source, TensorInfo
+from .zip_members import ZIP_ERRORS, zip_names
 
 # Keys real checkpoints keep their state dict under (Lightning, timm, fairseq, ...).
 _WRAPPERS = ("state_dict", "model_state_dict", "model", "module", "net", "network")
@@ -147,3 +148,10 @@ class TorchSource(Source):
 
 def open_source(path: str) -> Source:
     return TorchSource(path)
+
+
+def _is_torch_zip(path: str, head: bytes) -> bool:
+    return any(n.endswith("data.pkl") for n in zip_names(path, head) or ())
+
+
+register(Format("torch", open_source, (".pt", ".pth", ".bin", ".ckpt"), ".pt/.pth/.bin/.ckpt", sniff=_is_torch_zip))

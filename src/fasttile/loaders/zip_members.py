@@ -9,8 +9,9 @@ import os
 import struct
 import zipfile
 import zlib
+from typing import Optional
 
-from .registry import LoadError
+from .source import LoadError
 
 LOCAL_HEADER = struct.Struct("<4s5H3L2H")  # signature ... file name length, extra length
 DEFLATE_MAX_RATIO = 1032  # deflate cannot expand one byte into more than ~1032
@@ -97,3 +98,15 @@ class Window(io.RawIOBase):
     def close(self) -> None:
         self._f.close()
         super().close()
+
+
+def zip_names(path: str, head: bytes) -> Optional[list[str]]:
+    """The member names of a zip archive (for recognising .npz and torch checkpoints
+    saved under other extensions), or None when the file is no readable zip."""
+    if not head.startswith(b"PK\x03\x04"):
+        return None
+    try:
+        with zipfile.ZipFile(path) as z:
+            return z.namelist()
+    except ZIP_ERRORS:
+        return None

@@ -22,6 +22,7 @@ from ..kernel import native as _native_backend
 from ..kernel.arrays import _from_torch
 from .hints import hint_for
 from .options import CACHEABLE
+from .prepare import prepare
 
 # Options whose checks read no weights and whose plain values fully decide the plan.
 # Selection, ordering, global ranges and colour maps stay on the full path.
@@ -144,8 +145,6 @@ def _learn(weights: np.ndarray, options: dict, full_key: tuple) -> Optional[tupl
 
 
 def _plan(weights: np.ndarray, options: dict) -> Optional[tuple]:
-    from .prepare import prepare
-
     if options.get("normalize") not in _READS_NOTHING or options.get("backend", "auto") == "numpy":
         return None
     defaulted = options.get("layout") is None and options.get("tile_shape") is None

@@ -8,6 +8,7 @@ from typing import Any, Optional
 import numpy as np
 
 from ..kernel.view import TileView
+from .stats import dead_mask, unit_stats
 
 
 def _indices(view: TileView, indices: Any) -> Optional[np.ndarray]:
@@ -69,8 +70,6 @@ def _select_dead(view: TileView, sel: Optional[np.ndarray], dead: Any, threads: 
     """dead="hide": drop dead units (constant, or L2 norm at most a threshold: by default
     1e-3 of the largest norm in the selection); dead="only": keep only them. Reads the
     selection once; the number left decides the grid."""
-    from .stats import dead_mask, unit_stats
-
     mode, threshold = dead if isinstance(dead, tuple) else (dead, None)
     base = sel if sel is not None else np.arange(view.units, dtype=np.int64)
     keep = dead_mask(unit_stats(view, sel, threads), threshold) == (mode == "only")
@@ -90,8 +89,6 @@ def _ordered(
         if order == "norm":
             key = backend.unit_sq_norms(view, sel, threads)
         else:
-            from .stats import unit_stats
-
             key = _sort_key(unit_stats(view, sel, threads), order)  # one pass, every statistic
         sel = base[np.argsort(-key, kind="stable")]  # largest first; NaN last
     if top is not None:

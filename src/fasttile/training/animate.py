@@ -23,8 +23,15 @@ from .._atomic import atomic_path
 from .._extras import require
 from ..api import render
 from ..codecs.animation import FORMATS, NEEDS, WRITERS
+from ..io.labels import default_font
+from ..kernel.arrays import as_weights
+from ..kernel.pixel_rule import quantize, range_affine, symmetric_affine
+from ..loaders.registry import find_key, open_source
+from ..loaders.source import LoadError
 from ..tiling.checks import NORMALIZATIONS
+from ..tiling.layout import looks_like_first_layer, resolve
 from ..tiling.render import render_detailed
+from .log import host_tensor
 
 FIXED = ("fixed", "fixed-symmetric")
 _TILE_KEYS = ("layout", "tile_shape", "channel_order", "channel", "bgr")
@@ -81,7 +88,6 @@ def read_frame(
     first that looks like first-layer filters. Anything else is the weights themselves."""
     if not isinstance(source, (str, os.PathLike)):
         return source, key, {}
-    from ..loaders.registry import find_key, open_source
 
     opened = open_source(source)
     if key is not None:
@@ -96,9 +102,6 @@ def read_frame(
 
 
 def _first_layer_name(opened: Any) -> str:
-    from ..loaders.registry import LoadError
-    from ..tiling.layout import looks_like_first_layer
-
     names = [n for n, info in opened.tensors.items() if len(info.shape) in (2, 3, 4)]
     if not names:
         raise LoadError(f"{opened.path} holds no 2-D, 3-D or 4-D tensor; pass key= to choose one")
@@ -134,9 +137,6 @@ class _Frames:
 
 def _float_bank(weights: Any) -> np.ndarray:
     """The weights as contiguous float32 (float64 stays float64), the kernel's compute type."""
-    from ..kernel.arrays import as_weights
-    from .log import host_tensor
-
     arr, dtype = as_weights(host_tensor(weights))
     if dtype == "bfloat16" and arr.dtype == np.uint16:  # torch bf16 arrives as raw bits
         return (arr.astype(np.uint32) << 16).view(np.float32)
@@ -145,8 +145,6 @@ def _float_bank(weights: Any) -> np.ndarray:
 
 def _tile_values(weights: Any, options: dict) -> tuple[np.ndarray, Any]:
     """(units, inner, channels, h, w) values of the tiles, and the view they come from."""
-    from ..tiling.layout import resolve
-
     bank = _float_bank(weights)
     tile_options = {k: options[k] for k in _TILE_KEYS if k in options}
     view = resolve(bank, bank.dtype.name, **tile_options)
@@ -178,8 +176,6 @@ def _fixed_ranges(frames: _Frames) -> tuple[np.ndarray, np.ndarray]:
 def _render_fixed(weights: Any, ranges: tuple, symmetric: bool, display: dict) -> np.ndarray:
     """The frame quantized with the fixed per-tile ranges (render's exact pixel rule), laid
     out by render itself: quantized levels 0..255 render unchanged under value_range (0, 255)."""
-    from ..kernel.pixel_rule import quantize, range_affine, symmetric_affine
-
     values, view = _tile_values(weights, display)
     lo, hi = ranges
     if symmetric:
@@ -203,7 +199,6 @@ def _with_caption(image: np.ndarray, text: str) -> np.ndarray:
     pixels are untouched)."""
     from PIL import Image, ImageDraw
 
-    from ..io.labels import default_font
 
     height = max(12, min(32, image.shape[1] // 12))
     strip = Image.new("L", (image.shape[1], height), 0)

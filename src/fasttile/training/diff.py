@@ -16,15 +16,14 @@ import numpy as np
 
 from .._extras import require
 from ..api import render
-from ..tiling.layout import DEFAULT_LAYOUT
+from ..tiling.layout import DEFAULT_LAYOUT, resolve
+from .animate import _float_bank
 
 # the axis holding the filters (outer units) of each layout
 _UNIT_AXIS = {"rows": 0, "cols": 1, "nhw": 0, "oihw": 0, "nchw": 0, "ohwi": 0, "nhwc": 0, "hwio": 3}
 
 
 def _as_float(weights: Any) -> np.ndarray:
-    from .animate import _float_bank
-
     return _float_bank(weights)
 
 
@@ -84,7 +83,5 @@ def diff(
 
 
 def _rgb_tiles(weights: np.ndarray, options: dict) -> bool:
-    from ..tiling.layout import resolve
-
     keys = ("layout", "tile_shape", "channel_order", "channel", "bgr")
     return resolve(weights, weights.dtype.name, **{k: options[k] for k in keys if k in options}).rgb

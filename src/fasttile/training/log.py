@@ -13,6 +13,9 @@ from typing import Any, Optional
 import numpy as np
 
 from ..api import render
+from ..kernel.arrays import as_weights
+from ..tiling.grid import layout_grid
+from ..tiling.layout import resolve
 from .layers import Layer, pick_layers
 from .sinks import sink_for
 
@@ -39,10 +42,6 @@ def host_tensor(weight: Any) -> Any:
 
 def auto_zoom(weights: Any, options: dict) -> int:
     """The smallest zoom whose mosaic reaches TARGET_SIDE pixels (1 when already large)."""
-    from ..kernel.arrays import as_weights
-    from ..tiling.grid import layout_grid
-    from ..tiling.layout import resolve
-
     try:
         arr, dtype = as_weights(weights)
         view = resolve(

@@ -25,24 +25,26 @@ from typing import Any, Callable, Optional, Union
 import numpy as np
 
 from .._atomic import atomic_path
+from .._extras import require
+from .._version import __version__
 from ..api import as_mosaic
 from ..codecs.levels import TILE, Level, level_sizes
 from ..codecs.png import check_level
 from ..codecs.tile_png import encode_tile
 from ..kernel.backends import thread_count
+from .sidecar import check_labels, write_sidecar
 
 FORMATS = ("png", "webp")
 VIEWER_FILES = ("viewer.js", "site.js", "viewer.css", "leaflet/leaflet.js", "leaflet/leaflet.css")
 Progress = Callable[[int, int], None]
 
 
-def _encoder(fmt: str, compress_level: int) -> Callable[[np.ndarray], bytes]:
+def _encoder(fmt: str, level: Union[str, int, None]) -> Callable[[np.ndarray], bytes]:
     if fmt == "png":
-        level = check_level(compress_level)
-        return lambda tile: encode_tile(tile, level)
+        checked = check_level(level)
+        return lambda tile: encode_tile(tile, checked)
     from io import BytesIO
 
-    from .._extras import require
 
     Image = require("PIL.Image", "webp", "WebP tiles")
 
@@ -200,8 +202,6 @@ def _check_target(folder: Union[str, os.PathLike]) -> None:
 
 
 def manifest_of(m: Any, *, title: Optional[str], fmt: str, sidecar: dict) -> dict:
-    from .._version import __version__
-
     return {
         "fasttile": __version__,
         "title": "" if title is None else str(title),
@@ -226,12 +226,11 @@ def manifest_of(m: Any, *, title: Optional[str], fmt: str, sidecar: dict) -> dic
     }
 
 
-def _check_format(fmt: str, compress_level: int) -> None:
+def _check_format(fmt: str, level: Union[str, int, None]) -> None:
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
-    from ..codecs.png import check_level
 
-    check_level(compress_level)  # "fast", "small", "none" or 0..9, as fasttile.save
+    check_level(level)  # "fast", "small", "none" or 0..9, as fasttile.save
 
 
 def pyramid(
@@ -239,7 +238,7 @@ def pyramid(
     folder: Union[str, os.PathLike],
     *,
     format: str = "png",
-    compress_level: Union[str, int] = 1,
+    level: Union[str, int, None] = None,
     title: Optional[str] = None,
     labels: Optional[Sequence[str]] = None,
     dead_norm: Optional[float] = None,
@@ -255,13 +254,11 @@ def pyramid(
     dead (default: 1e-3 of the largest tile norm). progress(done, total) is called as
     image tiles are written.
     """
-    from .sidecar import check_labels
-
-    _check_format(format, compress_level)
+    _check_format(format, level)
     m = as_mosaic(weights, dict(render_options))
     check_labels(labels, m.view.units)
     _check_target(folder)
-    encode = _encoder(format, compress_level)
+    encode = _encoder(format, level)
     threads = thread_count(render_options.get("threads"))
     with atomic_path(folder, directory=True) as temp:  # the old pyramid or the new one, never half
         building = os.fspath(temp)
@@ -285,6 +282,4 @@ def pyramid(
 
 
 def write_sidecar_for(folder: str, m: Any, **options: Any) -> dict:
-    from .sidecar import write_sidecar
-
     return write_sidecar(folder, m.view, np.asarray(m.units, dtype=np.int64), **options)

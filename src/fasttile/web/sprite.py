@@ -20,6 +20,12 @@ from typing import Any, Optional, Union
 
 import numpy as np
 
+from .._atomic import atomic_path
+from ..api import mosaic
+from ..codecs.png import write_png
+from ..kernel.numpy_backend import _to_compute, strided_view
+from ..tiling.stats import unit_stats
+
 MAX_SPRITE = 8192
 _GRID_OPTIONS = ("padding", "ncols", "nrows", "zoom", "fill", "out")
 
@@ -62,8 +68,6 @@ def sprite_tile_shape(points: int, h: int, w: int) -> tuple[int, int, int]:
 
 def _replace_into(path: str, data: Union[bytes, str]) -> None:
     """Write a whole file atomically (temporary name in its folder, then a rename)."""
-    from .._atomic import atomic_path
-
     with atomic_path(path) as temp, open(temp, "wb") as f:
         f.write(data.encode("utf-8") if isinstance(data, str) else data)
 
@@ -122,11 +126,8 @@ def _sprite_image(m: Any, cols: int, th: int, tw: int) -> np.ndarray:
 
 def _write_tensors(path: str, m: Any) -> int:
     """tensors.tsv: each shown unit's values (as the view reads them), in display order."""
-    from ..kernel.numpy_backend import _to_compute, strided_view
-
     bank = strided_view(m.view)
     units = np.asarray(m.units)
-    from .._atomic import atomic_path
 
     dims = 0
     with atomic_path(path) as temp, open(temp, "w", encoding="ascii") as f:
@@ -150,10 +151,6 @@ def sprite(
     """Write a TensorBoard Projector folder for the units of `weights` (render options
     choose, order and draw the tiles; grid options are the projector's own).
     tensors=False skips tensors.tsv (text, about 10 bytes a weight: large for big banks)."""
-    from ..api import mosaic
-    from ..codecs.png import write_png
-    from ..tiling.stats import unit_stats
-
     given = sorted(set(_GRID_OPTIONS) & set(render_options))
     if given:
         raise ValueError(f"the projector fixes the sprite's grid: drop {', '.join(given)}")

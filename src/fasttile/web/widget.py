@@ -12,11 +12,17 @@ from typing import Any, Optional
 
 import numpy as np
 
+from .._extras import require
+from ..api import mosaic
 from ..codecs.levels import TILE, level_sizes
 from ..codecs.preview import PREVIEW_BYTES, PREVIEW_SIDE, preview_of
 from ..kernel.backends import thread_count
 from ..kernel.reduce import reduce2
-from .pyramid import _encoder
+from ..tiling.mosaic import Mosaic
+from ..tiling.stats import dead_mask, tile_stats
+from . import sidecar
+from .pyramid import _encoder, manifest_of
+from .sidecar import FACTS_CHUNK, UNITS_CHUNK, check_labels
 
 # How far the widget zooms out: each step doubles the side of the region one tile reads
 # (3 steps: 2048 x 2048 mosaic pixels a tile, a few milliseconds of kernel time).
@@ -24,9 +30,6 @@ WIDGET_ZOOM_OUT = 3
 
 
 def _as_mosaic(weights: Any, options: dict) -> Any:
-    from ..api import mosaic
-    from ..tiling.mosaic import Mosaic
-
     if isinstance(weights, Mosaic):
         if options:
             raise TypeError("render options go to fasttile.mosaic(), not to an existing Mosaic")
@@ -57,8 +60,6 @@ class RegionServer:
         dead_norm: Optional[float] = None,
         threads: int = 1,
     ):
-        from .sidecar import check_labels
-
         check_labels(labels, m.view.units)
         self.m, self.title, self.labels, self.dead_norm, self.threads = m, title, labels, dead_norm, threads
         self.max_zoom = len(level_sizes(*m.shape[:2])) - 1
@@ -67,9 +68,6 @@ class RegionServer:
         self._positions: Optional[np.ndarray] = None
 
     def manifest(self) -> dict:
-        from .pyramid import manifest_of
-        from .sidecar import FACTS_CHUNK, UNITS_CHUNK
-
         sidecar = {"facts_chunk": FACTS_CHUNK, "units_chunk": UNITS_CHUNK, "dead_tiles": None}
         sidecar["labels"] = self.labels is not None
         out = manifest_of(self.m, title=self.title, fmt="png", sidecar=sidecar)
@@ -92,16 +90,12 @@ class RegionServer:
 
     def _tile_facts(self) -> tuple[np.ndarray, np.ndarray]:
         if self._facts is None:
-            from ..tiling.stats import dead_mask, tile_stats
-
             stats = tile_stats(self.m.view, np.asarray(self.m.units, dtype=np.int64), self.threads)
             self._facts = stats, dead_mask(stats, self.dead_norm)
         return self._facts
 
     def chunk(self, what: str, k: int) -> dict:
         """The payload of sidecar chunk `what`/`k`, as the site's script files hold it."""
-        from . import sidecar
-
         if what == "facts":
             stats, dead = self._tile_facts()
             part = slice(k * sidecar.FACTS_CHUNK, (k + 1) * sidecar.FACTS_CHUNK)
@@ -159,7 +153,6 @@ def _widget_class() -> Any:
     global _WIDGET_CLASS
     if _WIDGET_CLASS is not None:
         return _WIDGET_CLASS
-    from .._extras import require
 
     anywidget = require("anywidget", "notebook", "fasttile.browse")
     traitlets = require("traitlets", "notebook", "fasttile.browse")
