@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import fasttile
+from fasttile.cli.zoom import choose_zoom
 from fasttile.kernel import reduce
 from fasttile.web.sidecar import FACTS_CHUNK, UNITS_CHUNK, jsonp
 
@@ -173,7 +174,7 @@ def test_webp_tiles_are_lossless(tmp_path, bank):
     if "WEBP" not in Image.registered_extensions().values():
         pytest.skip("this Pillow has no WebP support")
     folder = str(tmp_path / "site")
-    info = fasttile.pyramid(bank[:300], folder, format="webp", tile_shape=(8, 8))
+    info = fasttile.pyramid(bank[:300], folder, tiles=".webp", tile_shape=(8, 8))
     level = read_level(folder, info.max_zoom, "webp")
     gray = fasttile.render(bank[:300], tile_shape=(8, 8))
     assert np.array_equal(level[..., 0] if level.ndim == 3 else level, gray)
@@ -190,8 +191,8 @@ def test_rewrites_its_own_folder_and_refuses_others(tmp_path, bank):
     with pytest.raises(ValueError, match="holds no fasttile pyramid"):
         fasttile.pyramid(bank, other)
     assert os.listdir(other) == ["notes.txt"]
-    with pytest.raises(ValueError, match="format must be one of png, webp"):
-        fasttile.pyramid(bank, tmp_path / "x", format="jpeg")
+    with pytest.raises(ValueError, match=r"tiles must be one of .png, .webp"):
+        fasttile.pyramid(bank, tmp_path / "x", tiles=".jpeg")
     with pytest.raises(ValueError, match="labels has 3 entries but the bank has 1500 units"):
         fasttile.pyramid(bank, tmp_path / "x", labels=["a", "b", "c"])
     assert sorted(os.listdir(tmp_path)) == ["docs", "site"]  # no partial folder left behind
@@ -219,7 +220,7 @@ def test_cli_pyramid_writes_the_site_and_names_bad_flags(tmp_path, bank, capsys)
     err = capsys.readouterr().err
     assert "zoom 0..2" in err and "index.html" in err
     manifest = pyr.read_manifest(site)
-    assert manifest["title"] == f"{tmp_path / 'bank.npy'}: bank" and manifest["tiles"] == 1497
+    assert manifest["title"] == "bank.npy: bank" and manifest["tiles"] == 1497
     level = read_level(str(site), 2)
     assert np.array_equal(level, fasttile.render(bank, zoom=2, order="norm", dead="hide"))
     (tmp_path / "short.txt").write_text("a\nb\n")
@@ -276,7 +277,10 @@ def test_the_fasttile_command_runs_pyramid(tmp_path, bank):
 
     np.save(tmp_path / "bank.npy", bank[:100])
     assert fasttile_cli(["pyramid", str(tmp_path / "bank.npy"), "-o", str(tmp_path / "site"), "-q"]) == 0
-    assert np.array_equal(read_level(str(tmp_path / "site"), 0), fasttile.render(bank[:100]))
+    zoom, padding, _ = choose_zoom(bank[:100], {})  # the command line's picture, about 512 px
+    finest = pyr.read_manifest(tmp_path / "site")["max_zoom"]
+    expected = fasttile.render(bank[:100], zoom=zoom, padding=padding)
+    assert zoom > 1 and np.array_equal(read_level(str(tmp_path / "site"), finest), expected)
 
 
 @pytest.mark.parametrize("shape", [(1, 1), (1, 7), (6, 1), (7, 9), (32, 33, 3), (65, 2, 3), (300, 513)])

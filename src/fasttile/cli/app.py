@@ -39,7 +39,7 @@ class _Parser(argparse.ArgumentParser):
             close = difflib.get_close_matches(unknown.group(1), flags, n=1)
             if close:
                 message += f" (did you mean {close[0]}?)"
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        raise CliError(f"{message} (see {self.prog} --help)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -96,11 +96,11 @@ def _print_warning(message: Any, category: Any, *rest: Any, **kw: Any) -> None:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = parser.parse_args(join_negative_values(argv, _flags(parser, taking_values=True)))
     with warnings.catch_warnings():
         warnings.simplefilter("always", LayoutWarning)
         warnings.showwarning = _print_warning
         try:
+            args = parser.parse_args(join_negative_values(argv, _flags(parser, taking_values=True)))
             return args.run(args)
         except CliError as exc:
             print(f"fasttile: error: {one_line(str(exc))}", file=sys.stderr)

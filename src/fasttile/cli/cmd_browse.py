@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from typing import Any, Optional
 
-from ..web.pyramid import pyramid
+from ..web.pyramid import TILE_ENCODERS, pyramid
 from ..web.sprite import sprite
 from .common import (
     add_input_arguments,
@@ -17,9 +18,10 @@ from .common import (
     note,
     open_weights,
 )
-from .flags import add_render_options
+from .flags import add_render_options, choice
 from .output import progress_bar
 from .words import CliError, flag, printable
+from .zoom import AUTO_ZOOM_HELP, auto_zoomed
 
 _GRID_DEFAULTS = {"padding": 1, "zoom": 1, "fill": "rows", "nrows": None, "ncols": None}
 
@@ -42,7 +44,7 @@ def _read_labels(path: Optional[str]) -> Optional[list[str]]:
 
 def _cmd_pyramid(args: argparse.Namespace) -> int:
     weights = open_weights(args)
-    options = framework_options(args, weights)
+    options = auto_zoomed(weights.tensor, framework_options(args, weights))
     labels = _read_labels(args.labels)
     start = time.perf_counter()
     expected = getattr(weights.tensor, "nbytes", 0) / 3e8  # a rough guess: about 3 GB a second
@@ -50,11 +52,10 @@ def _cmd_pyramid(args: argparse.Namespace) -> int:
         info = pyramid(
             weights.tensor,
             args.output,
-            format=args.format,
+            tiles=args.tiles,
             level=args.level,
-            title=args.title if args.title is not None else f"{args.file}: {weights.name}",
+            title=args.title if args.title is not None else f"{os.path.basename(args.file)}: {weights.name}",
             labels=labels,
-            dead_norm=args.dead_norm,
             progress=progress,
             **options,
         )
@@ -109,11 +110,13 @@ def register(sub: Any) -> None:
         ],
     )
     _browse_arguments(p, "site")
-    p.add_argument("--format", choices=["png", "webp"], default="png", help="tile format (webp: lossless)")
+    p.add_argument(
+        "--tiles", type=choice(TILE_ENCODERS), default=".png", metavar="{" + ",".join(TILE_ENCODERS) + "}",
+        help="the tile files' format (.webp: lossless; default .png)",
+    )
     add_level_argument(p)
-    p.add_argument("--title", help="the viewer's title (default: file and tensor name)")
-    p.add_argument("--dead-norm", type=float, help="dead below this L2 norm (default: 1e-3 of the largest)")
-    add_render_options(p)
+    p.add_argument("--title", help="the viewer's title (default: the file's name and the tensor's)")
+    add_render_options(p, help=AUTO_ZOOM_HELP)
     p.set_defaults(run=_cmd_pyramid)
     s = add_subcommand(
         sub,

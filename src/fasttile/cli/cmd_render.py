@@ -18,7 +18,7 @@ from .flags import add_render_options
 from .output import check_output, save_with_progress
 from .words import printable
 from .zarr_stores import add_zarr_options, cli_render_zarr
-from .zoom import choose_zoom
+from .zoom import AUTO_ZOOM_HELP, choose_zoom
 
 ORDER = 0  # where the command stands in `fasttile --help`
 
@@ -30,16 +30,16 @@ def _cmd_render(args: argparse.Namespace) -> int:
     weights = open_weights(args)
     options = framework_options(args, weights)
     zoom, padding, size = choose_zoom(weights.tensor, options)
-    if "zoom" not in options and size is not None and zoom > 1:
-        note(args, f"zoom {zoom}, padding {padding}: a {size[1]} x {size[0]} picture (set --zoom, --padding)")
+    chosen = "zoom" not in options and size is not None and zoom > 1
     options.update(zoom=zoom, padding=padding)
     start = time.perf_counter()
     shape = save_with_progress(args, weights.tensor, args.output, options, size)
     kind = "RGB" if len(shape) == 3 else "gray"
+    how = f" at zoom {zoom}, padding {padding} (chosen: set --zoom, --padding)" if chosen else ""
     note(
         args,
         f"wrote {args.output}: {shape[1]} x {shape[0]} {kind} mosaic of {printable(weights.name)} "
-        f"{tuple(weights.tensor.shape)} in {time.perf_counter() - start:.2f} s",
+        f"{tuple(weights.tensor.shape)}{how}, in {time.perf_counter() - start:.2f} s",
     )
     return 0
 
@@ -75,6 +75,6 @@ def register(subparsers: Any) -> None:
     )
     add_input_arguments(r)
     add_output_arguments(r)
-    add_render_options(r)
+    add_render_options(r, help=AUTO_ZOOM_HELP)
     add_zarr_options(r)
     r.set_defaults(run=_cmd_render)

@@ -12,21 +12,17 @@ from ..training.animate import _format_of, animate, read_frame
 from ..training.diff import diff
 from .common import add_level_argument, add_subcommand, note
 from .flags import add_render_options, render_options
-from .zoom import choose_zoom
+from .zoom import AUTO_ZOOM_HELP, auto_zoomed
 
 ANIMATION_NORMALIZE = ("fixed", "fixed-symmetric") + NORMALIZATIONS
 DIFF_NORMALIZE = ("global-symmetric", "symmetric")
 
 
 def _zoomed(tensor: Any, options: dict, layouts: dict) -> dict:
-    """The options with the framework's layout and, unless given, the command line's
-    automatic zoom and padding (the picture about 512 px), as `fasttile render` picks them."""
-    options = dict(options)
+    """The options with the framework's layout and the command line's automatic zoom."""
     if "layout" not in options and len(tensor.shape) in layouts:
-        options["layout"] = layouts[len(tensor.shape)]
-    zoom, padding, _ = choose_zoom(tensor, options)
-    options.update(zoom=zoom, padding=padding)
-    return options
+        options = {**options, "layout": layouts[len(tensor.shape)]}
+    return auto_zoomed(tensor, options)
 
 
 def _cmd_animate(args: argparse.Namespace) -> int:
@@ -87,7 +83,7 @@ def _animate_parser(subparsers: Any) -> None:
     add_render_options(  # --normalize gains the modes that span all frames
         a,
         choices={"normalize": ANIMATION_NORMALIZE},
-        help={"normalize": "fixed (default): each tile's range over all frames; fixed-symmetric; or per frame"},
+        help={**AUTO_ZOOM_HELP, "normalize": "fixed (default): each tile's range over all frames; fixed-symmetric; or per frame"},
     )
     a.set_defaults(normalize="fixed")
     a.set_defaults(run=_cmd_animate)
@@ -112,7 +108,8 @@ def _diff_parser(subparsers: Any) -> None:
     add_render_options(  # a diff is drawn on a symmetric scale
         d,
         choices={"normalize": DIFF_NORMALIZE},
-        help={"normalize": "global-symmetric (default): one scale for all tiles; symmetric: one per tile"},
+        why={"normalize": "a diff is drawn on a symmetric scale"},
+        help={**AUTO_ZOOM_HELP, "normalize": "global-symmetric (default): one scale for all tiles; symmetric: one per tile"},
     )
     d.set_defaults(run=_cmd_diff, cmap="RdBu_r")
 

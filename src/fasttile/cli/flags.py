@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Callable, Optional
 
 from ..tiling.options import RENDER_OPTIONS, Option
+from ..tiling.selection import DEAD_MODES
 
 
 def ints(text: str) -> tuple[int, ...]:
@@ -61,8 +62,9 @@ def whole(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
 
 
-def choice(choices: Iterable[str]) -> Callable[[str], str]:
-    """A reader of one of `choices`, any case, suggesting the closest on a mistake."""
+def choice(choices: Iterable[str], why: str = "") -> Callable[[str], str]:
+    """A reader of one of `choices`, any case, suggesting the closest on a mistake
+    (and saying `why` the choices are these, when a command narrows them)."""
     known = tuple(choices)
 
     def read(text: str) -> str:
@@ -70,10 +72,25 @@ def choice(choices: Iterable[str]) -> Callable[[str], str]:
             return text.lower()
         close = difflib.get_close_matches(text.lower(), known, n=1, cutoff=0.5)
         hint = f"; did you mean {close[0]}?" if close else ""
-        raise argparse.ArgumentTypeError(f"{text!r} is not one of {', '.join(known)}{hint}")
+        reason = f" ({why})" if why else ""
+        raise argparse.ArgumentTypeError(f"{text!r} is not one of {', '.join(known)}{reason}{hint}")
 
     read.__name__ = "choice"  # argparse names the reader in some messages
     return read
+
+
+
+
+def dead(text: str) -> Any:
+    """--dead MODE or MODE:THRESHOLD (render's dead=(mode, threshold))."""
+    mode, _, threshold = text.partition(":")
+    mode = choice(DEAD_MODES)(mode)
+    if not threshold:
+        return mode
+    try:
+        return (mode, float(threshold))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"the threshold after {mode}: is a number, got {threshold!r}") from None
 
 
 _READERS: Mapping[str, Callable[[str], Any]] = {
@@ -84,6 +101,7 @@ _READERS: Mapping[str, Callable[[str], Any]] = {
     "indices": indices,
     "channel": channel,
     "pad": pad,
+    "dead": dead,
 }
 
 
@@ -91,14 +109,14 @@ def flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
-def _add(group: Any, o: Option, choices: Optional[tuple], help: Optional[str]) -> None:
+def _add(group: Any, o: Option, choices: Optional[tuple], help: Optional[str], why: str) -> None:
     text = help or o.flag_help
     if o.parse == "switch":
         group.add_argument(flag(o.name), action="store_true", default=None, help=text)
         return
     if o.parse == "choice":
         options = choices or o.choices
-        group.add_argument(flag(o.name), type=choice(options), metavar="{" + ",".join(options) + "}", help=text)
+        group.add_argument(flag(o.name), type=choice(options, why), metavar="{" + ",".join(options) + "}", help=text)
         return
     group.add_argument(flag(o.name), type=_READERS[o.parse], metavar=o.metavar, help=text)
 
@@ -109,14 +127,16 @@ def add_render_options(
     exclude: Iterable[str] = (),
     choices: Mapping[str, tuple] = {},
     help: Mapping[str, str] = {},
+    why: Mapping[str, str] = {},
 ) -> None:
     """A flag for every render option the table marks as one, less `exclude`; a command
-    whose verb takes other values (animate's normalize modes) passes its `choices`."""
+    whose verb takes other values (animate's normalize modes) passes its `choices`,
+    its `help` and `why` the choices differ."""
     skip = set(exclude)
     group = p.add_argument_group("render options (as fasttile.render)")
     for o in RENDER_OPTIONS:
         if o.flag and o.name not in skip:
-            _add(group, o, choices.get(o.name), help.get(o.name))
+            _add(group, o, choices.get(o.name), help.get(o.name), why.get(o.name, ""))
 
 
 FLAG_NAMES = tuple(o.name for o in RENDER_OPTIONS if o.flag)

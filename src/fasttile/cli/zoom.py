@@ -1,8 +1,9 @@
 """The command line's picture size: small mosaics are zoomed until people can see them.
 
 `fasttile.render` and `fasttile.save` keep their exact defaults (zoom 1, padding 1);
-only the command line picks a zoom when none is given, and grows the padding with the
-zoom unless one is given, so tiles stay visibly apart.
+only the command line picks a zoom when none is given, and then grows the padding with
+that zoom unless one is given, so tiles stay visibly apart. A zoom given on the command
+line draws the same picture as the same zoom= in Python (padding 1 unless given).
 """
 
 from __future__ import annotations
@@ -19,6 +20,11 @@ from ..tiling.selection import _indices
 AUTO_ZOOM_TARGET = 512  # the CLI zooms small mosaics until the longer side reaches this
 AUTO_ZOOM_MAX_SIDE = 4096
 AUTO_ZOOM_MAX = 32
+# the help of the flags whose default the command line chooses
+AUTO_ZOOM_HELP = {
+    "zoom": "integer upscaling of every tile (default: the picture about 512 px)",
+    "padding": "pixels between tiles (default 1, growing with an automatic zoom)",
+}
 
 
 def padding_for(zoom: int) -> int:
@@ -61,6 +67,8 @@ def choose_zoom(tensor: Any, options: dict) -> tuple[int, int, Optional[tuple[in
     reaches AUTO_ZOOM_TARGET pixels, without passing AUTO_ZOOM_MAX_SIDE or
     AUTO_ZOOM_MAX; padding grows with it. Options given win."""
     zoom, padding = options.get("zoom"), options.get("padding")
+    if zoom is not None and padding is None:
+        padding = 1  # a zoom given: the library's picture, padding and all
     try:
         cells = _cells(tensor, options)
     except (ValueError, TypeError, IndexError):
@@ -77,3 +85,9 @@ def choose_zoom(tensor: Any, options: dict) -> tuple[int, int, Optional[tuple[in
             zoom += 1
     padding = padding if padding is not None else padding_for(zoom)
     return zoom, padding, mosaic_size(cells, zoom, padding)
+
+
+def auto_zoomed(tensor: Any, options: dict) -> dict:
+    """The options with the zoom and padding the command line picks when not given."""
+    zoom, padding, _ = choose_zoom(tensor, options)
+    return {**options, "zoom": zoom, "padding": padding}

@@ -13,7 +13,7 @@ from ..kernel import numpy_backend as _numpy_backend
 from ..kernel.view import TileView
 from .colors import colormap_lut, gray_lut, pad_triple
 from .grid import layout_grid
-from .selection import _check_order, _indices
+from .selection import _check_order, _indices, dead_mode
 
 NORMALIZATIONS = ("tile", "global", "symmetric", "global-symmetric", "none")
 REPORTED_BAD_TILES = _numpy_backend.REPORTED_BAD_TILES
@@ -136,7 +136,7 @@ def check_grid(
     tiles remain decides the grid), the fixed range and the grid."""
     sel = _indices(view, indices)
     top = _check_order(order, top, dead)
-    if dead is not None:
+    if dead_mode(dead)[0] in ("hide", "only"):  # "mark" draws every unit: nothing to read here
         sel = select_dead(sel)
     units = view.units if sel is None else len(sel)
     if top is not None:

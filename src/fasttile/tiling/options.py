@@ -118,10 +118,12 @@ RENDER_OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "dead", None, "Union[None, str, tuple[str, float]]",
-        "\"hide\" drops dead filters (constant, or L2 norm at most 1e-3 of the largest), \"only\" keeps "
-        "just them; (\"hide\" | \"only\", threshold) sets the norm threshold.",
-        "hide dead units (constant or near-zero norm), or only show them",
-        parse="choice", choices=DEAD_MODES,
+        "Dead units: constant, or of L2 norm at most 1e-3 of the largest. \"hide\" drops them, \"only\" "
+        "keeps just them, \"mark\" draws every unit and lets the viewers dim the dead ones; "
+        "(mode, threshold) sets the norm threshold (also the one viewers use).",
+        "hide dead units (constant or near-zero norm), only show them, or mark them in viewers; "
+        "MODE:T sets the norm threshold",
+        parse="dead", choices=DEAD_MODES, metavar="{" + ",".join(DEAD_MODES) + "}[:T]",
     ),
     Option(
         "nrows", None, "Optional[int]",

@@ -39,7 +39,7 @@ def _indices(view: TileView, indices: Any) -> Optional[np.ndarray]:
 
 
 ORDERS = ("index", "norm", "variance", "max_abs")
-DEAD_MODES = ("hide", "only")
+DEAD_MODES = ("hide", "only", "mark")  # mark: draw every unit; viewers dim the dead ones
 
 
 def _check_order(order: str, top: Optional[int], dead: Any = None) -> Optional[int]:
@@ -51,13 +51,18 @@ def _check_order(order: str, top: Optional[int], dead: Any = None) -> Optional[i
         or (threshold is not None and not (isinstance(threshold, (int, float)) and threshold >= 0))
     ):
         raise ValueError(
-            f"dead must be None, 'hide', 'only' or ('hide' | 'only', norm threshold >= 0), got {dead!r}"
+            f"dead must be None, 'hide', 'only', 'mark' or (mode, norm threshold >= 0), got {dead!r}"
         )
     if top is None:
         return None
     if not hasattr(top, "__index__") or isinstance(top, bool) or int(top) < 1:
         raise ValueError(f"top must be a positive integer, got {top!r}")
     return int(top)
+
+
+def dead_mode(dead: Any) -> tuple[Optional[str], Optional[float]]:
+    """(mode, threshold) of a dead= value: None, "hide", "only", "mark" or (mode, threshold)."""
+    return dead if isinstance(dead, tuple) and len(dead) == 2 else (dead, None)
 
 
 def _sort_key(stats: np.ndarray, order: str) -> np.ndarray:

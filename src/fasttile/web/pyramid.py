@@ -20,6 +20,8 @@ from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
 from typing import Any, Callable, Optional, Union
 
 import numpy as np
@@ -31,21 +33,22 @@ from ..api import as_mosaic
 from ..codecs.levels import TILE, Level, level_sizes
 from ..codecs.png import check_level
 from ..codecs.tile_png import encode_tile
+from ..io.registry import extensions
 from ..kernel.backends import thread_count
+from ..tiling.options import takes_render_options
+from ..tiling.selection import dead_mode
 from .sidecar import check_labels, write_sidecar
 
-FORMATS = ("png", "webp")
 VIEWER_FILES = ("viewer.js", "site.js", "viewer.css", "leaflet/leaflet.js", "leaflet/leaflet.css")
 Progress = Callable[[int, int], None]
 
 
-def _encoder(fmt: str, level: Union[str, int, None]) -> Callable[[np.ndarray], bytes]:
-    if fmt == "png":
-        checked = check_level(level)
-        return lambda tile: encode_tile(tile, checked)
-    from io import BytesIO
+def _png_tiles(level: Union[str, int, None]) -> Callable[[np.ndarray], bytes]:
+    checked = check_level(level)
+    return lambda tile: encode_tile(tile, checked)
 
 
+def _webp_tiles(level: Union[str, int, None]) -> Callable[[np.ndarray], bytes]:
     Image = require("PIL.Image", "webp", "WebP tiles")
 
     def encode(tile: np.ndarray) -> bytes:  # lossless WebP keeps every pixel
@@ -55,6 +58,17 @@ def _encoder(fmt: str, level: Union[str, int, None]) -> Callable[[np.ndarray], b
         return buf.getvalue()
 
     return encode
+
+
+# The tile formats, by the extension of the tile files: an encoder factory each.
+TILE_ENCODERS: dict[str, Callable[[Union[str, int, None]], Callable[[np.ndarray], bytes]]] = {
+    ".png": _png_tiles,
+    ".webp": _webp_tiles,
+}
+
+
+def _encoder(fmt: str, level: Union[str, int, None]) -> Callable[[np.ndarray], bytes]:
+    return TILE_ENCODERS["." + fmt](level)
 
 
 class _TileWriter:
@@ -191,7 +205,10 @@ def _is_replaceable(folder: str) -> bool:
 
 
 def _check_target(folder: Union[str, os.PathLike]) -> None:
-    """Refuse to replace anything but an empty folder or an earlier pyramid."""
+    """Refuse to replace anything but an empty folder or an earlier pyramid, and a
+    folder named like an image file (a pyramid is a folder of tiles and a viewer)."""
+    if Path(folder).suffix.lower() in extensions():
+        raise ValueError(f"{os.fspath(folder)} names an image file, but a pyramid is a folder; choose a folder name")
     if os.path.exists(folder):
         if not os.path.isdir(folder):
             raise ValueError(f"{folder} exists and is not a folder")
@@ -226,54 +243,61 @@ def manifest_of(m: Any, *, title: Optional[str], fmt: str, sidecar: dict) -> dic
     }
 
 
-def _check_format(fmt: str, level: Union[str, int, None]) -> None:
-    if fmt not in FORMATS:
-        raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+def _tile_format(tiles: str, level: Union[str, int, None]) -> str:
+    """"png" or "webp" from tiles=".png" / ".webp" (the dot optional), the level checked."""
+    ext = "." + str(tiles).lower().lstrip(".")
+    if ext not in TILE_ENCODERS:
+        raise ValueError(f"tiles must be one of {', '.join(TILE_ENCODERS)}, got {tiles!r}")
 
     check_level(level)  # "fast", "small", "none" or 0..9, as fasttile.save
+    return ext[1:]
 
 
+@takes_render_options(exclude=("out",))
 def pyramid(
     weights: Any,
     folder: Union[str, os.PathLike],
     *,
-    format: str = "png",
+    tiles: str = ".png",
     level: Union[str, int, None] = None,
     title: Optional[str] = None,
     labels: Optional[Sequence[str]] = None,
-    dead_norm: Optional[float] = None,
     progress: Optional[Progress] = None,
-    **render_options: Any,
+    **options: Any,
 ) -> PyramidInfo:
     """Write a zoomable pyramid of the mosaic of `weights` (same options as render) to
     `folder`, with index.html (a viewer that opens from file://), the per-tile facts it
     shows on hover and a manifest of the geometry.
 
-    format: "png" (default) or "webp" (lossless). labels: one string per bank unit,
-    shown on hover. dead_norm: tiles with an L2 norm at most this (or constant) are
-    dead (default: 1e-3 of the largest tile norm). progress(done, total) is called as
-    image tiles are written.
+    tiles: the tile files' format by extension, ".png" (default; `level` as save's) or
+    ".webp" (lossless). labels: one string per bank unit, shown on hover. Dead tiles
+    (dead= as render's; its threshold, when given, also decides which tiles the viewer
+    dims) are dimmed on request. progress(done, total) is called as image tiles are
+    written.
     """
-    _check_format(format, level)
-    m = as_mosaic(weights, dict(render_options))
+    fmt = _tile_format(tiles, level)
+    m = as_mosaic(weights, dict(options))
     check_labels(labels, m.view.units)
     _check_target(folder)
-    encode = _encoder(format, level)
-    threads = thread_count(render_options.get("threads"))
+    encode = _encoder(fmt, level)
+    threshold = dead_mode(options.get("dead"))[1]
     with atomic_path(folder, directory=True) as temp:  # the old pyramid or the new one, never half
         building = os.fspath(temp)
         os.chmod(building, 0o755)  # a site others may read (mkdtemp makes it private)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fasttile-sidecar") as aside:
             # the statistics pass (the kernel, GIL released) runs beside the tiles
-            facts = aside.submit(
-                write_sidecar_for, building, m, labels=labels, dead_norm=dead_norm, threads=1
-            )
-            tiles = os.path.join(building, "tiles")
+            facts = aside.submit(write_sidecar_for, building, m, labels=labels, dead_norm=threshold, threads=1)
             written = write_levels(
-                m.strips(), m.shape, tiles, fmt=format, encode=encode, threads=threads, progress=progress
+                m.strips(),
+                m.shape,
+                os.path.join(building, "tiles"),
+                fmt=fmt,
+                encode=encode,
+                threads=thread_count(options.get("threads")),
+                progress=progress,
             )
             sidecar = facts.result()
-        manifest = manifest_of(m, title=title, fmt=format, sidecar=sidecar)
+        manifest = manifest_of(m, title=title, fmt=fmt, sidecar=sidecar)
         copy_viewer(building)
         write_manifest(building, manifest)
     return PyramidInfo(

@@ -19,6 +19,8 @@ from ..codecs.preview import PREVIEW_BYTES, PREVIEW_SIDE, preview_of
 from ..kernel.backends import thread_count
 from ..kernel.reduce import reduce2
 from ..tiling.mosaic import Mosaic
+from ..tiling.options import takes_render_options
+from ..tiling.selection import dead_mode
 from ..tiling.stats import dead_mask, tile_stats
 from . import sidecar
 from .pyramid import _encoder, manifest_of
@@ -37,6 +39,7 @@ def _as_mosaic(weights: Any, options: dict) -> Any:
     return mosaic(weights, **options)
 
 
+@takes_render_options(exclude=("out",))
 def preview_png(
     weights: Any, *, max_bytes: int = PREVIEW_BYTES, max_side: int = PREVIEW_SIDE, **options: Any
 ) -> bytes:
@@ -181,23 +184,22 @@ def _widget_class() -> Any:
     return MosaicWidget
 
 
+@takes_render_options(exclude=("out",))
 def browse(
     weights: Any,
     *,
     title: Optional[str] = None,
     labels: Optional[Sequence[str]] = None,
-    dead_norm: Optional[float] = None,
     height: int = 520,
     **options: Any,
 ) -> Any:
     """An interactive notebook view of the mosaic of `weights` (or of a Mosaic): pan,
-    zoom, hover for a tile's unit, norm, min and max, jump to a unit, dim dead tiles.
-    Only the visible regions are rendered, on demand, so a memory-mapped bank of a
-    million tiles is browsable without writing anything."""
-
+    zoom, hover for a tile's unit, norm, min and max, jump to a unit, dim dead tiles
+    (by dead='s threshold when it gives one). Only the visible regions are rendered, on
+    demand, so a memory-mapped bank of a million tiles is browsable without writing
+    anything."""
     cls = _widget_class()
     m = _as_mosaic(weights, options)
-    server = RegionServer(
-        m, title=title, labels=labels, dead_norm=dead_norm, threads=thread_count(options.get("threads"))
-    )
+    threshold = dead_mode(options.get("dead"))[1]
+    server = RegionServer(m, title=title, labels=labels, dead_norm=threshold, threads=thread_count(options.get("threads")))
     return cls(server, height=height)
