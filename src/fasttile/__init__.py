@@ -16,6 +16,8 @@ from ._layout import LAYOUTS_BY_NDIM
 from ._layout_hints import LayoutWarning
 from ._loaders import LoadError, keys, load
 from ._render import NORMALIZATIONS, MosaicTooLarge, default_threads, render
+from ._show_versions import show_versions
+from ._version import __version__
 from .animate import animate
 from .diff import diff
 from .display import show
@@ -30,7 +32,6 @@ from .widget import browse, preview_png
 # Chunked banks and stores (dask, zarr): imported lazily inside, so no extra is needed here.
 from .zarr_io import to_zarr
 
-__version__ = "0.1.0"
 LAYOUTS = tuple(name for names in LAYOUTS_BY_NDIM.values() for name in names)
 
 __all__ = [
@@ -56,6 +57,7 @@ __all__ = [
     "render",
     "save",
     "show",
+    "show_versions",
     "simd_info",
     "to_zarr",
     "__version__",
