@@ -47,7 +47,15 @@ def _version(distribution: str) -> Optional[str]:
 
 
 def collect() -> dict[str, object]:
-    """The facts show_versions prints, as a dict (name -> value; None: not installed)."""
+    """The facts show_versions prints, as a dict (name -> value; None: not installed).
+
+    >>> import fasttile
+    >>> facts = collect()
+    >>> facts["fasttile"] == fasttile.__version__ and facts["simd path"] == fasttile.simd_info()["path"]
+    True
+    >>> facts["numpy"] is not None
+    True
+    """
     from . import __version__, simd_info
 
     info = simd_info()
