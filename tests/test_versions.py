@@ -76,3 +76,14 @@ def test_show_versions_imports_no_optional_package():
     heavy = {"torch", "tensorflow", "keras", "jax", "matplotlib", "dask", "distributed", "wandb", "zarr"}
     heavy |= {"scipy", "PIL", "h5py"}
     assert not imported & heavy, imported & heavy
+
+
+def test_cli_info_prints_show_versions(capsys):
+    from fasttile.cli import main
+
+    assert main(["info"]) == 0
+    printed = capsys.readouterr().out
+    buffer = io.StringIO()
+    fasttile.show_versions(file=buffer)
+    assert printed == buffer.getvalue()
+    assert f"fasttile: {fasttile.__version__}" in printed.replace("  ", "")
