@@ -33,7 +33,8 @@ with warnings.catch_warnings():
 
 with tempfile.TemporaryDirectory() as folder:
     path = Path(folder) / "evolution.png"
-    info = fasttile.animate(snapshots, path, layout="cols", zoom=4, cmap="RdBu_r", normalize="fixed-symmetric")
+    options = dict(layout="cols", zoom=4, cmap="RdBu_r", normalize="fixed-symmetric")
+    info = fasttile.animate(snapshots, path, **options)
     print(info)
     with Image.open(path) as apng:
         frames = [np.asarray(frame.convert("RGB")) for frame in ImageSequence.Iterator(apng)]
