@@ -10,6 +10,7 @@ from __future__ import annotations
 import os as _os
 import warnings as _warnings
 
+from ._show_versions import show_versions
 from ._version import __version__
 from .api import mosaic, render, strips
 
@@ -18,8 +19,7 @@ from .chunked.zarr_write import to_zarr
 from .io.labels import draw_labels
 from .io.save import SaveInfo, save
 from .io.show import show
-from .kernel import native as _native_backend
-from .kernel.backends import default_threads
+from .kernel.backends import default_threads, simd_info
 from .loaders.registry import keys, load
 from .loaders.source import LoadError
 from .tiling.checks import NORMALIZATIONS, MosaicTooLarge
@@ -61,21 +61,12 @@ __all__ = [
     "render",
     "save",
     "show",
+    "show_versions",
+    "default_threads",
     "simd_info",
     "to_zarr",
     "__version__",
 ]
-
-
-def simd_info() -> dict:
-    """Which kernel runs: the backend, the SIMD path in use, the paths this CPU
-    supports (widest first) and the default thread count. Set FASTTILE_SIMD to a
-    supported path name before import to force a narrower one."""
-    info = {"backend": "numpy", "path": None, "supported": [], "threads": default_threads()}
-    core = _native_backend._core
-    if core is not None:
-        info.update(backend="native", path=core.simd_path(), supported=list(core.simd_paths()))
-    return info
 
 
 def _check_forced_path() -> None:

@@ -35,7 +35,18 @@ def patches(image: np.ndarray, size: int, count: int, rng: np.random.Generator) 
 def learn_filters(
     n_filters: int = 64, size: int = 8, count: int = 20000, iterations: int = 80, seed: int = 0
 ) -> np.ndarray:
-    """(n_filters, size*size*3) float32 ICA filters, flattened HWC."""
+    """(n_filters, size*size*3) float32 ICA filters, flattened HWC. BLAS runs on one thread
+    meanwhile (with threadpoolctl, in the demo extra): on these small matrices a BLAS pool
+    only waits for busy cores, and made the learning 3-10x slower than one thread."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return _learn_filters(n_filters, size, count, iterations, seed)
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _learn_filters(n_filters, size, count, iterations, seed)
+
+
+def _learn_filters(n_filters: int, size: int, count: int, iterations: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
     x = patches(sample_photo(), size, count, rng)
     x -= x.mean(axis=0)

@@ -224,7 +224,7 @@ def to_zarr(
     """Render `weights` (any bank render accepts, dask and zarr arrays included) into a zarr
     v3 store, one dask task per band of `rows` grid rows, each writing its own chunks.
 
-    pyramid=False: `store` becomes one array, equal to render(weights, **render_options).
+    pyramid=False: `store` becomes one array, equal to ``render(weights, **render_options)``.
     pyramid=True (or a number of coarser levels): an OME-Zarr (NGFF 0.5) multiscale group,
     arrays "0", "1", ..., RGB stored channel first (c, y, x), each level a 2x2 mean.
     resume=True: finish an interrupted write of the same call: bands whose chunks all

@@ -50,3 +50,14 @@ def thread_count(threads: Optional[int]) -> int:
     if n < 1:
         raise ValueError(f"threads must be at least 1, got {n}")
     return min(n, 1024)
+
+
+def simd_info() -> dict:
+    """Which kernel runs: the backend, the SIMD path in use, the paths this CPU
+    supports (widest first) and the default thread count. Set FASTTILE_SIMD to a
+    supported path name before import to force a narrower one."""
+    info = {"backend": "numpy", "path": None, "supported": [], "threads": default_threads()}
+    core = native._core
+    if core is not None:
+        info.update(backend="native", path=core.simd_path(), supported=list(core.simd_paths()))
+    return info
