@@ -100,7 +100,7 @@ def run_cluster(zpath: str, out: str, args) -> dict:
     from fasttile.chunked.zarr_read import open_bank
 
     cluster = distributed.LocalCluster(
-        n_workers=args.workers, processes=True, threads_per_worker=1, dashboard_address=None, silence_logs=40
+        n_workers=args.workers, processes=True, threads_per_worker=1, dashboard_address=":0", silence_logs=40
     )
     with distributed.Client(cluster) as client:
         client.run(lambda: __import__("fasttile.chunked.zarr_read"))

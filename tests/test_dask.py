@@ -46,7 +46,7 @@ NORMALIZE = [
 @pytest.fixture(scope="module")
 def client():
     cluster = distributed.LocalCluster(
-        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None, silence_logs=40
+        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0", silence_logs=40
     )
     with distributed.Client(cluster) as c:
         c.run(lambda: __import__("fasttile.chunked.plan"))  # workers load the kernel once, up front

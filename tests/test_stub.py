@@ -82,7 +82,7 @@ def _split_top_level(params: str) -> list[str]:
 def test_stub_types_match_binding():
     """Each parameter's and result's kind (array and its dtype, sequence, int, float, str,
     bool, optional or not) agrees between the stub and the binding's signature."""
-    path = Path(fasttile.__file__).with_name("_core.pyi")
+    path = Path(fasttile.kernel.__file__).with_name("_core.pyi")
     tree = ast.parse(path.read_text())
     aliases = {
         node.targets[0].id: ast.unparse(node.value)

@@ -58,11 +58,11 @@ def test_show_draws_the_mosaic_unchanged():
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots()
-    artist = fasttile.show(RGB, ax=ax, labels="index", title="filters")
+    artist = fasttile.show(RGB, ax=ax, captions="index", title="filters")
     assert np.array_equal(np.asarray(artist.get_array()), fasttile.render(RGB))
     assert artist.get_interpolation() == "nearest"
     assert ax.get_title() == "filters" and len(ax.texts) == 20 and ax.texts[3].get_text() == "3"
-    gray = fasttile.show(GRAY, channel=0, labels="norm", order="norm")
+    gray = fasttile.show(GRAY, channel=0, captions="norm", order="norm")
     assert gray.get_clim() == (0, 255)
     norms = np.sqrt((GRAY[:, 0].astype(np.float64) ** 2).sum(axis=(1, 2)))
     assert gray.axes.texts[0].get_text() == f"{norms.max():.2g}"

@@ -15,13 +15,13 @@ from ._version import __version__
 from .api import mosaic, render, strips
 
 # Chunked banks and stores (dask, zarr): imported lazily inside, so no extra is needed here.
-from .chunked.zarr_write import to_zarr
-from .io.labels import draw_labels
+from .chunked.zarr_write import ZarrInfo, to_zarr
+from .io.captions import draw_captions
 from .io.save import SaveInfo, save
 from .io.show import show
 from .kernel.backends import default_threads, simd_info
 from .loaders.registry import keys, load
-from .loaders.source import LoadError
+from .loaders.source import LoadError, TensorInfo
 from .tiling.checks import NORMALIZATIONS, MosaicTooLarge
 from .tiling.hints import LayoutWarning
 
@@ -29,11 +29,11 @@ from .tiling.hints import LayoutWarning
 # the modules themselves (fasttile.animate the function, fasttile._animate_formats ...).
 from .tiling.layout import LAYOUTS_BY_NDIM
 from .tiling.mosaic import Mosaic
-from .training.animate import animate
+from .training.animate import AnimationInfo, animate
 from .training.diff import diff
 from .training.log import log
-from .web.pyramid import pyramid
-from .web.sprite import sprite
+from .web.pyramid import Progress, PyramidInfo, pyramid
+from .web.sprite import SpriteInfo, sprite
 from .web.widget import browse, preview_png
 
 LAYOUTS = tuple(name for names in LAYOUTS_BY_NDIM.values() for name in names)
@@ -45,11 +45,17 @@ __all__ = [
     "LoadError",
     "Mosaic",
     "MosaicTooLarge",
+    "AnimationInfo",
+    "Progress",
+    "PyramidInfo",
     "SaveInfo",
+    "SpriteInfo",
+    "TensorInfo",
+    "ZarrInfo",
     "animate",
     "browse",
     "diff",
-    "draw_labels",
+    "draw_captions",
     "keys",
     "load",
     "log",

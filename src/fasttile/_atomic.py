@@ -56,7 +56,10 @@ def atomic_path(path: PathLike, *, directory: bool = False) -> Iterator[Path]:
     target = Path(path)
     if not target.parent.is_dir():
         raise FileNotFoundError(f"cannot write {target}: folder {target.parent} does not exist")
-    temp = _temporary_name(target, directory)
+    try:
+        temp = _temporary_name(target, directory)
+    except OSError as exc:  # name the target, not the hidden temporary beside it
+        raise type(exc)(exc.errno, f"cannot write {target}: {exc.strerror or exc}") from None
     try:
         yield temp
         if not directory:

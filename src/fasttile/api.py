@@ -5,7 +5,7 @@ scheduler=) by chunked/ as a dask graph. Everything above this module calls thes
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import numpy as np
 
@@ -16,6 +16,11 @@ from .tiling.options import shows_render_options, takes_render_options
 from .tiling.prepare import prepare
 from .tiling.render import render_array
 
+if TYPE_CHECKING:  # the typed keywords, for type checkers only
+    from typing_extensions import Unpack
+
+    from .tiling.typed_options import BandOptions, DrawOptions, RenderOptions
+
 
 def is_chunked(weights: Any, options: dict) -> bool:
     """A dask or zarr bank (read chunk by chunk), or any bank sent to a dask scheduler."""
@@ -23,7 +28,7 @@ def is_chunked(weights: Any, options: dict) -> bool:
 
 
 @shows_render_options
-def render(weights: Any, **options: Any) -> np.ndarray:
+def render(weights: Any, **options: Unpack[RenderOptions]) -> np.ndarray:
     """Render a bank of weights as one uint8 mosaic: (H, W) gray or (H, W, 3) RGB.
 
     Every tile (a filter, a neuron's input weights, ...) is rescaled to 0..255 on its
@@ -59,7 +64,7 @@ def render(weights: Any, **options: Any) -> np.ndarray:
 
 
 @takes_render_options(exclude=("out",))
-def mosaic(weights: Any, **options: Any) -> Mosaic:
+def mosaic(weights: Any, **options: Unpack[DrawOptions]) -> Mosaic:
     """Describe the mosaic of `weights` without drawing it: same options as `render`
     (except ``out``). Orders and global ranges are computed here, once."""
     if "out" in options:
@@ -80,6 +85,6 @@ def as_mosaic(weights: Any, options: dict) -> Mosaic:
 
 
 @takes_render_options(exclude=("out",))
-def strips(weights: Any, rows: Optional[int] = None, **options: Any) -> Iterator[tuple[int, np.ndarray]]:
+def strips(weights: Any, rows: Optional[int] = None, **options: Unpack[BandOptions]) -> Iterator[tuple[int, np.ndarray]]:
     """(y0, pixels) bands of ``render(weights, **options)``, top to bottom, `rows` grid rows each."""
     return mosaic(weights, **options).strips(rows)

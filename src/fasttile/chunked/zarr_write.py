@@ -15,15 +15,21 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from ..tiling.mosaic import Mosaic
+from ..tiling.options import takes_render_options
 from . import dask_graph as _dask_graph
 from . import ome as _ome
 from .plan import ChunkedPlan, plan
 from .tile_facts import facts_of_plan, write_tile_facts
 from .zarr_band import ZarrTarget, write_band
 from .zarr_read import FORMAT_KEY, _need_zarr
+
+if TYPE_CHECKING:  # the typed keywords, for type checkers only
+    from typing_extensions import Unpack
+
+    from ..tiling.typed_options import ZarrOptions
 
 
 @dataclass(frozen=True)
@@ -208,6 +214,7 @@ def _remove_stray_temporaries(node: Any) -> int:
     return removed
 
 
+@takes_render_options(exclude=("out",))
 def to_zarr(
     weights: Any,
     store: Any,
@@ -219,12 +226,12 @@ def to_zarr(
     compressors: Any = "auto",
     facts: bool = False,
     scheduler: Any = None,
-    **render_options: Any,
+    **options: Unpack[ZarrOptions],
 ) -> ZarrInfo:
     """Render `weights` (any bank render accepts, dask and zarr arrays included) into a zarr
     v3 store, one dask task per band of `rows` grid rows, each writing its own chunks.
 
-    pyramid=False: `store` becomes one array, equal to ``render(weights, **render_options)``.
+    pyramid=False: `store` becomes one array, equal to ``render(weights, **options)``.
     pyramid=True (or a number of coarser levels): an OME-Zarr (NGFF 0.5) multiscale group,
     arrays "0", "1", ..., RGB stored channel first (c, y, x), each level a 2x2 mean.
     resume=True: finish an interrupted write of the same call: bands whose chunks all
@@ -246,7 +253,7 @@ def to_zarr(
             "facts=True stores the tile facts beside the levels of a group: pass pyramid=True too"
         )
     _need_zarr()
-    p = plan(weights, scheduler=scheduler, **render_options)
+    p = plan(weights, scheduler=scheduler, **options)
     levels = _levels(pyramid, p.shape)
     band_rows = _band_rows(p, rows, 2**levels)
     meta = _metadata(p, band_rows, levels, _fingerprint(p, band_rows, levels, compressors))

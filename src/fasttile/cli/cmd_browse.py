@@ -8,6 +8,7 @@ import os
 import time
 from typing import Any, Optional
 
+from .._plural import counted
 from ..web.pyramid import TILE_ENCODERS, pyramid
 from ..web.sprite import sprite
 from .common import (
@@ -62,7 +63,7 @@ def _cmd_pyramid(args: argparse.Namespace) -> int:
     note(
         args,
         f"wrote {args.output}: {info.shape[1]} x {info.shape[0]} mosaic of {printable(weights.name)} "
-        f"{tuple(weights.tensor.shape)}, zoom 0..{info.max_zoom}, {info.tiles_written} tiles, "
+        f"{tuple(weights.tensor.shape)}, zoom 0..{info.max_zoom}, {counted(info.tiles_written, 'tile')}, "
         f"{info.dead_tiles} dead, in {time.perf_counter() - start:.2f} s; "
         f"open {args.output.rstrip('/')}/index.html",
     )

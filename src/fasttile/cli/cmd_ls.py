@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from .._plural import counted
 from ..loaders.registry import open_source
 from ..loaders.source import Source, TensorInfo
 from ..tiling.hints import LayoutWarning, hint_for
@@ -23,9 +24,9 @@ ORDER = 1  # where the command stands in `fasttile --help`
 def _tiles(view: Any) -> str:
     units, inner, channels, h, w = view.shape
     if view.split_channels:
-        return f"{units} filters x {inner} channels as gray {h}x{w} tiles"
+        return f"{counted(units, 'filter')} x {counted(inner, 'channel')} as gray {h}x{w} tiles"
     kind = "RGB" if channels == 3 else "gray"
-    return f"{units} {kind} {h}x{w} tiles"
+    return f"{units} {kind} {h}x{w} tile{'' if units == 1 else 's'}"
 
 
 def describe_layout(info: TensorInfo, source: Source) -> str:
@@ -66,7 +67,7 @@ def _cmd_ls(args: argparse.Namespace) -> int:
         mark = "  <- first-layer filters" if _first_layer(info, source) else ""
         print(f"{names[name]:{width}}  {shapes[name]:{shape_width}}  {info.dtype:9}  {layout}{mark}")
     if not args.quiet:
-        print(f"{len(source.tensors)} tensors in {source.path}")
+        print(f"{counted(len(source.tensors), 'tensor')} in {source.path}")
     return 0
 
 

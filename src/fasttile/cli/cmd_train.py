@@ -6,6 +6,7 @@ import argparse
 import time
 from typing import Any
 
+from .._plural import counted
 from ..codecs.png import write_png
 from ..tiling.checks import NORMALIZATIONS
 from ..training.animate import _format_of, animate, read_frame
@@ -45,7 +46,7 @@ def _cmd_animate(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - start
     note(
         args,
-        f"wrote {info.path}: {info.format}, {info.frames} frames of {info.shape[1]} x {info.shape[0]} "
+        f"wrote {info.path}: {info.format}, {counted(info.frames, 'frame')} of {info.shape[1]} x {info.shape[0]} "
         f"in {seconds:.2f} s ({info.frames / seconds:.0f} frames/s)",
     )
     return 0

@@ -71,7 +71,8 @@ class Weights:
 def _default_key(source: Source, args: argparse.Namespace) -> str:
     names = [n for n, info in source.tensors.items() if len(info.shape) in (2, 3, 4)]
     if not names:
-        raise CliError(f"{source.path} holds no 2-D, 3-D or 4-D tensor to render")
+        shapes = ", ".join(f"{printable(n)} {tuple(i.shape)}" for n, i in list(source.tensors.items())[:4])
+        raise CliError(f"{source.path} holds no 2-D, 3-D or 4-D tensor to render (it has {shapes or 'none'})")
     first_layer = [n for n in names if looks_like_first_layer(source.tensors[n].shape, source.layouts)]
     name = (first_layer or names)[0]
     if len(source.tensors) > 1:

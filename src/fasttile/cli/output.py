@@ -23,8 +23,8 @@ def check_output(path: str) -> None:
     """Refuse an output extension fasttile.save has no writer for, before any work."""
     try:
         writer_for(path)
-    except ValueError as exc:
-        raise CliError(f"{exc} (choose one with -o)") from None
+    except ValueError:
+        raise CliError(f"cannot write {path}: -o takes {', '.join(output_formats())}") from None
 
 
 @contextlib.contextmanager

@@ -9,13 +9,18 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 from ..api import as_mosaic
 from ..tiling.mosaic import Mosaic
 from ..tiling.options import takes_render_options
-from .labels import plan_labels
+from .captions import plan_captions
 from .registry import Writer, writer_for, writers
+
+if TYPE_CHECKING:  # the typed keywords, for type checkers only
+    from typing_extensions import Unpack
+
+    from ..tiling.typed_options import BandOptions
 
 
 @dataclass(frozen=True)
@@ -39,18 +44,18 @@ def save(
     *,
     level: Union[str, int, None] = None,
     compression: Optional[str] = None,
-    labels: Any = None,
+    captions: Any = None,
     rows: Optional[int] = None,
     progress: Optional[Callable[[int, int], Any]] = None,
-    **options: Any,
+    **options: Unpack[BandOptions],
 ) -> SaveInfo:
     """Render `weights` (same options as render, or a ready fasttile.Mosaic) and write
     it to `path`, the format chosen by the extension: .png (`level` "fast", "small",
     "none" or a zlib-style 0..9), .tif/.tiff (tiled, BigTIFF past 4 GB; `compression`
     None, "zlib" or "zstd"), or .npy (a memory-mappable uint8 array of any size).
 
-    `labels` ("index", "norm" or one string per shown tile) burns captions into the
-    tiles (fasttile.draw_labels). `rows` sets the grid rows per band. progress(done_rows,
+    `captions` ("index", "norm" or one string per shown tile) are burned into the
+    tiles (fasttile.draw_captions). `rows` sets the grid rows per band. progress(done_rows,
     total_rows) is called as bands are written; an exception it raises
     (KeyboardInterrupt included) aborts the write and leaves no file behind. Returns a
     SaveInfo.
@@ -59,8 +64,8 @@ def save(
     writer = writer_for(path)
     fmt_options = format_options(writer, level=level, compression=compression)
     m = as_mosaic(weights, options)
-    if labels is not None:
-        m = labelled(m, labels)
+    if captions is not None:
+        m = captioned(m, captions)
     writer.write(path, m, progress=progress, rows=rows, threads=m.threads, **fmt_options)
     return SaveInfo(
         Path(path),
@@ -87,9 +92,9 @@ def format_options(writer: Writer, **given: Any) -> dict:
     return {k: v for k, v in given.items() if v is not None}
 
 
-def labelled(m: Mosaic, labels: Any) -> Mosaic:
+def captioned(m: Mosaic, captions: Any) -> Mosaic:
     """The same mosaic with captions burned into every window it draws."""
-    plan = plan_labels(m, labels)
+    plan = plan_captions(m, captions)
     copy = object.__new__(type(m))
     copy.__dict__.update(m.__dict__)
     base_draw = m._draw

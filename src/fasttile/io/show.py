@@ -2,33 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import numpy as np
 
 from .._extras import require
 from ..kernel.backends import pick
+from ..tiling.options import takes_render_options
 from ..tiling.render import render_detailed
 
+if TYPE_CHECKING:  # the typed keywords, for type checkers only
+    from typing_extensions import Unpack
 
+    from ..tiling.typed_options import DrawOptions
+
+
+@takes_render_options(exclude=("out",))
 def show(
     weights: Any,
     ax: Any = None,
     *,
-    labels: Optional[str] = None,
+    captions: Optional[str] = None,
     title: Optional[str] = None,
-    **options: Any,
+    **options: Unpack[DrawOptions],
 ) -> Any:
     """Render `weights` (same options as render) into a matplotlib Axes and return
     the AxesImage. The uint8 mosaic goes to imshow as is (nearest interpolation,
     gray with vmin=0, vmax=255), so matplotlib does not requantize it.
 
-    labels: None, "index" (the tile's index in the bank) or "norm" (its L2 norm).
+    captions: None, "index" (the tile's index in the bank) or "norm" (its L2 norm).
     """
     plt = require("matplotlib.pyplot", "show", "fasttile.show")
 
-    if labels not in (None, "index", "norm"):
-        raise ValueError(f"labels must be None, 'index' or 'norm', got {labels!r}")
+    if captions not in (None, "index", "norm"):
+        raise ValueError(f"captions must be None, 'index' or 'norm', got {captions!r}")
     done = render_detailed(weights, **options)
     image = done.image
     if ax is None:
@@ -41,16 +48,16 @@ def show(
     ax.set_yticks([])
     if title:
         ax.set_title(title)
-    if labels:
-        _label_tiles(ax, done, labels, weights)
+    if captions:
+        _label_tiles(ax, done, captions, weights)
     return artist
 
 
-def _label_tiles(ax: Any, done: Any, labels: str, weights: Any) -> None:
+def _label_tiles(ax: Any, done: Any, captions: str, weights: Any) -> None:
     view = done.view
     tiles = (view.units if done.selection is None else len(done.selection)) * view.shape[1]
     norms = None
-    if labels == "norm":
+    if captions == "norm":
 
         # the shown units only, in display order: norms[t // inner] belongs to tile t
         norms = np.sqrt(pick("auto").unit_sq_norms(view, done.selection, 1))

@@ -26,6 +26,8 @@ import warnings
 from dataclasses import dataclass
 from typing import Optional
 
+from .._plural import counted
+
 
 class LayoutWarning(UserWarning):
     """The weights' shape suggests another layout; `.layout` names it. Pass `layout=`
@@ -56,14 +58,14 @@ def image_score(d: int) -> int:
 def _flat_tiles(count: int, d: int) -> str:
     rgb = _square_side(d, 3)
     if rgb:
-        return f"{count} RGB {rgb}x{rgb} tiles"
+        return f"{count} RGB {rgb}x{rgb} tile{'' if count == 1 else 's'}"
     gray = _square_side(d, 1)
-    return f"{count} gray {gray}x{gray} tiles" if gray else f"{count} tiles of {d} values (no square image)"
+    return f"{count} gray {gray}x{gray} tile{'' if count == 1 else 's'}" if gray else f"{counted(count, 'tile')} of {d} values (no square image)"
 
 
 def _conv_tiles(units: int, c: int, h: int, w: int) -> str:
     kind = "RGB" if c == 3 else "gray" if c == 1 else f"{c}-channel"
-    return f"{units} {kind} {h}x{w} filters"
+    return f"{units} {kind} {h}x{w} filter{'' if units == 1 else 's'}"
 
 
 def _far_from_square(h: int, w: int) -> bool:

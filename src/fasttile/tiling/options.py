@@ -16,11 +16,14 @@ import functools
 import inspect
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, TypeVar, cast
 
 from .checks import NORMALIZATIONS
 from .layout import LAYOUTS_BY_NDIM
 from .selection import DEAD_MODES, ORDERS
+
+# A function whose type the decorators below keep (type checkers see its own signature).
+F = TypeVar("F", bound=Callable[..., Any])
 
 LAYOUTS = tuple(name for names in LAYOUTS_BY_NDIM.values() for name in names)
 
@@ -258,7 +261,7 @@ def _document(func: Callable, excluded: frozenset) -> str:
     return (func.__doc__ or "").rstrip() + "\n\n    Render options\n    --------------\n" + reference(excluded)
 
 
-def shows_render_options(func: Callable) -> Callable:
+def shows_render_options(func: F) -> F:
     """render's own signature and docstring from the table, with no wrapper (a tiny
     render costs a few microseconds: a wrapper would be a tenth of that). Misspelt
     keywords are refused by prepare(), in render's name."""
@@ -267,14 +270,14 @@ def shows_render_options(func: Callable) -> Callable:
     return func
 
 
-def takes_render_options(*, exclude: Iterable[str] = (), verb: Optional[str] = None) -> Callable:
+def takes_render_options(*, exclude: Iterable[str] = (), verb: Optional[str] = None) -> Callable[[F], F]:
     """Give a function that passes **options on to render its real signature: the
     render options (less `exclude`) in place of **options, in `inspect.signature`
     and `help()`, and their reference appended to its docstring. Unknown keywords are
     refused in the function's own name before any work."""
     excluded = frozenset(exclude)
 
-    def decorate(func: Callable) -> Callable:
+    def decorate(func: F) -> F:
         name = verb or func.__name__
         signature = _signature_with_options(func, excluded)
         known = [p.name for p in signature.parameters.values() if p.kind == p.KEYWORD_ONLY]
@@ -288,6 +291,45 @@ def takes_render_options(*, exclude: Iterable[str] = (), verb: Optional[str] = N
 
         checked.__signature__ = signature  # type: ignore[attr-defined]
         checked.__doc__ = _document(func, excluded)
-        return checked
+        return cast(F, checked)
 
     return decorate
+
+
+# The typed keywords type checkers see (`**options: Unpack[DrawOptions]`): one TypedDict
+# per set of render options a verb takes, less the ones it declares or refuses itself.
+# typed_options.py is generated from here (typed_options_source) and a test keeps it so.
+TYPED_SETS: Mapping[str, tuple[str, ...]] = {
+    "RenderOptions": (),  # render
+    "DrawOptions": ("out",),  # mosaic, pyramid, browse, sprite, show, log, preview_png
+    "BandOptions": ("out", "rows"),  # save, strips (rows is their own)
+    "ZarrOptions": ("out", "rows", "scheduler"),  # to_zarr
+    "AnimateOptions": ("out", "normalize"),  # animate (normalize spans frames)
+    "DiffOptions": ("out", "layout", "normalize", "cmap"),  # diff
+}
+
+
+def typed_options_source() -> str:
+    """The text of typed_options.py."""
+    lines = [
+        '"""Typed render options for type checkers. GENERATED from options.py by',
+        "`python -m fasttile.tiling.options`; do not edit (tests/test_options.py checks it).",
+        '"""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "from collections.abc import Sequence",
+        "from typing import Any, Optional, TypedDict, Union",
+        "",
+        "import numpy as np",
+    ]
+    for name, excluded in TYPED_SETS.items():
+        lines += ["", "", f"class {name}(TypedDict, total=False):"]
+        lines += [f"    {o.name}: {o.type}" for o in RENDER_OPTIONS if o.name not in excluded]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # regenerate typed_options.py beside this file
+    import pathlib
+
+    pathlib.Path(__file__).with_name("typed_options.py").write_text(typed_options_source())

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 import numpy as np
 
@@ -23,15 +23,21 @@ from .._atomic import atomic_path
 from .._extras import require
 from ..api import render
 from ..codecs.animation import FORMATS, NEEDS, WRITERS
-from ..io.labels import default_font
+from ..io.captions import default_font
 from ..kernel.arrays import as_weights
 from ..kernel.pixel_rule import quantize, range_affine, symmetric_affine
 from ..loaders.registry import find_key, open_source
 from ..loaders.source import LoadError
 from ..tiling.checks import NORMALIZATIONS
 from ..tiling.layout import looks_like_first_layer, resolve
+from ..tiling.options import takes_render_options
 from ..tiling.render import render_detailed
 from .log import host_tensor
+
+if TYPE_CHECKING:  # the typed keywords, for type checkers only
+    from typing_extensions import Unpack
+
+    from ..tiling.typed_options import AnimateOptions
 
 FIXED = ("fixed", "fixed-symmetric")
 _TILE_KEYS = ("layout", "tile_shape", "channel_order", "channel", "bgr")
@@ -244,6 +250,7 @@ def _first_selection(frames: _Frames, normalize: str) -> Optional[np.ndarray]:
     return probe.selection
 
 
+@takes_render_options(exclude=("out",))
 def animate(
     frames: Sequence[Any],
     path: Union[str, os.PathLike],
@@ -253,7 +260,7 @@ def animate(
     normalize: str = "fixed",
     captions: Union[bool, Sequence[str]] = True,
     loop: int = 0,
-    **render_options: Any,
+    **options: Unpack[AnimateOptions],
 ) -> AnimationInfo:
     """Write the filters of each frame as one animation at `path` (.gif, .png/.apng, .webp
     lossless, .mp4). frames: arrays, checkpoint paths (read with key=, default: the first
@@ -269,10 +276,10 @@ def animate(
     # APNG stores a frame's delay in 16-bit milliseconds: at least 1/65 frame a second
     if not isinstance(fps, (int, float)) or isinstance(fps, bool) or not 0.016 <= fps <= 100:
         raise ValueError(f"fps must be a number in [0.016, 100], got {fps!r}")
-    if normalize in FIXED and "value_range" in render_options:
+    if normalize in FIXED and "value_range" in options:
         raise ValueError("value_range fixes one range for every tile; pass normalize='none' with it")
     items = _items(frames, captions)
-    source = _Frames(items, key, render_options)
+    source = _Frames(items, key, options)
     selection = _first_selection(source, normalize)
     duration = max(1, round(1000 / fps))
     try:

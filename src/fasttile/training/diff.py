@@ -10,14 +10,20 @@ same feature sits in the same cell before subtracting.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import numpy as np
 
 from .._extras import require
 from ..api import render
 from ..tiling.layout import DEFAULT_LAYOUT, resolve
+from ..tiling.options import takes_render_options
 from .animate import _float_bank
+
+if TYPE_CHECKING:  # the typed keywords, for type checkers only
+    from typing_extensions import Unpack
+
+    from ..tiling.typed_options import DiffOptions
 
 # the axis holding the filters (outer units) of each layout
 _UNIT_AXIS = {"rows": 0, "cols": 1, "nhw": 0, "oihw": 0, "nchw": 0, "ohwi": 0, "nhwc": 0, "hwio": 3}
@@ -48,6 +54,7 @@ def match_filters(a: Any, b: Any, *, layout: Optional[str] = None) -> np.ndarray
     return cols[np.argsort(rows)]
 
 
+@takes_render_options(exclude=("out",))
 def diff(
     a: Any,
     b: Any,
@@ -56,7 +63,7 @@ def diff(
     layout: Optional[str] = None,
     normalize: str = "global-symmetric",
     cmap: Any = "RdBu_r",
-    **render_options: Any,
+    **options: Unpack[DiffOptions],
 ) -> np.ndarray:
     """The mosaic of a - b (after matching b's filters to a's when match=True).
 
@@ -76,7 +83,7 @@ def diff(
     if match:
         fb = np.take(fb, match_filters(fa, fb, layout=layout), axis=_unit_axis(layout, fa.ndim))
     delta = fa - fb
-    options = dict(render_options, layout=layout, normalize=normalize)
+    options = dict(options, layout=layout, normalize=normalize)
     if cmap is not None and not _rgb_tiles(delta, options):
         options["cmap"] = cmap
     return render(delta, **options)

@@ -8,7 +8,7 @@ fasttile.log(run, model, step, layers=["features.0"])  # a W&B run, named layers
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import numpy as np
 
@@ -16,8 +16,14 @@ from ..api import render
 from ..kernel.arrays import as_weights
 from ..tiling.grid import layout_grid
 from ..tiling.layout import resolve
+from ..tiling.options import takes_render_options
 from .layers import Layer, pick_layers
 from .sinks import sink_for
+
+if TYPE_CHECKING:  # the typed keywords, for type checkers only
+    from typing_extensions import Unpack
+
+    from ..tiling.typed_options import DrawOptions
 
 # Small kernels are zoomed (nearest neighbour, never blurred) until the mosaic's longer side
 # reaches this many pixels: a 64x3x7x7 first layer becomes 289 px wide at zoom 5.
@@ -79,6 +85,7 @@ def render_layer(layer: Layer, options: dict) -> np.ndarray:
     return render(weights, **opts)
 
 
+@takes_render_options(exclude=("out",))
 def log(
     writer: Any,
     model_or_tensors: Any,
@@ -86,7 +93,7 @@ def log(
     layers: Optional[Sequence[str]] = None,
     *,
     prefix: str = "filters/",
-    **render_options: Any,
+    **options: Unpack[DrawOptions],
 ) -> dict[str, np.ndarray]:
     """Log the filters of `model_or_tensors` (a torch.nn.Module, a Keras model or a dict of
     tensors) to `writer` at `step`, one image per layer, tagged prefix + the module path.
@@ -94,7 +101,7 @@ def log(
     writer: torch.utils.tensorboard.SummaryWriter, tensorboardX.SummaryWriter, a tf.summary
     file writer, or a wandb run. layers: module paths (or dict keys); default: the first conv
     layer, and the first dense layer if it reads the images (an MLP); for a dict, all of it.
-    render_options are fasttile.render's; zoom defaults to a nearest-neighbour zoom that makes
+    options are fasttile.render's; zoom defaults to a nearest-neighbour zoom that makes
     small kernels visible. Only the logged layers are read (and copied off a GPU).
     Returns {layer name: the uint8 mosaic logged}.
     """
@@ -103,7 +110,7 @@ def log(
     sink = sink_for(writer)
     images = {}
     for layer in pick_layers(model_or_tensors, layers):
-        image = render_layer(layer, render_options)
+        image = render_layer(layer, options)
         sink(prefix + layer.name, image, int(step))
         images[layer.name] = image
     return images

@@ -22,7 +22,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
-from typing import Any, Callable, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 import numpy as np
 
@@ -38,6 +38,11 @@ from ..kernel.backends import thread_count
 from ..tiling.options import takes_render_options
 from ..tiling.selection import dead_mode
 from .sidecar import check_labels, write_sidecar
+
+if TYPE_CHECKING:  # the typed keywords, for type checkers only
+    from typing_extensions import Unpack
+
+    from ..tiling.typed_options import DrawOptions
 
 VIEWER_FILES = ("viewer.js", "site.js", "viewer.css", "leaflet/leaflet.js", "leaflet/leaflet.css")
 Progress = Callable[[int, int], None]
@@ -263,7 +268,7 @@ def pyramid(
     title: Optional[str] = None,
     labels: Optional[Sequence[str]] = None,
     progress: Optional[Progress] = None,
-    **options: Any,
+    **options: Unpack[DrawOptions],
 ) -> PyramidInfo:
     """Write a zoomable pyramid of the mosaic of `weights` (same options as render) to
     `folder`, with index.html (a viewer that opens from file://), the per-tile facts it

@@ -16,7 +16,7 @@ import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 import numpy as np
 
@@ -24,7 +24,13 @@ from .._atomic import atomic_path
 from ..api import mosaic
 from ..codecs.png import write_png
 from ..kernel.numpy_backend import _to_compute, strided_view
+from ..tiling.options import takes_render_options
 from ..tiling.stats import unit_stats
+
+if TYPE_CHECKING:  # the typed keywords, for type checkers only
+    from typing_extensions import Unpack
+
+    from ..tiling.typed_options import DrawOptions
 
 MAX_SPRITE = 8192
 _GRID_OPTIONS = ("padding", "ncols", "nrows", "zoom", "fill", "out")
@@ -139,6 +145,7 @@ def _write_tensors(path: str, m: Any) -> int:
     return dims
 
 
+@takes_render_options(exclude=("out",))
 def sprite(
     weights: Any,
     folder: Union[str, os.PathLike],
@@ -146,22 +153,22 @@ def sprite(
     tensor_name: str = "weights",
     labels: Optional[Sequence[str]] = None,
     tensors: bool = True,
-    **render_options: Any,
+    **options: Unpack[DrawOptions],
 ) -> SpriteInfo:
     """Write a TensorBoard Projector folder for the units of `weights` (render options
     choose, order and draw the tiles; grid options are the projector's own).
     tensors=False skips tensors.tsv (text, about 10 bytes a weight: large for big banks)."""
-    given = sorted(set(_GRID_OPTIONS) & set(render_options))
+    given = sorted(set(_GRID_OPTIONS) & set(options))
     if given:
         raise ValueError(f"the projector fixes the sprite's grid: drop {', '.join(given)}")
-    probe = mosaic(weights, **render_options)
+    probe = mosaic(weights, **options)
     if probe.inner != 1:
         raise ValueError("a projector point needs one tile: pass channel=k or channel='mean'")
     if labels is not None and len(labels) != probe.view.units:
         raise ValueError(f"labels has {len(labels)} entries but the bank has {probe.view.units} units")
     cols, th, tw = sprite_tile_shape(probe.tiles, probe.tile_height, probe.tile_width)
     # the probe's units, in its order: no second order or dead pass
-    options = dict(render_options, indices=probe.units, order="index", top=None, dead=None)
+    options = dict(options, indices=probe.units, order="index", top=None, dead=None)
     m = mosaic(weights, **options, padding=0, ncols=cols)
     folder = os.fspath(folder)
     os.makedirs(folder, exist_ok=True)

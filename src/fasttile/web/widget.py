@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import numpy as np
 
@@ -26,6 +26,11 @@ from . import sidecar
 from .pyramid import _encoder, manifest_of
 from .sidecar import FACTS_CHUNK, UNITS_CHUNK, check_labels
 
+if TYPE_CHECKING:  # the typed keywords, for type checkers only
+    from typing_extensions import Unpack
+
+    from ..tiling.typed_options import DrawOptions
+
 # How far the widget zooms out: each step doubles the side of the region one tile reads
 # (3 steps: 2048 x 2048 mosaic pixels a tile, a few milliseconds of kernel time).
 WIDGET_ZOOM_OUT = 3
@@ -41,7 +46,7 @@ def _as_mosaic(weights: Any, options: dict) -> Any:
 
 @takes_render_options(exclude=("out",))
 def preview_png(
-    weights: Any, *, max_bytes: int = PREVIEW_BYTES, max_side: int = PREVIEW_SIDE, **options: Any
+    weights: Any, *, max_bytes: int = PREVIEW_BYTES, max_side: int = PREVIEW_SIDE, **options: Unpack[DrawOptions]
 ) -> bytes:
     """A PNG of the mosaic (a Mosaic, or weights with render options) halved as often as
     needed for its larger side to fit max_side and its file to fit max_bytes. Memory
@@ -191,7 +196,7 @@ def browse(
     title: Optional[str] = None,
     labels: Optional[Sequence[str]] = None,
     height: int = 520,
-    **options: Any,
+    **options: Unpack[DrawOptions],
 ) -> Any:
     """An interactive notebook view of the mosaic of `weights` (or of a Mosaic): pan,
     zoom, hover for a tile's unit, norm, min and max, jump to a unit, dim dead tiles

@@ -6,8 +6,8 @@ import pytest
 
 import fasttile
 from fasttile.tiling.render import render_detailed
-from fasttile.io import labels
-from fasttile.io.labels import draw_labels, draw_labels_strip, plan_labels
+from fasttile.io import captions as labels
+from fasttile.io.captions import draw_captions, draw_captions_strip, plan_captions
 
 pytest.importorskip("PIL")
 rng = np.random.default_rng(3)
@@ -31,10 +31,10 @@ def test_labels_stay_inside_their_cells_and_have_ink(weights, labels):
     options = {"zoom": 6, "padding": 3, "pad_value": 77}
     m = fasttile.mosaic(weights, **options)
     plain = fasttile.render(weights, **options)
-    image = draw_labels(plain.copy(), m, labels)
+    image = draw_captions(plain.copy(), m, labels)
     changed = (image != plain).reshape(image.shape[0], image.shape[1], -1).any(axis=2)
     assert changed.any() and not (changed & ~tile_mask(m, image.shape)).any()
-    plan = plan_labels(m, labels)
+    plan = plan_captions(m, labels)
     for (y, x), text in zip(plan.boxes, plan.texts):
         box = image[y : y + plan.box_height, x : x + plan.box_width]
         assert (box > 200).sum() >= 4 * len(text), f"caption {text!r} has too little ink"
@@ -45,45 +45,45 @@ def test_texts_are_indices_norms_or_given():
     m = fasttile.mosaic(GRAY, order="norm", top=5, zoom=6)
     norms = np.sqrt((GRAY.astype(np.float64) ** 2).sum(axis=(1, 2)))
     shown = np.argsort(-norms, kind="stable")[:5]
-    assert plan_labels(m, "index").texts == [str(u) for u in shown]
-    assert plan_labels(m, "norm").texts == [f"{norms[u]:.2g}" for u in shown]
+    assert plan_captions(m, "index").texts == [str(u) for u in shown]
+    assert plan_captions(m, "norm").texts == [f"{norms[u]:.2g}" for u in shown]
     names = ["a", "b", "c", "d", "e"]
-    assert plan_labels(m, names).texts == names
+    assert plan_captions(m, names).texts == names
     # the render_detailed result works as a geometry too
     assert (
-        plan_labels(render_detailed(GRAY, order="norm", top=5, zoom=6), "index").texts
-        == plan_labels(m, "index").texts
+        plan_captions(render_detailed(GRAY, order="norm", top=5, zoom=6), "index").texts
+        == plan_captions(m, "index").texts
     )
 
 
 def test_strips_burn_the_same_pixels_as_the_whole_image():
     m = fasttile.mosaic(RGB, zoom=7, ncols=3)
-    whole = draw_labels(np.asarray(m).copy(), m, "index")
-    plan = plan_labels(m, "index")
-    parts = [draw_labels_strip(strip.copy(), y0, m, plan) for y0, strip in m.strips(rows=1)]
+    whole = draw_captions(np.asarray(m).copy(), m, "index")
+    plan = plan_captions(m, "index")
+    parts = [draw_captions_strip(strip.copy(), y0, m, plan) for y0, strip in m.strips(rows=1)]
     assert np.array_equal(np.concatenate(parts), whole)
     odd = np.asarray(m).copy()  # cut at arbitrary rows, through the captions
     for y0 in range(0, odd.shape[0], 5):
-        draw_labels_strip(odd[y0 : y0 + 5], y0, m, plan)
+        draw_captions_strip(odd[y0 : y0 + 5], y0, m, plan)
     assert np.array_equal(odd, whole)
 
 
 def test_small_cells_are_skipped_with_a_warning():
     m = fasttile.mosaic(RGB)  # 6x6 px tiles
     image = np.asarray(m).copy()
-    with pytest.warns(UserWarning, match="labels skipped: tiles of 6x6 px are too small.*raise zoom"):
-        out = draw_labels(image.copy(), m, "index")
+    with pytest.warns(UserWarning, match="captions skipped: tiles of 6x6 px are too small.*raise zoom"):
+        out = draw_captions(image.copy(), m, "index")
     assert np.array_equal(out, image)
 
 
 def test_long_labels_are_shortened_and_bad_labels_refused():
     m = fasttile.mosaic(GRAY, zoom=3)  # 24 px tiles
-    plan = plan_labels(m, ["a very long caption indeed"] * 7)
+    plan = plan_captions(m, ["a very long caption indeed"] * 7)
     assert all(0 < len(t) < 26 for t in plan.texts)
-    with pytest.raises(ValueError, match="labels has 2 entries but the mosaic shows 7 tiles"):
-        plan_labels(m, ["a", "b"])
-    with pytest.raises(ValueError, match="labels must be 'index', 'norm' or a list"):
-        plan_labels(m, "names")
+    with pytest.raises(ValueError, match="captions has 2 entries but the mosaic shows 7 tiles"):
+        plan_captions(m, ["a", "b"])
+    with pytest.raises(ValueError, match="captions must be 'index', 'norm' or a list"):
+        plan_captions(m, "names")
 
 
 @pytest.mark.parametrize("ext", ["png", "tif", "npy"])
@@ -93,9 +93,9 @@ def test_save_burns_labels_band_by_band(tmp_path, ext):
 
     bank = np.random.default_rng(7).standard_normal((30, 3, 6, 6)).astype(np.float32)
     whole = fasttile.render(bank, zoom=6)
-    labels.draw_labels(whole, fasttile.mosaic(bank, zoom=6), "norm")
+    labels.draw_captions(whole, fasttile.mosaic(bank, zoom=6), "norm")
     path = tmp_path / f"m.{ext}"
-    fasttile.save(bank, path, labels="norm", zoom=6, rows=1)
+    fasttile.save(bank, path, captions="norm", zoom=6, rows=1)
     if ext == "png":
         with Image.open(path) as im:
             back = np.asarray(im)
@@ -109,7 +109,7 @@ def test_labels_in_a_window_of_any_offset():
     bank = np.random.default_rng(8).standard_normal((20, 64)).astype(np.float32)
     m = fasttile.mosaic(bank, zoom=5)
     whole = fasttile.render(bank, zoom=5)
-    plan = labels.plan_labels(m, "index")
+    plan = labels.plan_captions(m, "index")
     plan.draw(whole)
     part = fasttile.render(bank, zoom=5)[13:77, 29:101].copy()
     assert np.array_equal(plan.draw(part, 13, 29), whole[13:77, 29:101])

@@ -2,7 +2,7 @@
 Labels burned into the tiles
 ============================
 
-``fasttile.save(..., labels=...)`` writes each tile's index, its norm or your own string
+``fasttile.save(..., captions=...)`` writes each tile's index, its norm or your own string
 into the picture itself (with Pillow), so a mosaic shared as a PNG still says which
 filter is which. The 16 strongest ICA filters, saved with their norms and read back.
 """
@@ -21,7 +21,7 @@ filters = learn_filters()
 with tempfile.TemporaryDirectory() as folder:
     path = Path(folder) / "labelled.png"
     info = fasttile.save(
-        filters, path, tile_shape=(8, 8, 3), order="norm", top=16, zoom=8, labels="norm", pad_value=255
+        filters, path, tile_shape=(8, 8, 3), order="norm", top=16, zoom=8, captions="norm", pad_value=255
     )
     print(info)
     picture = np.asarray(Image.open(path))

@@ -2,9 +2,9 @@
 black box over the bottom of the tile, drawn with Pillow's default font at a size fitted to
 the cell. Works on the whole image or strip by strip (same pixels either way).
 
-    plan = plan_labels(geometry, "index")   # geometry: fasttile.mosaic(W) or render_detailed(W)
-    draw_labels(image, geometry, "index")   # in place; returns image
-    plan.draw(strip, y0)                    # or draw_labels_strip(strip, y0, geometry, "index")
+    plan = plan_captions(geometry, "index")   # geometry: fasttile.mosaic(W) or render_detailed(W)
+    draw_captions(image, geometry, "index")   # in place; returns image
+    plan.draw(strip, y0)                    # or draw_captions_strip(strip, y0, geometry, "index")
 """
 
 from __future__ import annotations
@@ -51,25 +51,25 @@ def _tiles(geometry: Any) -> tuple[list[tuple[int, int]], int, int, list[int]]:
     return [geometry.tile_origin(t) for t in range(tiles)], h, w, [geometry.unit_of(t) for t in range(tiles)]
 
 
-def _texts(geometry: Any, labels: Any, units: list[int]) -> list[str]:
-    if isinstance(labels, str):
-        if labels == "index":
+def _texts(geometry: Any, captions: Any, units: list[int]) -> list[str]:
+    if isinstance(captions, str):
+        if captions == "index":
             return [str(u) for u in units]
-        if labels == "norm":
+        if captions == "norm":
 
             view = geometry.view
             shown = np.asarray(sorted(set(units)), dtype=np.int64)
             norms = dict(zip(shown.tolist(), np.sqrt(pick("auto").unit_sq_norms(view, shown, 1))))
             return [f"{norms[u]:.2g}" for u in units]
-        raise ValueError(f"labels must be 'index', 'norm' or a list of strings, got {labels!r}")
-    texts = [str(t) for t in labels]
+        raise ValueError(f"captions must be 'index', 'norm' or a list of strings, got {captions!r}")
+    texts = [str(t) for t in captions]
     if len(texts) != len(units):
-        raise ValueError(f"labels has {len(texts)} entries but the mosaic shows {len(units)} tiles")
+        raise ValueError(f"captions has {len(texts)} entries but the mosaic shows {len(units)} tiles")
     return texts
 
 
 def _fit(texts: list[str], tile_h: int, tile_w: int) -> tuple[Any, list[str]]:
-    """The largest font whose text fits the tile (a quarter of its height at most); labels
+    """The largest font whose text fits the tile (a quarter of its height at most); captions
     still too wide at the smallest size are shortened. (None, []) when nothing fits."""
     from PIL import Image, ImageDraw
 
@@ -141,18 +141,18 @@ class LabelPlan:
         return self._order[lo:hi]
 
 
-def plan_labels(geometry: Any, labels: Labels) -> LabelPlan:
+def plan_captions(geometry: Any, captions: Labels) -> LabelPlan:
     """Fit captions ("index", "norm" or one string per shown tile) to the geometry's cells.
     Warns and plans nothing when the cells are too small for legible text."""
-    if isinstance(labels, LabelPlan):
-        return labels
-    require("PIL.ImageDraw", "train", "burning labels into a mosaic")
+    if isinstance(captions, LabelPlan):
+        return captions
+    require("PIL.ImageDraw", "train", "burning captions into a mosaic")
     origins, tile_h, tile_w, units = _tiles(geometry)
-    texts = _texts(geometry, labels, units)
+    texts = _texts(geometry, captions, units)
     font, texts = _fit(texts, tile_h, tile_w)
     if font is None:
         warnings.warn(
-            f"labels skipped: tiles of {tile_h}x{tile_w} px are too small for legible text "
+            f"captions skipped: tiles of {tile_h}x{tile_w} px are too small for legible text "
             f"(need about {4 * MIN_TEXT} px high; raise zoom)",
             UserWarning,
             stacklevel=3,
@@ -163,12 +163,12 @@ def plan_labels(geometry: Any, labels: Labels) -> LabelPlan:
     return LabelPlan(boxes, texts, font, box_h, tile_w)
 
 
-def draw_labels(image: np.ndarray, geometry: Any, labels: Labels) -> np.ndarray:
+def draw_captions(image: np.ndarray, geometry: Any, captions: Labels) -> np.ndarray:
     """Burn captions into the rendered mosaic `image` (in place) and return it."""
-    return plan_labels(geometry, labels).draw(image, 0)
+    return plan_captions(geometry, captions).draw(image, 0)
 
 
-def draw_labels_strip(strip: np.ndarray, y0: int, geometry: Any, labels: Labels) -> np.ndarray:
-    """draw_labels for rows [y0, y0 + len(strip)) of the mosaic; pass a LabelPlan (from
-    plan_labels) as `labels` to fit the text once for all strips."""
-    return plan_labels(geometry, labels).draw(strip, y0)
+def draw_captions_strip(strip: np.ndarray, y0: int, geometry: Any, captions: Labels) -> np.ndarray:
+    """draw_captions for rows [y0, y0 + len(strip)) of the mosaic; pass a LabelPlan (from
+    plan_captions) as `captions` to fit the text once for all strips."""
+    return plan_captions(geometry, captions).draw(strip, y0)
