@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import fasttile
-from fasttile.training.animate import animate
 from fasttile.cli.app import main
+from fasttile.training.animate import animate
 
 PIL = pytest.importorskip("PIL")
 from PIL import Image, ImageSequence  # noqa: E402

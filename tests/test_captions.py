@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 import fasttile
-from fasttile.tiling.render import render_detailed
 from fasttile.io import captions as labels
 from fasttile.io.captions import draw_captions, draw_captions_strip, plan_captions
+from fasttile.tiling.render import render_detailed
 
 pytest.importorskip("PIL")
 rng = np.random.default_rng(3)

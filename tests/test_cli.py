@@ -13,9 +13,9 @@ from PIL import Image
 
 import fasttile
 from fasttile.cli import app as cli
+from fasttile.cli import common
 from fasttile.cli import output as cli_output
 from fasttile.cli import zoom as cli_zoom
-from fasttile.cli import common
 
 rng = np.random.default_rng(9)
 CONV = rng.standard_normal((16, 3, 5, 5)).astype(np.float32)

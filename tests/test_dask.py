@@ -17,8 +17,7 @@ da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
 zarr = pytest.importorskip("zarr")
 
-from fasttile.chunked.zarr_read import ChunkReadError, open_bank
-
+from fasttile.chunked.zarr_read import ChunkReadError, open_bank  # noqa: E402
 from fasttile.chunked.zarr_write import to_zarr  # noqa: E402
 
 RNG = np.random.default_rng(12)

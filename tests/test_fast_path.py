@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fasttile
-from fasttile.tiling import fast_path as _fast_path
 from fasttile.kernel import backends
+from fasttile.tiling import fast_path as _fast_path
 from fasttile.tiling import render as _render
 from fasttile.tiling.hints import LayoutWarning, hint_for
 

@@ -76,7 +76,9 @@ def test_fast_path_keys_and_chunked_checks_come_from_the_table():
 
 
 def test_a_misspelt_keyword_names_the_function_called(tmp_path):
-    with pytest.raises(TypeError, match=r"^pyramid\(\) got an unexpected keyword argument 'zooom'; did you mean 'zoom'\?"):
+    with pytest.raises(
+        TypeError, match=r"^pyramid\(\) got an unexpected keyword argument 'zooom'; did you mean 'zoom'\?"
+    ):
         fasttile.pyramid(BANK, tmp_path / "site", zooom=2)
     with pytest.raises(TypeError, match=r"^save\(\) got an unexpected keyword argument 'compress_level'"):
         fasttile.save(BANK, tmp_path / "a.png", compress_level=9)
@@ -87,7 +89,9 @@ def test_level_is_one_name_for_png_compression_everywhere(tmp_path):
     info = fasttile.pyramid(BANK, tmp_path / "site", level="small")  # was a TypeError naming render()
     assert info.tiles_written > 0
     fasttile.save(BANK, tmp_path / "a.png", level="small")
-    assert main(["render", str(_saved(tmp_path)), "-o", str(tmp_path / "b.png"), "--level", "small", "-q"]) == 0
+    assert (
+        main(["render", str(_saved(tmp_path)), "-o", str(tmp_path / "b.png"), "--level", "small", "-q"]) == 0
+    )
 
 
 def _saved(tmp_path):
@@ -100,7 +104,9 @@ def test_a_zoom_given_on_the_command_line_draws_what_save_draws(tmp_path):
 
     assert main(["render", str(_saved(tmp_path)), "-o", str(tmp_path / "z.png"), "--zoom", "8", "-q"]) == 0
     fasttile.save(BANK, tmp_path / "s.png", zoom=8)
-    assert np.array_equal(np.asarray(Image.open(tmp_path / "z.png")), np.asarray(Image.open(tmp_path / "s.png")))
+    assert np.array_equal(
+        np.asarray(Image.open(tmp_path / "z.png")), np.asarray(Image.open(tmp_path / "s.png"))
+    )
 
 
 def test_diff_help_offers_only_symmetric_scales(capsys):
@@ -125,7 +131,9 @@ def test_wrong_flags_and_choices_are_one_line_with_a_suggestion(tmp_path, capsys
 
 def test_choices_are_read_in_any_case_as_in_python(tmp_path):
     out = tmp_path / "o.png"
-    assert main(["render", str(_saved(tmp_path)), "-o", str(out), "--layout", "OIHW", "--zoom", "1", "-q"]) == 0
+    assert (
+        main(["render", str(_saved(tmp_path)), "-o", str(out), "--layout", "OIHW", "--zoom", "1", "-q"]) == 0
+    )
     from PIL import Image
 
     assert np.array_equal(np.asarray(Image.open(out)), fasttile.render(BANK, layout="OIHW"))

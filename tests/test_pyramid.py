@@ -288,6 +288,8 @@ def test_kernel_reduce2_equals_the_numpy_rule(shape):
     image = np.random.default_rng(sum(shape)).integers(0, 256, shape, dtype=np.uint8)
     expected = reduce.reduce2_numpy(image)
     assert np.array_equal(reduce.reduce2(image), expected)
-    assert np.array_equal(reduce.reduce2(image[:, ::-1]), reduce.reduce2_numpy(image[:, ::-1]))  # strided: NumPy
+    assert np.array_equal(
+        reduce.reduce2(image[:, ::-1]), reduce.reduce2_numpy(image[:, ::-1])
+    )  # strided: NumPy
     if len(shape) == 2 and shape[0] >= 2 and shape[1] >= 2:  # the rule by hand on a 2x2 block
         assert expected[0, 0] == (sum(int(v) for v in image[:2, :2].ravel()) + 2) // 4

@@ -14,8 +14,7 @@ import fasttile
 da = pytest.importorskip("dask.array")
 zarr = pytest.importorskip("zarr")
 
-from fasttile.chunked.zarr_read import list_arrays, open_bank
-
+from fasttile.chunked.zarr_read import list_arrays, open_bank  # noqa: E402
 from fasttile.chunked.zarr_write import to_zarr  # noqa: E402
 
 RNG = np.random.default_rng(7)

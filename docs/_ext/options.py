@@ -7,15 +7,13 @@ signature and the command-line flags are also made from.
 
 from __future__ import annotations
 
-from typing import Any
-
 from docutils import nodes
 from docutils.parsers.rst import Directive
 
 
 def _rows() -> list[tuple[str, str, str]]:
-    from fasttile.tiling.options import RENDER_OPTIONS
     from fasttile.cli.flags import flag
+    from fasttile.tiling.options import RENDER_OPTIONS
 
     return [
         (f"{o.name}={o.default!r}", o.type, o.doc + (f"  Flag: {flag(o.name)}." if o.flag else ""))

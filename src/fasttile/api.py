@@ -85,6 +85,8 @@ def as_mosaic(weights: Any, options: dict) -> Mosaic:
 
 
 @takes_render_options(exclude=("out",))
-def strips(weights: Any, rows: Optional[int] = None, **options: Unpack[BandOptions]) -> Iterator[tuple[int, np.ndarray]]:
+def strips(
+    weights: Any, rows: Optional[int] = None, **options: Unpack[BandOptions]
+) -> Iterator[tuple[int, np.ndarray]]:
     """(y0, pixels) bands of ``render(weights, **options)``, top to bottom, `rows` grid rows each."""
     return mosaic(weights, **options).strips(rows)

@@ -4,15 +4,17 @@ it, on a zero-strided stand-in of the bank's shape and dtype (no data is read)."
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Optional
 
 import numpy as np
 
 from ..kernel.arrays import as_weights
 from ..kernel.backends import pick, thread_count
+from ..kernel.plan import Plan
 from ..kernel.view import TileView
-from ..tiling.checks import check_grid, check_normalize, drawing_options
+from ..tiling.checks import check_grid_of, check_normalize, drawing_options
+from ..tiling.colors import MARKER
 from ..tiling.layout import _AXES_4D, DEFAULT_LAYOUT, resolve
 from ..tiling.options import LAYOUT_NAMES, with_defaults
 from .strip_task import StripSpec
@@ -60,30 +62,39 @@ class Checked:
 
 def _reader(view: TileView, shape: Sequence[int], layout: dict, normalize: str, colours: dict, **how: Any):
     """A StripSpec that reads blocks (layout, backend, threads); its grid is filled in later."""
-    return StripSpec(
-        layout=_task_layout(layout, len(shape)),
+    plan = Plan(
         mode=normalize,
         lo=0.0,
         hi=0.0,
-        tiles=0,
-        inner=view.shape[1],
         nrows=1,
         ncols=1,
         column_fill=False,
         padding=0,
         zoom=1,
+        pad_value=colours["pad_value"],
+        lut=colours["lut"],
+        mark_nonfinite=colours["mark_nonfinite"],
+        marker=MARKER,
+        threads=thread_count(how["threads"]) if how["threads"] is not None else 1,
+    )
+    return StripSpec(
+        layout=_task_layout(layout, len(shape)),
+        plan=plan,
+        tiles=0,
+        inner=view.shape[1],
         tile_h=1,
         tile_w=1,
         height=1,
         width=1,
-        threads=thread_count(how["threads"]) if how["threads"] is not None else 1,
+        channels=colours["channels"],
         backend=how["backend"],
         unit_axis=unit_axis(len(shape), layout.get("layout")),
-        **colours,
     )
 
 
-def check_options(shape: Sequence[int], dtype: Any, *, select_dead: Optional[Callable] = None, **options: Any) -> Checked:
+def check_options(
+    shape: Sequence[int], dtype: Any, *, select_dead: Optional[Callable] = None, **options: Any
+) -> Checked:
     """Every check `render` makes, in the same order and with the same messages, on a
     stand-in of the bank. Only dead= reads data: select_dead(reader, sel, dead) does."""
     o = with_defaults(options)
@@ -99,33 +110,24 @@ def check_options(shape: Sequence[int], dtype: Any, *, select_dead: Optional[Cal
             raise ValueError("dead= reads the bank: it needs a plan, not only a check")
         return select_dead(reader, view, sel, o["dead"])
 
-    drawn = check_grid(
-        view,
-        o["indices"],
-        o["order"],
-        o["top"],
-        o["dead"],
-        pick_dead,
-        normalize,
-        o["value_range"],
-        {k: o[k] for k in ("nrows", "ncols", "padding", "zoom")},
-        colours["channels"],
-    )
+    drawn = check_grid_of(view, o, pick_dead, normalize, colours["channels"])
     spec = _with_grid(reader, drawn.grid, drawn.tiles, o["fill"] == "columns", view)
     return Checked(view, spec, normalize, drawn.fixed, drawn.selection, o["order"], drawn.top, drawn.shape)
 
 
 def _with_grid(reader: StripSpec, grid: Any, tiles: int, column_fill: bool, view: TileView) -> StripSpec:
-    from dataclasses import replace
-
-    return replace(
-        reader,
-        tiles=tiles,
+    plan = replace(
+        reader.plan,
         nrows=grid.nrows,
         ncols=grid.ncols,
         column_fill=column_fill,
         padding=grid.padding,
         zoom=grid.zoom,
+    )
+    return replace(
+        reader,
+        plan=plan,
+        tiles=tiles,
         tile_h=view.shape[3] * grid.zoom,
         tile_w=view.shape[4] * grid.zoom,
         height=grid.height,

@@ -98,8 +98,8 @@ def value_range(
 
 
 def bands(spec: StripSpec, rows: int) -> Iterator[tuple[int, int]]:
-    for r0 in range(0, spec.nrows, rows):
-        yield r0, min(r0 + rows, spec.nrows)
+    for r0 in range(0, spec.plan.nrows, rows):
+        yield r0, min(r0 + rows, spec.plan.nrows)
 
 
 def band_tasks(

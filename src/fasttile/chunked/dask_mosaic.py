@@ -14,8 +14,6 @@ from typing import Any, Optional
 import numpy as np
 
 from ..kernel.backends import pick
-from ..kernel.plan import Plan
-from ..tiling.colors import MARKER
 from ..tiling.mosaic import Mosaic
 from ..tiling.prepare import Prepared
 from ..tiling.window import Window
@@ -26,21 +24,7 @@ from .plan import ChunkedPlan, plan
 
 def _prepared(p: ChunkedPlan) -> Prepared:
     s = p.spec
-    mosaic_plan = Plan(
-        mode=s.mode,
-        lo=s.lo,
-        hi=s.hi,
-        nrows=s.nrows,
-        ncols=s.ncols,
-        column_fill=s.column_fill,
-        padding=s.padding,
-        zoom=s.zoom,
-        pad_value=s.pad_value,
-        lut=s.lut,
-        mark_nonfinite=s.mark_nonfinite,
-        marker=MARKER,
-        threads=s.threads,
-    )
+    mosaic_plan = s.plan
     return Prepared(p.view, p.display_units, mosaic_plan, p.shape, pick(s.backend), None)
 
 

@@ -90,10 +90,10 @@ class ChunkedPlan:
         """Grid rows per band: about one input chunk of units (so a chunk is read by at
         most two bands), at most STRIP_BYTES of pixels, at least one row."""
         spec = self.spec
-        units_per_row = max(1, spec.ncols // spec.inner)
+        units_per_row = max(1, spec.plan.ncols // spec.inner)
         for_chunk = -(-max(self.bank.chunks[self.axis]) // units_per_row)
         by_bytes = STRIP_BYTES // (spec.cell_h * spec.width * spec.channels)
-        return max(1, min(for_chunk, by_bytes, spec.nrows))
+        return max(1, min(for_chunk, by_bytes, spec.plan.nrows))
 
     def band_tasks(self, rows: Optional[int] = None, draw: Any = None, extra: tuple = ()) -> list:
         rows = self.default_rows() if rows is None else _positive_rows(rows)
@@ -144,14 +144,15 @@ def _fixed_range(bank: Any, axis: int, checked: Checked, units: np.ndarray, sche
     the global range scanned once over the shown units."""
     from dataclasses import replace
 
-
     spec = checked.spec
     if checked.value_range is not None:
-        return replace(spec, mode="range", lo=checked.value_range[0], hi=checked.value_range[1])
+        return replace(
+            spec, plan=replace(spec.plan, mode="range", lo=checked.value_range[0], hi=checked.value_range[1])
+        )
     if checked.normalize not in ("global", "global-symmetric"):
         return spec
     lo, hi, count, bad = _dask_graph.value_range(bank, axis, spec, units, scheduler)
-    if count and not spec.mark_nonfinite:
+    if count and not spec.plan.mark_nonfinite:
         tiles = [k * spec.inner + channel for k, (_, channel) in enumerate(bad)]
         named = np.array([unit for unit, _ in bad], dtype=np.int64)
         stand = TileView(np.zeros(1), "float32", 0, (len(named), spec.inner, 1, 1, 1), (0,) * 5, False, False)
@@ -159,8 +160,8 @@ def _fixed_range(bank: Any, axis: int, checked: Checked, units: np.ndarray, sche
     if not lo <= hi:
         lo = hi = 0.0
     if checked.normalize == "global":
-        return replace(spec, mode="range", lo=lo, hi=hi)
-    return replace(spec, mode="fixed-symmetric", lo=0.0, hi=max(abs(lo), abs(hi)))
+        return replace(spec, plan=replace(spec.plan, mode="range", lo=lo, hi=hi))
+    return replace(spec, plan=replace(spec.plan, mode="fixed-symmetric", lo=0.0, hi=max(abs(lo), abs(hi))))
 
 
 def plan(weights: Any, *, scheduler: Any = None, **options: Any) -> ChunkedPlan:

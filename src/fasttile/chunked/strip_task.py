@@ -11,75 +11,64 @@ depend only on the unit's own values, and min/max merge exactly.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, Optional
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
 from ..kernel.arrays import as_weights
 from ..kernel.backends import pick
-from ..kernel.plan import Plan
+from ..kernel.plan import Plan, pixel_rows
 from ..kernel.view import TileView
 from ..tiling.checks import _nonfinite_error
-from ..tiling.colors import MARKER
 from ..tiling.layout import resolve
 
 
 @dataclass(frozen=True)
 class StripSpec:
-    """The resolved render, minus the weights: the same for every task of one call."""
+    """The resolved render, minus the weights: the render's Plan and the geometry a task
+    needs beside it. The same for every task of one call."""
 
     layout: dict  # resolve() keywords: layout, tile_shape, channel_order, channel, bgr
-    mode: str  # Plan.mode: "tile", "symmetric", "range" or "fixed-symmetric"
-    lo: float
-    hi: float
+    plan: Plan  # the render's own plan (range, grid, colours, threads): one description
     tiles: int  # display tiles in the whole mosaic
     inner: int  # display tiles per unit (channels when split)
-    nrows: int
-    ncols: int
-    column_fill: bool
-    padding: int
-    zoom: int
     tile_h: int  # pixels after zoom
     tile_w: int
     height: int  # the whole mosaic
     width: int
     channels: int  # 1 (gray) or 3 (RGB)
-    pad_value: tuple[int, int, int]
-    lut: Optional[np.ndarray]
-    mark_nonfinite: bool
-    threads: int
     backend: str
     unit_axis: int = 0  # the bank axis that numbers units (pieces of a block join along it)
 
     @property
     def cell_h(self) -> int:
-        return self.tile_h + self.padding
+        return self.tile_h + self.plan.padding
 
     @property
     def cell_w(self) -> int:
-        return self.tile_w + self.padding
+        return self.tile_w + self.plan.padding
 
     def pixel_rows(self, r0: int, r1: int) -> tuple[int, int]:
         """Mosaic pixel rows of grid rows [r0, r1): each band starts with the padding
         above its first row; the last band also holds the outer bottom edge."""
-        return r0 * self.cell_h, r1 * self.cell_h + (self.padding if r1 == self.nrows else 0)
+        return pixel_rows(r0, r1, self.cell_h, self.plan.padding, self.plan.nrows)
 
     def strip_tiles(self, r0: int, r1: int) -> np.ndarray:
         """Display tiles drawn in grid rows [r0, r1), in the order a grid of just those
         rows (same ncols, same fill) would draw them."""
-        if not self.column_fill:
-            return np.arange(r0 * self.ncols, min(r1 * self.ncols, self.tiles), dtype=np.int64)
-        cols = np.arange(self.ncols, dtype=np.int64)[:, None]
+        if not self.plan.column_fill:
+            return np.arange(r0 * self.plan.ncols, min(r1 * self.plan.ncols, self.tiles), dtype=np.int64)
+        cols = np.arange(self.plan.ncols, dtype=np.int64)[:, None]
         rows = np.arange(r0, r1, dtype=np.int64)[None, :]
-        tiles = (cols * self.nrows + rows).ravel()  # column-major, as column fill draws
+        tiles = (cols * self.plan.nrows + rows).ravel()  # column-major, as column fill draws
         return tiles[tiles < self.tiles]
 
     @property
     def draws_units_whole(self) -> bool:
         """Whether every band holds whole units in unit order, so the kernel can draw the
         band directly (otherwise tiles are drawn unit by unit and placed)."""
-        return self.inner == 1 or (not self.column_fill and self.ncols % self.inner == 0)
+        return self.inner == 1 or (not self.plan.column_fill and self.plan.ncols % self.inner == 0)
 
     def strip_units(self, r0: int, r1: int) -> np.ndarray:
         """Display units (positions in the display order) a band needs, in block order."""
@@ -107,21 +96,8 @@ def _view(block: Any, spec: StripSpec) -> TileView:
 
 
 def _plan(spec: StripSpec, nrows: int, ncols: int, column_fill: bool, padding: int) -> Plan:
-    return Plan(
-        mode=spec.mode,
-        lo=spec.lo,
-        hi=spec.hi,
-        nrows=nrows,
-        ncols=ncols,
-        column_fill=column_fill,
-        padding=padding,
-        zoom=spec.zoom,
-        pad_value=spec.pad_value,
-        lut=spec.lut,
-        mark_nonfinite=spec.mark_nonfinite,
-        marker=MARKER,
-        threads=spec.threads,
-    )
+    """The render's plan for a part of the grid drawn on its own."""
+    return replace(spec.plan, nrows=nrows, ncols=ncols, column_fill=column_fill, padding=padding)
 
 
 def _pixels(rows: int, width: int, spec: StripSpec) -> np.ndarray:
@@ -137,19 +113,21 @@ def _raise_nonfinite(count: int, bad_tiles: list, spec: StripSpec, units: Sequen
 
 def unit_sq_norms(block: Any, spec: StripSpec, local_units: np.ndarray) -> np.ndarray:
     """Squared L2 norm of each listed unit of the block (float64, the kernel's order)."""
-    return _backend(spec).unit_sq_norms(_view(block, spec), np.ascontiguousarray(local_units), spec.threads)
+    return _backend(spec).unit_sq_norms(
+        _view(block, spec), np.ascontiguousarray(local_units), spec.plan.threads
+    )
 
 
 def unit_stats(block: Any, spec: StripSpec, local_units: np.ndarray) -> np.ndarray:
     """(units, 6) STAT_COLUMNS of each listed unit of the block: the kernel's one pass."""
-    return _backend(spec).unit_stats(_view(block, spec), np.ascontiguousarray(local_units), spec.threads)
+    return _backend(spec).unit_stats(_view(block, spec), np.ascontiguousarray(local_units), spec.plan.threads)
 
 
 def value_range(block: Any, spec: StripSpec, local_units: np.ndarray, bank_units: Sequence[int]) -> tuple:
     """(lo, hi, non-finite count, [(bank unit, channel) of the first bad tiles]) over the
     listed units of the block; bank_units names them in messages."""
     lo, hi, (count, bad) = _backend(spec).scan_range(
-        _view(block, spec), np.ascontiguousarray(local_units), spec.threads
+        _view(block, spec), np.ascontiguousarray(local_units), spec.plan.threads
     )
     named = [(int(bank_units[t // spec.inner]), t % spec.inner) for t in bad]
     return lo, hi, count, named
@@ -167,13 +145,13 @@ def render_band(block: Any, spec: StripSpec, r0: int, r1: int, bank_units: Seque
     """Mosaic rows [r0 * cell_h, r1 * cell_h + padding): grid rows [r0, r1) with the
     padding above and below them (Mosaic.render_band's rows)."""
     band_rows = r1 - r0
-    out = _pixels(band_rows * spec.cell_h + spec.padding, spec.width, spec)
+    out = _pixels(band_rows * spec.cell_h + spec.plan.padding, spec.width, spec)
     if len(bank_units) == 0:  # rows past the last tile: padding only
-        out[...] = spec.pad_value if spec.channels == 3 else spec.pad_value[0]
+        out[...] = spec.plan.pad_value if spec.channels == 3 else spec.plan.pad_value[0]
     elif spec.draws_units_whole:
-        plan = _plan(spec, band_rows, spec.ncols, spec.column_fill, spec.padding)
+        plan = _plan(spec, band_rows, spec.plan.ncols, spec.plan.column_fill, spec.plan.padding)
         count, bad = _backend(spec).render(_view(block, spec), None, plan, out)
-        if count and not spec.mark_nonfinite:
+        if count and not spec.plan.mark_nonfinite:
             _raise_nonfinite(count, bad, spec, bank_units)
     else:
         _draw_and_place(block, spec, r0, r1, bank_units, out)
@@ -189,7 +167,7 @@ def _draw_and_place(
     plan = _plan(spec, n_units, spec.inner, False, 0)
     drawn = _pixels(n_units * spec.tile_h, spec.inner * spec.tile_w, spec)
     count, bad = _backend(spec).render(_view(block, spec), None, plan, drawn)
-    if count and not spec.mark_nonfinite:
+    if count and not spec.plan.mark_nonfinite:
         _raise_nonfinite(count, bad, spec, bank_units)
     c = spec.channels
     by_tile = drawn.reshape(n_units, spec.tile_h, spec.inner, spec.tile_w, c).transpose(0, 2, 1, 3, 4)
@@ -198,13 +176,13 @@ def _draw_and_place(
     tiles = spec.strip_tiles(r0, r1)
     first_unit = spec.strip_units(r0, r1)
     source = np.searchsorted(first_unit, tiles // spec.inner) * spec.inner + tiles % spec.inner
-    rows, cols = (tiles % spec.nrows, tiles // spec.nrows) if spec.column_fill else divmod(tiles, spec.ncols)
+    rows, cols = spec.plan.cell_of(tiles)
 
-    out[...] = spec.pad_value if c == 3 else spec.pad_value[0]
-    p, band_rows = spec.padding, r1 - r0
+    out[...] = spec.plan.pad_value if c == 3 else spec.plan.pad_value[0]
+    p, band_rows = spec.plan.padding, r1 - r0
     inside = out.reshape(out.shape[0], spec.width, c)[p : p + band_rows * spec.cell_h, p:]
-    by_cell = inside[:, : spec.ncols * spec.cell_w].reshape(
-        band_rows, spec.cell_h, spec.ncols, spec.cell_w, c
+    by_cell = inside[:, : spec.plan.ncols * spec.cell_w].reshape(
+        band_rows, spec.cell_h, spec.plan.ncols, spec.cell_w, c
     )
     cells = by_cell[:, : spec.tile_h, :, : spec.tile_w]
     cells[rows - r0, :, cols] = by_tile[source]

@@ -24,7 +24,7 @@ def block_stats(block: Any, spec: StripSpec, local_units: np.ndarray) -> np.ndar
     """(len(local_units) * inner, 6) float64: STAT_COLUMNS of every tile of the listed
     units of a block, unit-major (runs on a worker): the web viewer's own per-tile
     statistics (sidecar.tile_stats, the kernel's one pass), applied to one block."""
-    return tile_stats(_view(block, spec), np.ascontiguousarray(local_units), spec.threads)
+    return tile_stats(_view(block, spec), np.ascontiguousarray(local_units), spec.plan.threads)
 
 
 def tile_facts(weights: Any, *, scheduler: Any = None, **render_options: Any) -> dict[str, np.ndarray]:
@@ -38,7 +38,6 @@ def tile_facts(weights: Any, *, scheduler: Any = None, **render_options: Any) ->
 def facts_of_plan(p: Any) -> dict[str, np.ndarray]:
     import dask
 
-
     spec, units, inner = p.spec, p.display_units, p.spec.inner
     distinct = np.unique(units)
     tasks = []
@@ -50,7 +49,7 @@ def facts_of_plan(p: Any) -> dict[str, np.ndarray]:
     by_unit = np.concatenate(_dask_graph.compute(tasks, p.scheduler)).reshape(len(distinct), inner, -1)
     stats = by_unit[np.searchsorted(distinct, units)].reshape(len(units) * inner, -1)
     t = np.arange(len(units) * inner, dtype=np.int64)
-    rows, cols = (t % spec.nrows, t // spec.nrows) if spec.column_fill else divmod(t, spec.ncols)
+    rows, cols = spec.plan.cell_of(t)
     facts = {"unit": np.repeat(units, inner), "channel": t % inner, "row": rows, "col": cols}
     facts.update({name: stats[:, k] for k, name in enumerate(STAT_COLUMNS)})
     return facts

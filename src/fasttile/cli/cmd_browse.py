@@ -112,7 +112,10 @@ def register(sub: Any) -> None:
     )
     _browse_arguments(p, "site")
     p.add_argument(
-        "--tiles", type=choice(TILE_ENCODERS), default=".png", metavar="{" + ",".join(TILE_ENCODERS) + "}",
+        "--tiles",
+        type=choice(TILE_ENCODERS),
+        default=".png",
+        metavar="{" + ",".join(TILE_ENCODERS) + "}",
         help="the tile files' format (.webp: lossless; default .png)",
     )
     add_level_argument(p)

@@ -46,7 +46,8 @@ def _cmd_animate(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - start
     note(
         args,
-        f"wrote {info.path}: {info.format}, {counted(info.frames, 'frame')} of {info.shape[1]} x {info.shape[0]} "
+        f"wrote {info.path}: {info.format}, {counted(info.frames, 'frame')} "
+        f"of {info.shape[1]} x {info.shape[0]} "
         f"in {seconds:.2f} s ({info.frames / seconds:.0f} frames/s)",
     )
     return 0
@@ -84,7 +85,10 @@ def _animate_parser(subparsers: Any) -> None:
     add_render_options(  # --normalize gains the modes that span all frames
         a,
         choices={"normalize": ANIMATION_NORMALIZE},
-        help={**AUTO_ZOOM_HELP, "normalize": "fixed (default): each tile's range over all frames; fixed-symmetric; or per frame"},
+        help={
+            **AUTO_ZOOM_HELP,
+            "normalize": "fixed (default): each tile's range over all frames; fixed-symmetric; or per frame",
+        },
     )
     a.set_defaults(normalize="fixed")
     a.set_defaults(run=_cmd_animate)
@@ -110,7 +114,10 @@ def _diff_parser(subparsers: Any) -> None:
         d,
         choices={"normalize": DIFF_NORMALIZE},
         why={"normalize": "a diff is drawn on a symmetric scale"},
-        help={**AUTO_ZOOM_HELP, "normalize": "global-symmetric (default): one scale for all tiles; symmetric: one per tile"},
+        help={
+            **AUTO_ZOOM_HELP,
+            "normalize": "global-symmetric (default): one scale for all tiles; symmetric: one per tile",
+        },
     )
     d.set_defaults(run=_cmd_diff, cmap="RdBu_r")
 

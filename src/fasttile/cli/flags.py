@@ -34,7 +34,9 @@ def indices(text: str) -> Any:
         try:
             parts = [int(p) if p else None for p in text.split(":")]
         except ValueError:
-            raise argparse.ArgumentTypeError(f"a slice is START:STOP[:STEP] of integers, got {text!r}") from None
+            raise argparse.ArgumentTypeError(
+                f"a slice is START:STOP[:STEP] of integers, got {text!r}"
+            ) from None
         if len(parts) > 3:
             raise argparse.ArgumentTypeError(f"a slice is START:STOP[:STEP], got {text!r}")
         return slice(*parts)
@@ -79,8 +81,6 @@ def choice(choices: Iterable[str], why: str = "") -> Callable[[str], str]:
     return read
 
 
-
-
 def dead(text: str) -> Any:
     """--dead MODE or MODE:THRESHOLD (render's dead=(mode, threshold))."""
     mode, _, threshold = text.partition(":")
@@ -90,7 +90,9 @@ def dead(text: str) -> Any:
     try:
         return (mode, float(threshold))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"the threshold after {mode}: is a number, got {threshold!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"the threshold after {mode}: is a number, got {threshold!r}"
+        ) from None
 
 
 _READERS: Mapping[str, Callable[[str], Any]] = {
@@ -116,7 +118,9 @@ def _add(group: Any, o: Option, choices: Optional[tuple], help: Optional[str], w
         return
     if o.parse == "choice":
         options = choices or o.choices
-        group.add_argument(flag(o.name), type=choice(options, why), metavar="{" + ",".join(options) + "}", help=text)
+        group.add_argument(
+            flag(o.name), type=choice(options, why), metavar="{" + ",".join(options) + "}", help=text
+        )
         return
     group.add_argument(flag(o.name), type=_READERS[o.parse], metavar=o.metavar, help=text)
 

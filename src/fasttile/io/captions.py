@@ -56,7 +56,6 @@ def _texts(geometry: Any, captions: Any, units: list[int]) -> list[str]:
         if captions == "index":
             return [str(u) for u in units]
         if captions == "norm":
-
             view = geometry.view
             shown = np.asarray(sorted(set(units)), dtype=np.int64)
             norms = dict(zip(shown.tolist(), np.sqrt(pick("auto").unit_sq_norms(view, shown, 1))))

@@ -8,8 +8,12 @@ from ..codecs import png
 from .registry import Writer, register_writer
 
 
-def write(path: Any, m: Any, *, progress: Any = None, rows: Any = None, threads: Any = None, level: Any = None) -> None:
-    png.write_png(path, m, level="fast" if level is None else level, rows=rows, progress=progress, threads=threads)
+def write(
+    path: Any, m: Any, *, progress: Any = None, rows: Any = None, threads: Any = None, level: Any = None
+) -> None:
+    png.write_png(
+        path, m, level="fast" if level is None else level, rows=rows, progress=progress, threads=threads
+    )
 
 
 register_writer(Writer("png", (".png",), write, ("level",)))

@@ -85,8 +85,10 @@ def format_options(writer: Writer, **given: Any) -> dict:
     for name, value in given.items():
         if value is not None and name not in writer.options:
             takers = sorted({w.name.upper() for w in writers() if name in w.options})
-            takes = f"{writer.name.upper()} takes {', '.join(writer.options)}" if writer.options else (
-                f"{writer.name.upper()} takes no format option"
+            takes = (
+                f"{writer.name.upper()} takes {', '.join(writer.options)}"
+                if writer.options
+                else (f"{writer.name.upper()} takes no format option")
             )
             raise ValueError(f"{name} applies to {' and '.join(takers)}; {takes}")
     return {k: v for k, v in given.items() if v is not None}

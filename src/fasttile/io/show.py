@@ -58,7 +58,6 @@ def _label_tiles(ax: Any, done: Any, captions: str, weights: Any) -> None:
     tiles = (view.units if done.selection is None else len(done.selection)) * view.shape[1]
     norms = None
     if captions == "norm":
-
         # the shown units only, in display order: norms[t // inner] belongs to tile t
         norms = np.sqrt(pick("auto").unit_sq_norms(view, done.selection, 1))
     for t in range(tiles):

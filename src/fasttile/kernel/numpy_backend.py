@@ -169,9 +169,7 @@ def render(
         if z > 1:
             pixels = np.repeat(np.repeat(pixels, z, axis=1), z, axis=2)
         t = np.arange(first, first + len(tiles))
-        rows, cols = (
-            (t % plan.nrows, t // plan.nrows) if plan.column_fill else (t // plan.ncols, t % plan.ncols)
-        )
+        rows, cols = plan.cell_of(t)
         cells[rows, cols] = pixels
     return nonfinite.result()
 

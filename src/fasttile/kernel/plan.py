@@ -1,9 +1,13 @@
-"""Everything about a render except the weights, resolved and validated."""
+"""Everything about a render except the weights, resolved and validated, and the one
+description of the grid's geometry: which cell shows display tile t, which tile a cell
+shows, and which pixel rows a run of grid rows covers. Every Python place that maps
+tiles to cells (the NumPy backend, mosaics, chunked bands, tile facts, captions) calls
+these; the kernel holds the same rule in C++ (cpp/fasttile/cells.hpp)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
 import numpy as np
 
@@ -23,3 +27,24 @@ class Plan:
     mark_nonfinite: bool
     marker: tuple[int, int, int]
     threads: int
+
+    def cell_of(self, t: Any) -> tuple[Any, Any]:
+        """(row, col) of display tile t (an int or an integer array): row by row, or
+        column by column with column_fill."""
+        return cell_of(t, self.nrows, self.ncols, self.column_fill)
+
+
+def cell_of(t: Any, nrows: int, ncols: int, column_fill: bool) -> tuple[Any, Any]:
+    """(row, col) of display tile t (an int or an integer array) in an nrows x ncols grid."""
+    return (t % nrows, t // nrows) if column_fill else (t // ncols, t % ncols)
+
+
+def tile_at(row: int, col: int, nrows: int, ncols: int, column_fill: bool) -> int:
+    """The display tile cell (row, col) shows (it may be past the last tile)."""
+    return col * nrows + row if column_fill else row * ncols + col
+
+
+def pixel_rows(r0: int, r1: int, cell_h: int, padding: int, nrows: int) -> tuple[int, int]:
+    """Pixel rows [y0, y1) of grid rows [r0, r1): each run starts with the padding above
+    its first row; the last grid row also carries the outer bottom edge."""
+    return r0 * cell_h, r1 * cell_h + (padding if r1 == nrows else 0)

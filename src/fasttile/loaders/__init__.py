@@ -4,8 +4,19 @@ that adding a format takes besides its module."""
 
 # isort: off
 from . import npy, npz, safetensors_file, sharded, torch_file, hdf5  # noqa: F401  (each registers its format)
+
 # isort: on
 from .registry import find_key, keys, load, open_source, register, supported
 from .source import LoadError, Source, TensorInfo
 
-__all__ = ["LoadError", "Source", "TensorInfo", "find_key", "keys", "load", "open_source", "register", "supported"]
+__all__ = [
+    "LoadError",
+    "Source",
+    "TensorInfo",
+    "find_key",
+    "keys",
+    "load",
+    "open_source",
+    "register",
+    "supported",
+]

@@ -125,5 +125,11 @@ def open_source(path: str) -> Source:
 
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 register(
-    Format("hdf5", open_source, (".h5", ".hdf5", ".keras"), ".h5/.keras", sniff=lambda path, head: head.startswith(HDF5_MAGIC))
+    Format(
+        "hdf5",
+        open_source,
+        (".h5", ".hdf5", ".keras"),
+        ".h5/.keras",
+        sniff=lambda path, head: head.startswith(HDF5_MAGIC),
+    )
 )

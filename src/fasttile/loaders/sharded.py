@@ -78,4 +78,6 @@ def open_source(path: str) -> Source:
 
 # model.safetensors.index.json / pytorch_model.bin.index.json, or a Hugging Face model
 # folder: any folder no other format claims.
-register(Format("sharded", open_source, (".json",), "sharded *.index.json", folder=os.path.isdir, fallback=True))
+register(
+    Format("sharded", open_source, (".json",), "sharded *.index.json", folder=os.path.isdir, fallback=True)
+)

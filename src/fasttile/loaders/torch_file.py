@@ -154,4 +154,6 @@ def _is_torch_zip(path: str, head: bytes) -> bool:
     return any(n.endswith("data.pkl") for n in zip_names(path, head) or ())
 
 
-register(Format("torch", open_source, (".pt", ".pth", ".bin", ".ckpt"), ".pt/.pth/.bin/.ckpt", sniff=_is_torch_zip))
+register(
+    Format("torch", open_source, (".pt", ".pth", ".bin", ".ckpt"), ".pt/.pth/.bin/.ckpt", sniff=_is_torch_zip)
+)

@@ -155,6 +155,29 @@ def check_grid(
     return CheckedGrid(sel, top, fixed, tiles, grid, shape)
 
 
+def check_grid_of(
+    view: TileView,
+    o: dict,
+    select_dead: Callable[[Optional[np.ndarray]], np.ndarray],
+    normalize: str,
+    channels: int,
+) -> CheckedGrid:
+    """check_grid with the options of a with_defaults() dict (render's and the chunked route's)."""
+    grid = {k: o[k] for k in ("nrows", "ncols", "padding", "zoom")}
+    return check_grid(
+        view,
+        o["indices"],
+        o["order"],
+        o["top"],
+        o["dead"],
+        select_dead,
+        normalize,
+        o["value_range"],
+        grid,
+        channels,
+    )
+
+
 def _allocate(shape: tuple[int, ...]) -> np.ndarray:
     try:
         return np.empty(shape, dtype=np.uint8)

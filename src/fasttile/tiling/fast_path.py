@@ -92,7 +92,6 @@ def render_fast(weights: Any, options: dict) -> Optional[np.ndarray]:
         return None
     view_as, head, shape, out_strides, mark, threads = plan
     if threads is None:
-
         threads = backends.default_threads()
     if out is None:
         try:

@@ -60,7 +60,11 @@ def _flat_tiles(count: int, d: int) -> str:
     if rgb:
         return f"{count} RGB {rgb}x{rgb} tile{'' if count == 1 else 's'}"
     gray = _square_side(d, 1)
-    return f"{count} gray {gray}x{gray} tile{'' if count == 1 else 's'}" if gray else f"{counted(count, 'tile')} of {d} values (no square image)"
+    return (
+        f"{count} gray {gray}x{gray} tile{'' if count == 1 else 's'}"
+        if gray
+        else f"{counted(count, 'tile')} of {d} values (no square image)"
+    )
 
 
 def _conv_tiles(units: int, c: int, h: int, w: int) -> str:

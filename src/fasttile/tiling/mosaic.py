@@ -16,6 +16,7 @@ import numpy as np
 
 from ..codecs.bands import STRIP_BYTES
 from ..codecs.preview import preview_of
+from ..kernel.plan import cell_of, pixel_rows, tile_at
 from .checks import _allocate
 from .prepare import Prepared
 from .window import Window, tile_selection, window_of_cells, window_of_pixels
@@ -102,18 +103,18 @@ class Mosaic:
     def cell_of_tile(self, t: int) -> tuple[int, int]:
         if not 0 <= t < self.tiles:
             raise IndexError(f"display tile {t} is out of range for {self.tiles} tiles")
-        return (t % self.nrows, t // self.nrows) if self.column_fill else (t // self.ncols, t % self.ncols)
+        return cell_of(t, self.nrows, self.ncols, self.column_fill)
 
     def tile_at(self, row: int, col: int) -> Optional[int]:
         if not (0 <= row < self.nrows and 0 <= col < self.ncols):
             raise IndexError(f"cell ({row}, {col}) is outside the {self.nrows} x {self.ncols} grid")
-        t = col * self.nrows + row if self.column_fill else row * self.ncols + col
+        t = tile_at(row, col, self.nrows, self.ncols, self.column_fill)
         return t if t < self.tiles else None
 
     def pixel_rows(self, r0: int, r1: int) -> tuple[int, int]:
         """Pixel rows [y0, y1) of grid rows [r0, r1); the last grid row carries the outer edge."""
         self._check_rows(r0, r1)
-        return r0 * self.cell_height, r1 * self.cell_height + (self.padding if r1 == self.nrows else 0)
+        return pixel_rows(r0, r1, self.cell_height, self.padding, self.nrows)
 
     # -- pixels -----------------------------------------------------------------
     def render_rows(self, r0: int, r1: int, out: Optional[np.ndarray] = None) -> np.ndarray:

@@ -45,160 +45,252 @@ class Option:
 
 RENDER_OPTIONS: tuple[Option, ...] = (
     Option(
-        "layout", None, "Optional[str]",
-        "How tiles sit in the array. 2-D: \"rows\" (N, D) [default] or \"cols\" (D, N). 3-D: \"nhw\" "
-        "[default]. 4-D: \"oihw\" [default, PyTorch conv], \"hwio\" (Keras / TensorFlow), \"ohwi\" "
-        "(TFLite), \"nhwc\", \"nchw\". When the default is probably the wrong reading of the shape, a "
+        "layout",
+        None,
+        "Optional[str]",
+        'How tiles sit in the array. 2-D: "rows" (N, D) [default] or "cols" (D, N). 3-D: "nhw" '
+        '[default]. 4-D: "oihw" [default, PyTorch conv], "hwio" (Keras / TensorFlow), "ohwi" '
+        '(TFLite), "nhwc", "nchw". When the default is probably the wrong reading of the shape, a '
         "LayoutWarning names the likelier one; passing any layout explicitly silences it.",
         "weight layout (default: rows / nhw / oihw by ndim; Keras files hwio / cols)",
-        parse="choice", choices=LAYOUTS, cacheable=True, layout=True,
+        parse="choice",
+        choices=LAYOUTS,
+        cacheable=True,
+        layout=True,
     ),
     Option(
-        "tile_shape", None, "Optional[Sequence[int]]",
+        "tile_shape",
+        None,
+        "Optional[Sequence[int]]",
         "(h, w) or (h, w, c) of each tile of 2-D weights; inferred when D is h*h*3 (RGB) or h*h (gray).",
         "tile shape for 2-D weights (inferred when square)",
-        parse="ints", metavar="H,W[,C]", cacheable=True, layout=True,
+        parse="ints",
+        metavar="H,W[,C]",
+        cacheable=True,
+        layout=True,
     ),
     Option(
-        "channel_order", "hwc", "str",
-        "Order of the values of a flattened 2-D tile: \"hwc\" (NumPy, CS231n) or \"chw\" (PyTorch, "
+        "channel_order",
+        "hwc",
+        "str",
+        'Order of the values of a flattened 2-D tile: "hwc" (NumPy, CS231n) or "chw" (PyTorch, '
         "raw CIFAR-10).",
         "order of a flattened tile's values (default hwc)",
-        parse="choice", choices=("hwc", "chw"), cacheable=True, layout=True,
+        parse="choice",
+        choices=("hwc", "chw"),
+        cacheable=True,
+        layout=True,
     ),
     Option(
-        "channel", None, "Union[None, int, str]",
+        "channel",
+        None,
+        "Union[None, int, str]",
         "Tiles with 1 or 3 channels are drawn gray or RGB; others become one gray tile per (filter, "
-        "channel), a filter per grid row. Or pick: an index k, \"mean\" (the channel mean) or \"split\" "
+        'channel), a filter per grid row. Or pick: an index k, "mean" (the channel mean) or "split" '
         "(always one tile per channel).",
         "draw channel K only, the mean, or split them",
-        parse="channel", metavar="K|mean|split", cacheable=True, layout=True,
+        parse="channel",
+        metavar="K|mean|split",
+        cacheable=True,
+        layout=True,
     ),
     Option(
-        "bgr", False, "bool",
+        "bgr",
+        False,
+        "bool",
         "Swap the channels of RGB tiles (Caffe, OpenCV weights).",
         "weights are BGR (Caffe, OpenCV)",
-        parse="switch", cacheable=True, layout=True,
+        parse="switch",
+        cacheable=True,
+        layout=True,
     ),
     Option(
-        "normalize", None, "Optional[str]",
-        "\"tile\" (each tile over its own range; the default), \"global\" (one range for all), "
-        "\"symmetric\" (0 maps to 128, per tile), \"global-symmetric\", or \"none\" (needs "
-        "value_range). None means \"tile\", or \"none\" when value_range is given.",
+        "normalize",
+        None,
+        "Optional[str]",
+        '"tile" (each tile over its own range; the default), "global" (one range for all), '
+        '"symmetric" (0 maps to 128, per tile), "global-symmetric", or "none" (needs '
+        'value_range). None means "tile", or "none" when value_range is given.',
         "range per tile (default), global, symmetric, global-symmetric, none",
-        parse="choice", choices=NORMALIZATIONS, cacheable=True,
+        parse="choice",
+        choices=NORMALIZATIONS,
+        cacheable=True,
     ),
     Option(
-        "value_range", None, "Optional[Sequence[float]]",
+        "value_range",
+        None,
+        "Optional[Sequence[float]]",
         "A fixed (lo, hi): values are clamped to it and mapped to 0..255.",
         "fixed range, values clamped (e.g. -1,1)",
-        parse="floats", metavar="LO,HI", cacheable=True,
+        parse="floats",
+        metavar="LO,HI",
+        cacheable=True,
     ),
     Option(
-        "nonfinite", "raise", "str",
-        "NaN / inf: \"raise\" a ValueError naming how many and which tiles, or \"mark\" (paint those "
+        "nonfinite",
+        "raise",
+        "str",
+        'NaN / inf: "raise" a ValueError naming how many and which tiles, or "mark" (paint those '
         "pixels magenta).",
         "NaN/inf: fail (default) or paint magenta",
-        parse="choice", choices=("raise", "mark"), cacheable=True,
+        parse="choice",
+        choices=("raise", "mark"),
+        cacheable=True,
     ),
     Option(
-        "indices", None, "Union[None, slice, Sequence[int], np.ndarray]",
+        "indices",
+        None,
+        "Union[None, slice, Sequence[int], np.ndarray]",
         "Which filters to draw: a list of indices, a boolean mask or a slice.",
         "which filters to draw (e.g. 0,5,9 or -8:)",
-        parse="indices", metavar="I,J,..|A:B[:S]",
+        parse="indices",
+        metavar="I,J,..|A:B[:S]",
     ),
     Option(
-        "order", "index", "str",
-        "\"index\" (as stored), or largest first by \"norm\" (L2), \"variance\" or \"max_abs\".",
+        "order",
+        "index",
+        "str",
+        '"index" (as stored), or largest first by "norm" (L2), "variance" or "max_abs".',
         "index (default); norm, variance or max_abs: largest first",
-        parse="choice", choices=ORDERS,
+        parse="choice",
+        choices=ORDERS,
     ),
     Option(
-        "top", None, "Optional[int]",
+        "top",
+        None,
+        "Optional[int]",
         "Keep only the first `top` filters after ordering.",
         "draw only the first N filters (after --order)",
-        parse="int", metavar="N",
+        parse="int",
+        metavar="N",
     ),
     Option(
-        "dead", None, "Union[None, str, tuple[str, float]]",
-        "Dead units: constant, or of L2 norm at most 1e-3 of the largest. \"hide\" drops them, \"only\" "
-        "keeps just them, \"mark\" draws every unit and lets the viewers dim the dead ones; "
+        "dead",
+        None,
+        "Union[None, str, tuple[str, float]]",
+        'Dead units: constant, or of L2 norm at most 1e-3 of the largest. "hide" drops them, "only" '
+        'keeps just them, "mark" draws every unit and lets the viewers dim the dead ones; '
         "(mode, threshold) sets the norm threshold (also the one viewers use).",
         "hide dead units (constant or near-zero norm), only show them, or mark them in viewers; "
         "MODE:T sets the norm threshold",
-        parse="dead", choices=DEAD_MODES, metavar="{" + ",".join(DEAD_MODES) + "}[:T]",
+        parse="dead",
+        choices=DEAD_MODES,
+        metavar="{" + ",".join(DEAD_MODES) + "}[:T]",
     ),
     Option(
-        "nrows", None, "Optional[int]",
+        "nrows",
+        None,
+        "Optional[int]",
         "Grid rows; default: as many as the tiles need.",
         "grid rows (default: as many as needed)",
-        parse="int", metavar="N", cacheable=True,
+        parse="int",
+        metavar="N",
+        cacheable=True,
     ),
     Option(
-        "ncols", None, "Optional[int]",
+        "ncols",
+        None,
+        "Optional[int]",
         "Grid columns; default: ceil(sqrt(tiles)).",
         "grid columns (default: ceil(sqrt(tiles)))",
-        parse="int", metavar="N", cacheable=True,
+        parse="int",
+        metavar="N",
+        cacheable=True,
     ),
     Option(
-        "fill", "rows", "str",
-        "Fill the grid row by row (\"rows\") or column by column (\"columns\").",
+        "fill",
+        "rows",
+        "str",
+        'Fill the grid row by row ("rows") or column by column ("columns").',
         "fill the grid row by row (default) or column by column",
-        parse="choice", choices=("rows", "columns"), cacheable=True,
+        parse="choice",
+        choices=("rows", "columns"),
+        cacheable=True,
     ),
     Option(
-        "padding", 1, "int",
+        "padding",
+        1,
+        "int",
         "Pixels between tiles and around the edge.",
         "pixels between tiles (default 1)",
-        parse="int", metavar="PX", cacheable=True,
+        parse="int",
+        metavar="PX",
+        cacheable=True,
     ),
     Option(
-        "pad_value", 0, "Union[int, Sequence[int]]",
+        "pad_value",
+        0,
+        "Union[int, Sequence[int]]",
         "Colour of the padding: a gray level 0..255 or an (r, g, b) triple.",
         "padding colour: gray level or R,G,B (default 0)",
-        parse="pad", metavar="V|R,G,B", cacheable=True,
+        parse="pad",
+        metavar="V|R,G,B",
+        cacheable=True,
     ),
     Option(
-        "zoom", 1, "int",
+        "zoom",
+        1,
+        "int",
         "Integer nearest-neighbour upscaling of every tile.",
         "integer upscaling of every tile (default 1)",
-        parse="int", metavar="Z", cacheable=True,
+        parse="int",
+        metavar="Z",
+        cacheable=True,
     ),
     Option(
-        "cmap", None, "Any",
+        "cmap",
+        None,
+        "Any",
         "A matplotlib colormap (name, object or (256, 3) uint8 table) for gray tiles.",
         "matplotlib colormap for gray tiles (e.g. RdBu_r)",
         metavar="NAME",
     ),
     Option(
-        "out", None, "Optional[np.ndarray]",
+        "out",
+        None,
+        "Optional[np.ndarray]",
         "A preallocated uint8 array of the mosaic's shape to render into (a row slice of a larger "
         "image or a memmap is fine); it is returned.",
-        "", flag=False,
+        "",
+        flag=False,
     ),
     Option(
-        "rows", None, "Optional[int]",
+        "rows",
+        None,
+        "Optional[int]",
         "Grid rows per band when the mosaic is drawn in bands (chunked banks, save, strips); "
         "default: about 8 MB of pixels a band. Never changes the picture.",
-        "", flag=False,
+        "",
+        flag=False,
     ),
     Option(
-        "scheduler", None, "Any",
-        "A dask scheduler (a distributed Client, \"threads\", \"processes\" ...): render the bank as "
+        "scheduler",
+        None,
+        "Any",
+        'A dask scheduler (a distributed Client, "threads", "processes" ...): render the bank as '
         "a dask graph on it, band by band. Dask and zarr arrays always render so.",
-        "", flag=False,
+        "",
+        flag=False,
     ),
     Option(
-        "threads", None, "Optional[int]",
+        "threads",
+        None,
+        "Optional[int]",
         "Kernel threads (None: all cores); results never depend on it.",
         "kernel threads (default: all cores)",
-        parse="int", metavar="N", cacheable=True,
+        parse="int",
+        metavar="N",
+        cacheable=True,
     ),
     Option(
-        "backend", "auto", "str",
-        "\"auto\" (compiled kernel, NumPy fallback with a warning), \"native\" or \"numpy\".",
+        "backend",
+        "auto",
+        "str",
+        '"auto" (compiled kernel, NumPy fallback with a warning), "native" or "numpy".',
         "compiled kernel (default auto) or NumPy",
-        parse="choice", choices=("auto", "native", "numpy"), cacheable=True,
+        parse="choice",
+        choices=("auto", "native", "numpy"),
+        cacheable=True,
     ),
 )
 
@@ -258,7 +350,9 @@ def _signature_with_options(func: Callable, excluded: frozenset) -> inspect.Sign
 
 def _document(func: Callable, excluded: frozenset) -> str:
     excluded = excluded | set(inspect.signature(func).parameters)
-    return (func.__doc__ or "").rstrip() + "\n\n    Render options\n    --------------\n" + reference(excluded)
+    return (
+        (func.__doc__ or "").rstrip() + "\n\n    Render options\n    --------------\n" + reference(excluded)
+    )
 
 
 def shows_render_options(func: F) -> F:

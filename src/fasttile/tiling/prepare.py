@@ -13,7 +13,7 @@ from ..kernel.arrays import as_weights
 from ..kernel.backends import pick, thread_count
 from ..kernel.plan import Plan
 from ..kernel.view import TileView
-from .checks import _allocate, _check_out, _nonfinite_error, check_grid, check_normalize, drawing_options
+from .checks import _allocate, _check_out, _nonfinite_error, check_grid_of, check_normalize, drawing_options
 from .colors import MARKER
 from .layout import resolve
 from .options import LAYOUT_NAMES, with_defaults
@@ -49,17 +49,8 @@ def prepare(weights: Any, *, _allocate_out: bool = False, **options: Any) -> Pre
     nthreads = thread_count(o["threads"])
     normalize = check_normalize(o["normalize"], o["value_range"])
     colours = drawing_options(view, o["nonfinite"], o["fill"], o["pad_value"], o["cmap"])
-    drawn = check_grid(
-        view,
-        o["indices"],
-        o["order"],
-        o["top"],
-        o["dead"],
-        lambda sel: _select_dead(view, sel, o["dead"], nthreads),
-        normalize,
-        o["value_range"],
-        {k: o[k] for k in ("nrows", "ncols", "padding", "zoom")},
-        colours["channels"],
+    drawn = check_grid_of(
+        view, o, lambda sel: _select_dead(view, sel, o["dead"], nthreads), normalize, colours["channels"]
     )
     out = o["out"]
     if out is not None:

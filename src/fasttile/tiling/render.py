@@ -8,6 +8,7 @@ from typing import Any, Optional
 
 import numpy as np
 
+from ..kernel.plan import cell_of
 from ..kernel.view import TileView
 from .fast_path import render_fast
 from .options import shows_render_options
@@ -29,7 +30,7 @@ class Rendered:
 
     def tile_origin(self, t: int) -> tuple[int, int]:
         """(y, x) of display tile t's top-left pixel."""
-        r, c = (t % self.nrows, t // self.nrows) if self.column_fill else (t // self.ncols, t % self.ncols)
+        r, c = cell_of(t, self.nrows, self.ncols, self.column_fill)
         h, w = self.view.shape[3] * self.zoom, self.view.shape[4] * self.zoom
         return self.padding + r * (h + self.padding), self.padding + c * (w + self.padding)
 

@@ -111,9 +111,7 @@ def _first_layer_name(opened: Any) -> str:
     names = [n for n, info in opened.tensors.items() if len(info.shape) in (2, 3, 4)]
     if not names:
         raise LoadError(f"{opened.path} holds no 2-D, 3-D or 4-D tensor; pass key= to choose one")
-    first_layer = [
-        n for n in names if looks_like_first_layer(tuple(opened.tensors[n].shape), opened.layouts)
-    ]
+    first_layer = [n for n in names if looks_like_first_layer(tuple(opened.tensors[n].shape), opened.layouts)]
     return (first_layer or names)[0]
 
 
@@ -204,7 +202,6 @@ def _with_caption(image: np.ndarray, text: str) -> np.ndarray:
     """The mosaic with a black strip below it carrying `text` in white (the mosaic's own
     pixels are untouched)."""
     from PIL import Image, ImageDraw
-
 
     height = max(12, min(32, image.shape[1] // 12))
     strip = Image.new("L", (image.shape[1], height), 0)

@@ -213,7 +213,9 @@ def _check_target(folder: Union[str, os.PathLike]) -> None:
     """Refuse to replace anything but an empty folder or an earlier pyramid, and a
     folder named like an image file (a pyramid is a folder of tiles and a viewer)."""
     if Path(folder).suffix.lower() in extensions():
-        raise ValueError(f"{os.fspath(folder)} names an image file, but a pyramid is a folder; choose a folder name")
+        raise ValueError(
+            f"{os.fspath(folder)} names an image file, but a pyramid is a folder; choose a folder name"
+        )
     if os.path.exists(folder):
         if not os.path.isdir(folder):
             raise ValueError(f"{folder} exists and is not a folder")
@@ -249,7 +251,7 @@ def manifest_of(m: Any, *, title: Optional[str], fmt: str, sidecar: dict) -> dic
 
 
 def _tile_format(tiles: str, level: Union[str, int, None]) -> str:
-    """"png" or "webp" from tiles=".png" / ".webp" (the dot optional), the level checked."""
+    """ "png" or "webp" from tiles=".png" / ".webp" (the dot optional), the level checked."""
     ext = "." + str(tiles).lower().lstrip(".")
     if ext not in TILE_ENCODERS:
         raise ValueError(f"tiles must be one of {', '.join(TILE_ENCODERS)}, got {tiles!r}")
@@ -291,7 +293,9 @@ def pyramid(
         os.chmod(building, 0o755)  # a site others may read (mkdtemp makes it private)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fasttile-sidecar") as aside:
             # the statistics pass (the kernel, GIL released) runs beside the tiles
-            facts = aside.submit(write_sidecar_for, building, m, labels=labels, dead_norm=threshold, threads=1)
+            facts = aside.submit(
+                write_sidecar_for, building, m, labels=labels, dead_norm=threshold, threads=1
+            )
             written = write_levels(
                 m.strips(),
                 m.shape,

@@ -29,6 +29,8 @@ from ..tiling.stats import dead_mask, tile_stats
 
 FACTS_CHUNK = 4096
 UNITS_CHUNK = 16384
+
+
 def check_labels(labels: Optional[Sequence[str]], units: int) -> None:
     if labels is not None and len(labels) != units:
         raise ValueError(f"labels has {len(labels)} entries but the bank has {units} units")

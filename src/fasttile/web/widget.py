@@ -46,7 +46,11 @@ def _as_mosaic(weights: Any, options: dict) -> Any:
 
 @takes_render_options(exclude=("out",))
 def preview_png(
-    weights: Any, *, max_bytes: int = PREVIEW_BYTES, max_side: int = PREVIEW_SIDE, **options: Unpack[DrawOptions]
+    weights: Any,
+    *,
+    max_bytes: int = PREVIEW_BYTES,
+    max_side: int = PREVIEW_SIDE,
+    **options: Unpack[DrawOptions],
 ) -> bytes:
     """A PNG of the mosaic (a Mosaic, or weights with render options) halved as often as
     needed for its larger side to fit max_side and its file to fit max_bytes. Memory
@@ -206,5 +210,7 @@ def browse(
     cls = _widget_class()
     m = _as_mosaic(weights, options)
     threshold = dead_mode(options.get("dead"))[1]
-    server = RegionServer(m, title=title, labels=labels, dead_norm=threshold, threads=thread_count(options.get("threads")))
+    server = RegionServer(
+        m, title=title, labels=labels, dead_norm=threshold, threads=thread_count(options.get("threads"))
+    )
     return cls(server, height=height)
