@@ -216,3 +216,31 @@ def test_the_layers_are_checked():
     root = pathlib.Path(__file__).resolve().parents[1]
     lint = subprocess.run([str(command)], capture_output=True, text=True, cwd=root)
     assert lint.returncode == 0 and "BROKEN" not in lint.stdout, lint.stdout[-2000:]
+
+
+def test_every_long_operation_reports_progress(tmp_path):
+    calls = {}
+
+    def recorder(name):
+        return lambda done, total: calls.setdefault(name, []).append((done, total))
+
+    fasttile.save(BANK, tmp_path / "a.png", progress=recorder("save"), rows=1)
+    fasttile.pyramid(BANK, tmp_path / "site", progress=recorder("pyramid"))
+    fasttile.sprite(BANK, tmp_path / "projector", progress=recorder("sprite"))
+    pytest.importorskip("imageio")
+    fasttile.animate([BANK, BANK * 2], tmp_path / "a.gif", progress=recorder("animate"))
+    for name, seen in calls.items():
+        assert seen[-1][0] == seen[-1][1] and all(d <= t for d, t in seen), name
+    assert set(calls) == {"save", "pyramid", "sprite", "animate"}
+    assert calls["animate"] == [(1, 2), (2, 2)]
+    for verb in ("save", "pyramid", "sprite", "animate", "to_zarr"):
+        assert "progress" in inspect.signature(getattr(fasttile, verb)).parameters, verb
+
+
+def test_to_zarr_reports_progress_band_by_band(tmp_path):
+    zarr = pytest.importorskip("zarr")
+    pytest.importorskip("dask")
+    seen = []
+    fasttile.to_zarr(BANK, tmp_path / "m.zarr", rows=1, progress=lambda d, t: seen.append((d, t)))
+    assert seen and seen[-1][0] == seen[-1][1] and [d for d, _ in seen] == sorted(d for d, _ in seen)
+    assert np.array_equal(zarr.open_array(tmp_path / "m.zarr")[:], fasttile.render(BANK))

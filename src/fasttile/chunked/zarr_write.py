@@ -15,7 +15,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from ..tiling.mosaic import Mosaic
 from ..tiling.options import takes_render_options
@@ -226,6 +226,7 @@ def to_zarr(
     compressors: Any = "auto",
     facts: bool = False,
     scheduler: Any = None,
+    progress: Optional[Callable[[int, int], Any]] = None,
     **options: Unpack[ZarrOptions],
 ) -> ZarrInfo:
     """Render `weights` (any bank render accepts, dask and zarr arrays included) into a zarr
@@ -239,7 +240,8 @@ def to_zarr(
     overwrite=True replaces what `store` holds. compressors: zarr's (default zstd; None
     for raw). facts=True (with a pyramid) adds group "tiles": per display tile its unit,
     channel, row, col and statistics (see _tile_facts). scheduler: dask's (default: a
-    distributed Client if active, else threads).
+    distributed Client if active, else threads). progress(done_bands, owed_bands) is
+    called as bands are written (then the bands are computed in about twenty batches).
     """
     if isinstance(weights, Mosaic):
         raise TypeError(
@@ -263,7 +265,7 @@ def to_zarr(
     tasks = [] if done else p.band_tasks(band_rows, draw=write_band, extra=(target,))
     bands = len(list(_dask_graph.bands(p.spec, band_rows)))
     owed = [t for r0, r1, t in tasks if not (resume and target.band_written(*p.spec.pixel_rows(r0, r1)))]
-    _dask_graph.compute(owed, scheduler)
+    _compute_with_progress(owed, scheduler, progress)
     removed = _remove_stray_temporaries(node)
     if facts:
         write_tile_facts(node, facts_of_plan(p))
@@ -305,3 +307,16 @@ def render_into_zarr(
     tasks = p.band_tasks(band_rows, draw=write_band, extra=(ZarrTarget((out,), ngff=False),))
     _dask_graph.compute([t for _, _, t in tasks], scheduler)
     return out
+
+
+def _compute_with_progress(
+    tasks: list, scheduler: Any, progress: Optional[Callable[[int, int], Any]]
+) -> None:
+    """All band tasks at once, or, to report progress, in about twenty batches."""
+    if progress is None:
+        _dask_graph.compute(tasks, scheduler)
+        return
+    step = max(1, -(-len(tasks) // 20))
+    for done in range(0, len(tasks), step):
+        _dask_graph.compute(tasks[done : done + step], scheduler)
+        progress(min(done + step, len(tasks)), len(tasks))

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 import numpy as np
 
@@ -257,6 +257,7 @@ def animate(
     normalize: str = "fixed",
     captions: Union[bool, Sequence[str]] = True,
     loop: int = 0,
+    progress: Optional[Callable[[int, int], Any]] = None,
     **options: Unpack[AnimateOptions],
 ) -> AnimationInfo:
     """Write the filters of each frame as one animation at `path` (.gif, .png/.apng, .webp
@@ -264,7 +265,8 @@ def animate(
     tensor that looks like first-layer filters) or (step, weights) pairs. normalize: "fixed"
     (each tile's range over all frames), "fixed-symmetric", or a per-frame mode of render.
     captions: True draws each frame's step, file name or index below it; or a list of str.
-    The file is written under a temporary name and renamed when complete."""
+    progress(done_frames, total_frames) is called as frames are written. The file is
+    written under a temporary name and renamed when complete."""
     fmt = _format_of(path)
     require(NEEDS[fmt], "train", f"writing {fmt}")
     require("PIL.ImageDraw", "train", "drawing captions")
@@ -282,7 +284,7 @@ def animate(
     try:
         with atomic_path(path) as tmp:
             images = _rendered(source, normalize, bool(captions), selection)
-            shape = _write(fmt, tmp, images, len(items), duration, loop)
+            shape = _write(fmt, tmp, images, len(items), duration, loop, progress)
     except OSError as exc:
         if exc.filename is None or os.fspath(exc.filename) == os.fspath(path):
             raise
@@ -291,7 +293,15 @@ def animate(
     return AnimationInfo(os.fspath(path), fmt, len(items), shape)
 
 
-def _write(fmt: str, tmp: Any, images: Iterator[np.ndarray], count: int, duration: int, loop: int) -> tuple:
+def _write(
+    fmt: str,
+    tmp: Any,
+    images: Iterator[np.ndarray],
+    count: int,
+    duration: int,
+    loop: int,
+    progress: Optional[Callable[[int, int], Any]],
+) -> tuple:
     """Run the format's writer, holding every frame to the first one's shape (a file
     whose frames change size is broken, whatever the format)."""
     seen: list[tuple] = []
@@ -305,6 +315,8 @@ def _write(fmt: str, tmp: Any, images: Iterator[np.ndarray], count: int, duratio
                     f"frame {k} is {image.shape}, frame 0 was {seen[0]}: frames must share one geometry"
                 )
             yield image
+            if progress is not None:
+                progress(k + 1, count)
 
     WRITERS[fmt](tmp, watched(), count, duration, loop)
     return seen[0]

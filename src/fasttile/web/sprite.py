@@ -16,7 +16,7 @@ import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 import numpy as np
 
@@ -153,11 +153,13 @@ def sprite(
     tensor_name: str = "weights",
     labels: Optional[Sequence[str]] = None,
     tensors: bool = True,
+    progress: Optional[Callable[[int, int], Any]] = None,
     **options: Unpack[DrawOptions],
 ) -> SpriteInfo:
     """Write a TensorBoard Projector folder for the units of `weights` (render options
     choose, order and draw the tiles; grid options are the projector's own).
-    tensors=False skips tensors.tsv (text, about 10 bytes a weight: large for big banks)."""
+    tensors=False skips tensors.tsv (text, about 10 bytes a weight: large for big banks).
+    progress(done_rows, total_rows) is called as the sprite's rows are written."""
     given = sorted(set(_GRID_OPTIONS) & set(options))
     if given:
         raise ValueError(f"the projector fixes the sprite's grid: drop {', '.join(given)}")
@@ -173,7 +175,7 @@ def sprite(
     folder = os.fspath(folder)
     os.makedirs(folder, exist_ok=True)
     image = _sprite_image(m, cols, th, tw)
-    write_png(os.path.join(folder, "sprite.png"), image, level="small")
+    write_png(os.path.join(folder, "sprite.png"), image, level="small", progress=progress)
     norms = np.sqrt(unit_stats(m.view, np.asarray(m.units), 1)[:, 0])
     header = "index\tnorm" + ("\tlabel" if labels is not None else "")
     lines = [header] + [
