@@ -31,6 +31,7 @@ from .tiling.layout import LAYOUTS_BY_NDIM
 from .tiling.mosaic import Mosaic
 from .training.animate import AnimationInfo, animate
 from .training.diff import diff
+from .training.hooks import TorchHook, keras_callback
 from .training.log import log
 from .web.pyramid import Progress, PyramidInfo, pyramid
 from .web.sprite import SpriteInfo, sprite
@@ -50,12 +51,14 @@ __all__ = [
     "PyramidInfo",
     "SaveInfo",
     "SpriteInfo",
+    "TorchHook",
     "TensorInfo",
     "ZarrInfo",
     "animate",
     "browse",
     "diff",
     "draw_captions",
+    "keras_callback",
     "keys",
     "load",
     "log",
