@@ -10,13 +10,23 @@ from __future__ import annotations
 import re
 import shlex
 
+from ..tiling.options import RENDER_OPTIONS
+
 
 class CliError(Exception):
     """A message already in command-line words: printed as is, exit 2."""
 
 
-# keywords that are also flags (render options, save options, loader arguments)
-OPTION_NAMES = (
+# keywords that are also flags: the render options' (from the option table) and the
+# output and input arguments of the commands
+OPTION_NAMES = tuple(o.name for o in RENDER_OPTIONS if o.flag) + (
+    "level",
+    "tiles",
+    "key",
+    "overwrite",
+    "resume",
+)
+_NAMES = (
     "layout",
     "tile_shape",
     "channel_order",
@@ -44,9 +54,21 @@ _NAMES = "|".join(sorted(OPTION_NAMES, key=len, reverse=True))
 _VALUE = r"\([^()]*\)|'[^']*'|\"[^\"]*\"|[\w.+-]+"
 _ASSIGNMENT = re.compile(rf"(?<![\w.-])({_NAMES})=({_VALUE})?")
 _LEADING = re.compile(rf"(^|; |\(|, )({_NAMES}) (must|needs|applies|colours|is|has)\b")
-_BARE_UNDERSCORED = re.compile(r"(?<![\w-])(tile_shape|value_range|pad_value|channel_order|compress_level)\b")
+_BARE_UNDERSCORED = re.compile(rf"(?<![\w-])({'|'.join(n for n in OPTION_NAMES if '_' in n)})\b")
 _NAMED_LAYOUT = re.compile(r"\blayout '(\w+)'")
 _KEYS_CALL = re.compile(r"fasttile\.keys\(('[^']*'|\"[^\"]*\")\)")
+# Python advice that has a command-line counterpart (or none): (pattern, replacement)
+_PYTHON_ADVICE = (
+    (
+        re.compile(r"; a single flattened tile is weights\.reshape\(1, -1\)"),
+        "; save it as a (1, D) array to draw it",
+    ),
+    (
+        re.compile(r"fasttile\.to_zarr did not write; pass --overwrite"),
+        "fasttile did not write; pass --overwrite",
+    ),
+    (re.compile(r" \(fasttile\.to_zarr\)"), ""),
+)
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
@@ -78,6 +100,8 @@ def cli_words(message: str) -> str:
     text = _NAMED_LAYOUT.sub(r"--layout \1", text)
     text = _LEADING.sub(lambda m: f"{m.group(1)}{flag(m.group(2))} {m.group(3)}", text)
     text = _BARE_UNDERSCORED.sub(lambda m: flag(m.group(1)), text)
+    for pattern, words in _PYTHON_ADVICE:
+        text = pattern.sub(words, text)
     return _KEYS_CALL.sub(lambda m: "fasttile ls " + shlex.quote(m.group(1)[1:-1]), text)
 
 
