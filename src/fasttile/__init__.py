@@ -16,6 +16,7 @@ from ._layout import LAYOUTS_BY_NDIM
 from ._layout_hints import LayoutWarning
 from ._loaders import LoadError, keys, load
 from ._render import NORMALIZATIONS, MosaicTooLarge, default_threads, render
+from .activations import Activations, Cards, TopExamples, capture, cards, feature_maps, top_examples
 from .animate import animate
 from .diff import diff
 from .display import show
@@ -34,6 +35,13 @@ __version__ = "0.1.0"
 LAYOUTS = tuple(name for names in LAYOUTS_BY_NDIM.values() for name in names)
 
 __all__ = [
+    "Activations",
+    "Cards",
+    "TopExamples",
+    "capture",
+    "cards",
+    "feature_maps",
+    "top_examples",
     "LAYOUTS",
     "NORMALIZATIONS",
     "LayoutWarning",

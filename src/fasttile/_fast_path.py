@@ -19,7 +19,7 @@ import numpy as np
 
 from . import _native_backend
 from ._arrays import _from_torch
-from ._layout_hints import hint_for
+from ._layout_hints import hint_for, maps_hint
 
 # Options whose checks read no weights and whose plain values fully decide the plan.
 # Selection, ordering, global ranges and colour maps stay on the full path.
@@ -170,6 +170,8 @@ def _plan(weights: np.ndarray, options: dict) -> Optional[tuple]:
     defaulted = options.get("layout") is None and options.get("tile_shape") is None
     if defaulted and hint_for(weights.shape) is not None:
         return None  # the full path warns (LayoutWarning) on every such call
+    if maps_hint(weights.shape, options.get("layout")) is not None:
+        return None  # likewise for activations given an unlikely nchw/nhwc
     try:
         prep = prepare(weights, **options)
     except Exception:  # the full path raises the same error with its message
