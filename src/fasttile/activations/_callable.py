@@ -9,10 +9,12 @@ import numpy as np
 from ._names import check_layers
 
 
-def _host(value: Any) -> np.ndarray:
-    detach = getattr(value, "detach", None)  # a torch tensor that needs no grad tracking
+def host_array(value: Any) -> np.ndarray:
+    """A NumPy array of a framework's result (torch tensors through .numpy(): their
+    __array__ warns under NumPy 2 when asked not to copy)."""
+    detach = getattr(value, "detach", None)
     if callable(detach):
-        value = detach().cpu()
+        return detach().cpu().numpy()
     return np.asarray(value)
 
 
@@ -23,4 +25,4 @@ def run(model: Any, inputs: Any, names: list[str]) -> tuple[dict, Optional[str]]
     check_layers(
         names, [str(k) for k in result], f"the output of {getattr(model, '__name__', 'the callable')}"
     )
-    return {n: _host(result[n]) for n in names}, None
+    return {n: host_array(result[n]) for n in names}, None

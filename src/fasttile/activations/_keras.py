@@ -5,8 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-import numpy as np
-
+from ._callable import host_array
 from ._names import check_layers
 
 
@@ -29,10 +28,12 @@ def run(model: Any, inputs: Any, names: list[str]) -> tuple[dict, str]:
             "(functional or Sequential with an Input layer) or call it once first"
         )
     unique = list(dict.fromkeys(names))
-    probe = keras.Model(model_inputs, [model.get_layer(n).output for n in unique])
+    # one input is given bare, so the probe takes a batch the way the model does
+    spec = model_inputs[0] if len(model_inputs) == 1 else model_inputs
+    probe = keras.Model(spec, [model.get_layer(n).output for n in unique])
     results = probe(inputs, training=False)
     if not isinstance(results, (list, tuple)):
         results = [results]
-    arrays = {n: np.asarray(keras.ops.convert_to_numpy(r)) for n, r in zip(unique, results)}
+    arrays = {n: host_array(r) for n, r in zip(unique, results)}
     channels_last = keras.config.image_data_format() == "channels_last"
     return arrays, "nhwc" if channels_last else "nchw"

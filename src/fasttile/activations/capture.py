@@ -29,7 +29,8 @@ class Activations(dict):
 
 
 def _adapter(model: Any) -> Callable[[Any, Any, list[str]], tuple[dict, Optional[str]]]:
-    for adapter in (_torch, _keras, _jax, _onnx):
+    # Keras first: on the torch backend a Keras model is also a torch.nn.Module
+    for adapter in (_keras, _torch, _jax, _onnx):
         if adapter.accepts(model):
             return adapter.run
     if callable(model):
