@@ -26,7 +26,8 @@ def resnet_like(seed: int = 0):
             self.bn2 = nn.BatchNorm2d(cout)
             self.downsample = None
             if stride != 1 or cin != cout:
-                self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+                shortcut = nn.Conv2d(cin, cout, 1, stride, bias=False)
+                self.downsample = nn.Sequential(shortcut, nn.BatchNorm2d(cout))
 
         def forward(self, x):
             identity = x if self.downsample is None else self.downsample(x)

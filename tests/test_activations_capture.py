@@ -118,3 +118,30 @@ def test_onnx_intermediate_tensor_by_node_name(tmp_path):
     assert acts.layout("conv1") == "nchw"
     with pytest.raises(ValueError, match="did you mean .*'conv1'"):
         fasttile.capture(str(path), batch, ["conv"])
+
+
+def test_flax_intermediates_by_module_path():
+    jax = pytest.importorskip("jax")
+    nn = pytest.importorskip("flax.linen")
+
+    class Block(nn.Module):
+        @nn.compact
+        def __call__(self, x):
+            return nn.relu(nn.Conv(4, (3, 3))(x))
+
+    class Net(nn.Module):
+        @nn.compact
+        def __call__(self, x):
+            x = Block()(x)
+            return nn.Dense(2)(x.mean(axis=(1, 2)))
+
+    x = np.random.default_rng(3).standard_normal((2, 6, 6, 3)).astype(np.float32)
+    net = Net()
+    variables = net.init(jax.random.PRNGKey(0), x)
+    acts = fasttile.capture((net, variables), x, ["Block_0.Conv_0", "Dense_0"])
+    conv = nn.Conv(4, (3, 3)).apply({"params": variables["params"]["Block_0"]["Conv_0"]}, x)
+    assert np.array_equal(acts["Block_0.Conv_0"], np.asarray(conv))
+    assert np.array_equal(acts["Dense_0"], np.asarray(net.apply(variables, x)))
+    assert acts.layout("Block_0.Conv_0") == "nhwc"
+    with pytest.raises(ValueError, match="did you mean 'Block_0.Conv_0'"):
+        fasttile.capture((net, variables), x, ["Block_0.Conv"])
