@@ -1,0 +1,113 @@
+"""Feature maps: render of nchw/nhwc activations, and fasttile.feature_maps on real models."""
+
+import numpy as np
+import pytest
+
+import fasttile
+
+torch = pytest.importorskip("torch")
+from activation_models import digits, digits_cnn  # noqa: E402
+
+
+def _cell(image, row, col, h, w, padding=1):
+    y, x = padding + row * (h + padding), padding + col * (w + padding)
+    return image[y : y + h, x : x + w]
+
+
+def _alone(map2d, **options):
+    """One map rendered on its own, without padding: what its cell must hold."""
+    return fasttile.render(map2d[None], layout="nhw", padding=0, **options)
+
+
+@pytest.fixture(scope="module")
+def maps():
+    images, _ = digits()
+    return fasttile.capture(digits_cnn(), images[:3], "2")["2"]  # (3, 32, 8, 8) after a trained conv
+
+
+def test_one_input_is_a_near_square_grid_of_its_maps(maps):
+    image = fasttile.feature_maps(digits_cnn(), digits()[0][:1], "2")
+    assert image.shape == (6 * 9 + 1, 6 * 9 + 1)  # 32 maps: ceil(sqrt(32)) = 6 columns, 6 rows
+    for c in range(32):
+        assert np.array_equal(_cell(image, c // 6, c % 6, 8, 8), _alone(maps[0, c]))
+    assert (_cell(image, 5, 2, 8, 8) == 0).all()  # empty cells after the last map: padding
+
+
+def test_several_inputs_give_one_grid_row_each(maps):
+    image = fasttile.render(maps, layout="nchw")
+    assert image.shape == (3 * 9 + 1, 32 * 9 + 1)
+    for i in range(3):
+        for c in (0, 7, 31):
+            assert np.array_equal(_cell(image, i, c, 8, 8), _alone(maps[i, c]))
+
+
+def test_nhwc_draws_the_same_as_nchw(maps):
+    channels_last = np.ascontiguousarray(maps.transpose(0, 2, 3, 1))
+    assert np.array_equal(fasttile.render(channels_last, layout="nhwc"), fasttile.render(maps, layout="nchw"))
+
+
+def test_global_normalization_spans_the_layer(maps):
+    image = fasttile.render(maps[:1], layout="nchw", normalize="global")
+    lo, hi = float(maps[0].min()), float(maps[0].max())
+    for c in (0, 13):
+        expected = _alone(maps[0, c], normalize="none", value_range=(lo, hi))
+        assert np.array_equal(_cell(image, c // 6, c % 6, 8, 8), expected)
+
+
+def test_order_and_top_choose_channels_over_all_inputs(maps):
+    norms = np.sqrt((maps.astype(np.float64) ** 2).sum(axis=(0, 2, 3)))
+    strongest = np.argsort(-norms, kind="stable")[:4]
+    image = fasttile.render(maps, layout="nchw", order="norm", top=4, zoom=2, cmap="viridis")
+    assert image.shape == (3 * 17 + 1, 4 * 17 + 1, 3)
+    plain = fasttile.render(maps, layout="nchw", order="norm", top=4, zoom=2)
+    for col, c in enumerate(strongest):
+        assert np.array_equal(_cell(plain, 1, col, 16, 16), _alone(maps[1, c], zoom=2))
+
+
+def test_dead_hides_channels_that_never_fire():
+    model = torch.nn.Sequential(torch.nn.Conv2d(1, 6, 3, padding=1), torch.nn.ReLU())
+    with torch.no_grad():
+        model[0].bias[[1, 4]] = -100.0  # these two never fire on digits
+    images = digits()[0][:5]
+    shown = fasttile.feature_maps(model, images, "1", dead="hide")
+    assert shown.shape == (5 * 9 + 1, 4 * 9 + 1)
+    only = fasttile.feature_maps(model, images, "1", dead="only")
+    assert only.shape == (5 * 9 + 1, 2 * 9 + 1)
+
+
+def test_keras_maps_are_channels_last():
+    import os
+
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    keras = pytest.importorskip("keras")
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((10, 10, 1))
+    model = keras.Model(inputs, keras.layers.Conv2D(5, 3, name="conv")(inputs))
+    x = np.random.default_rng(0).random((1, 10, 10, 1), dtype=np.float32)
+    acts = fasttile.capture(model, x, "conv")["conv"]
+    image = fasttile.feature_maps(model, x, "conv")
+    assert image.shape == (2 * 9 + 1, 3 * 9 + 1)  # 5 maps of 8x8: 3 columns, 2 rows
+    assert np.array_equal(_cell(image, 1, 1, 8, 8), _alone(acts[0, :, :, 4]))
+
+
+def test_save_and_pyramid_take_activations(maps, tmp_path):
+    from PIL import Image
+
+    info = fasttile.save(maps, tmp_path / "maps.png", layout="nchw")
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "maps.png")), fasttile.render(maps, layout="nchw"))
+    assert info is not None
+    site = fasttile.pyramid(maps, tmp_path / "site", layout="nchw")
+    assert tuple(site.shape[:2]) == (3 * 9 + 1, 32 * 9 + 1)
+
+
+def test_explicit_nhwc_on_a_channels_first_batch_warns():
+    acts = np.zeros((2, 16, 32, 32), np.float32)
+    with pytest.warns(fasttile.LayoutWarning, match="layout='nchw'"):
+        fasttile.render(acts, layout="nhwc")
+    with pytest.warns(fasttile.LayoutWarning, match="layout='nchw'"):
+        fasttile.render(acts, layout="nhwc")  # every call, not only the first (the fast path)
+
+
+def test_dense_layer_is_refused_with_a_hint():
+    with pytest.raises(ValueError, match="not maps"):
+        fasttile.feature_maps(digits_cnn(), digits()[0][:2], "6")
