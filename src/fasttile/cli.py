@@ -41,7 +41,7 @@ from ._loaders import SUPPORTED, LoadError, Source, find_key, open_source
 from ._render import DEAD_MODES, NORMALIZATIONS, ORDERS, render
 
 # Subcommand modules beyond this one, each with register(subparsers): one line each.
-SUBCOMMANDS: tuple[str, ...] = ("fasttile._cli_train", "fasttile._cli_browse")
+SUBCOMMANDS: tuple[str, ...] = ("fasttile._cli_train", "fasttile._cli_browse", "fasttile._cli_activations")
 
 __all__ = [
     "AUTO_ZOOM_MAX",
