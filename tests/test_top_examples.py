@@ -117,3 +117,32 @@ def _peak(n):
 def test_memory_does_not_grow_with_the_dataset():
     small, large = _peak(1_000), _peak(10_000)
     assert large < small * 1.25, (small, large)  # ten times the data, about the same peak
+
+
+@pytest.mark.parametrize("batch_size", [1, 7, 64])
+def test_nan_inf_and_ties_rank_as_a_stable_argsort(batch_size):
+    rng = np.random.default_rng(4)
+    scores = rng.integers(-3, 4, size=(200, 6)).astype(np.float32)  # few distinct values: ties
+    scores[rng.random(scores.shape) < 0.1] = np.nan
+    scores[rng.random(scores.shape) < 0.05] = np.inf
+    scores[:, 5] = np.nan  # a unit with no number at all
+
+    def model(x):
+        return {"units": x}
+
+    top = fasttile.top_examples(model, scores, "units", k=12, batch_size=batch_size)
+    indices, values = _brute_force(scores, 12)
+    assert np.array_equal(top.indices, indices)
+    assert np.array_equal(top.values, values, equal_nan=True)
+
+
+def test_channels_last_maps_give_the_same_result(relu_maps):
+    channels_last = np.ascontiguousarray(relu_maps[:500].transpose(0, 2, 3, 1))
+
+    def model(x):
+        return {"maps": x}
+
+    first = fasttile.top_examples(model, relu_maps[:500], "maps", k=5, layout="nchw", batch_size=128)
+    last = fasttile.top_examples(model, channels_last, "maps", k=5, layout="nhwc", batch_size=128)
+    assert np.array_equal(first.indices, last.indices) and np.array_equal(first.values, last.values)
+    assert np.array_equal(first.argmax_position, last.argmax_position)

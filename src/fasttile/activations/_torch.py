@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Any, Callable, Optional
 
 import numpy as np
 
@@ -16,14 +16,14 @@ def accepts(model: Any) -> bool:
     return torch is not None and isinstance(model, torch.nn.Module)
 
 
-def _to_numpy(value: Any, name: str) -> np.ndarray:
+def _view(value: Any, name: str) -> np.ndarray:
+    """The output as NumPy, sharing the tensor's memory when it is on the CPU."""
     torch = sys.modules["torch"]
     if isinstance(value, (tuple, list)) and value and isinstance(value[0], torch.Tensor):
         value = value[0]  # (output, state) modules such as nn.LSTM: the output
     if not isinstance(value, torch.Tensor):
         raise TypeError(f"layer {name!r} returned a {type(value).__name__}, not a tensor")
-    # a copy: a later in-place op (ReLU(inplace=True) after a BatchNorm) would change it
-    return value.detach().to("cpu", copy=True).numpy()
+    return value.detach().cpu().numpy()
 
 
 def _as_inputs(model: Any, inputs: Any) -> tuple:
@@ -43,7 +43,10 @@ def _as_inputs(model: Any, inputs: Any) -> tuple:
     return tuple(converted)
 
 
-def run(model: Any, inputs: Any, names: list[str]) -> tuple[dict, str]:
+def run(model: Any, inputs: Any, names: list[str], keep: Optional[Callable] = None) -> tuple[dict, str]:
+    """{name: a copy of the output}, or {name: keep(output, "nchw")} computed inside the hook
+    on the tensor's own memory (a later in-place op, such as ReLU(inplace=True) after a
+    BatchNorm, would change it: so either a copy or a reduction right away)."""
     torch = require("torch", "torch", "capturing a PyTorch model's activations")
     modules = dict(model.named_modules())
     check_layers(names, [n for n in modules if n], f"the {type(model).__name__} model")
@@ -51,7 +54,8 @@ def run(model: Any, inputs: Any, names: list[str]) -> tuple[dict, str]:
 
     def keeper(name: str):
         def hook(module: Any, args: Any, output: Any) -> None:
-            outputs[name] = _to_numpy(output, name)
+            view = _view(output, name)
+            outputs[name] = keep(view, "nchw") if keep is not None else view.copy()
 
         return hook
 

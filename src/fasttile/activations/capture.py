@@ -41,6 +41,21 @@ def _adapter(model: Any) -> Callable[[Any, Any, list[str]], tuple[dict, Optional
     )
 
 
+def run_adapter(
+    model: Any, inputs: Any, names: list[str], keep: Optional[Callable] = None
+) -> tuple[dict, Any]:
+    """({name: output}, layout), each output passed through keep(array, layout) when given.
+    PyTorch calls keep inside its hook on the tensor's memory, so a reduction (as
+    top_examples makes per batch) needs no copy of the layer's output."""
+    adapter = _adapter(model)
+    if adapter is _torch.run:
+        return _torch.run(model, inputs, names, keep)
+    arrays, layout = adapter(model, inputs, names)
+    if keep is not None:
+        arrays = {n: keep(a, layout) for n, a in arrays.items()}
+    return arrays, layout
+
+
 def capture(model: Any, inputs: Any, layers: Union[str, Iterable[str]]) -> Activations:
     """Run `model` on `inputs` once and return the outputs of `layers` as NumPy arrays.
 
@@ -60,5 +75,5 @@ def capture(model: Any, inputs: Any, layers: Union[str, Iterable[str]]) -> Activ
     (Keras, Flax) or None (a callable), which feature_maps() and top_examples() use.
     """
     names = layer_names(layers)
-    arrays, layout = _adapter(model)(model, inputs, names)
+    arrays, layout = run_adapter(model, inputs, names)
     return Activations({n: arrays[n] for n in names}, {n: layout for n in names})

@@ -14,7 +14,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from .capture import capture
+from .capture import run_adapter
 from .feature_maps import maps_layout
 
 BY = ("max", "mean")
@@ -59,12 +59,15 @@ def unit_scores(
     if acts.ndim == 2:
         return acts, acts, None
     n = acts.shape[0]
-    if layout == "nchw":  # (N, C, H*W): reduce the last axis
-        flat, axis = acts.reshape(n, acts.shape[1], -1), 2
+    if layout == "nchw":  # one row per map: argmax along rows, then gather the peaks by flat index
+        rows = acts.reshape(-1, acts.shape[2] * acts.shape[3])
+        position = rows.argmax(axis=1)
+        peak = rows.ravel().take(np.arange(rows.shape[0]) * rows.shape[1] + position)
+        flat, axis = rows.reshape(n, acts.shape[1], -1), 2
+        position, peak = position.reshape(n, -1), peak.reshape(n, -1)
     else:  # (N, H*W, C): reduce the middle axis, no transposed copy
         flat, axis = acts.reshape(n, -1, acts.shape[3]), 1
-    position = flat.argmax(axis=axis)
-    peak = np.take_along_axis(flat, np.expand_dims(position, axis), axis).squeeze(axis)
+        position, peak = flat.argmax(axis=axis), flat.max(axis=axis)
     scores = peak if by == "max" else flat.mean(axis=axis, dtype=np.float64)
     return scores, peak, position
 
@@ -83,6 +86,12 @@ class RunningTop:
         values = scores.T
         indices = np.broadcast_to(np.arange(first_index, first_index + batch, dtype=np.int64), (units, batch))
         pos = positions.T if positions is not None else None
+        if self.values is not None and self.values.shape[1] == self.k:
+            # an input can only enter where it beats a unit's worst kept value (an equal one
+            # loses: the kept input has the lower index), so the others are not sorted
+            useful = np.flatnonzero(_beats(values, self.values[:, -1:]).any(axis=0))
+            values, indices = values[:, useful], indices[:, useful]
+            pos = pos[:, useful] if pos is not None else None
         if self.values is not None:
             # kept entries come first: they are already best-first with lower indices
             # than any new one, so a stable sort breaks every tie by the lower index
@@ -94,6 +103,12 @@ class RunningTop:
         self.values = np.take_along_axis(values, order, 1)
         self.indices = np.take_along_axis(indices, order, 1)
         self.positions = np.take_along_axis(pos, order, 1) if pos is not None else None
+
+
+def _beats(values: np.ndarray, worst: np.ndarray) -> np.ndarray:
+    """values rank before worst in the stable descending order (NaN ranks last)."""
+    with np.errstate(invalid="ignore"):
+        return (values > worst) | (np.isnan(worst) & ~np.isnan(values))
 
 
 def _descending_key(values: np.ndarray) -> np.ndarray:
@@ -137,13 +152,17 @@ def top_examples(
     if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
         raise ValueError(f"k must be a positive integer, got {k!r}")
     top, seen, fires, map_shape = RunningTop(int(k)), 0, None, None
-    for batch in batches_of(data, batch_size):
-        acts = capture(model, batch, [layer])
-        array = acts[layer]
-        chosen = maps_layout(array.shape, layout, acts.layout(layer), layer) if array.ndim != 2 else None
-        scores, peak, position = unit_scores(array, chosen, by)
+
+    def reduce(array: np.ndarray, captured: Optional[str]) -> tuple:
+        chosen = maps_layout(array.shape, layout, captured, layer) if array.ndim != 2 else None
+        shape = None
         if array.ndim == 4:
-            map_shape = array.shape[2:] if chosen == "nchw" else array.shape[1:3]
+            shape = array.shape[2:] if chosen == "nchw" else array.shape[1:3]
+        return (*unit_scores(array, chosen, by), shape)
+
+    for batch in batches_of(data, batch_size):
+        kept, _ = run_adapter(model, batch, [layer], keep=reduce)
+        scores, peak, position, map_shape = kept[layer]
         fired = np.count_nonzero(peak > 0, axis=0)
         fires = fired if fires is None else fires + fired
         top.merge(scores, seen, position)
