@@ -45,6 +45,15 @@ class LayoutHint:
     reason: str  # why, in words
 
 
+# flattened input sizes a first layer's weights are usually shaped by
+COMMON_INPUTS = {
+    64: "the size of an 8x8 digit",
+    784: "the size of a 28x28 MNIST image",
+    3072: "the size of a 32x32 RGB image",
+    4096: "the size of a 64x64 image",
+}
+
+
 def _square_side(d: int, channels: int) -> int:
     side = math.isqrt(d // channels) if d % channels == 0 else 0
     return side if side >= 2 and channels * side * side == d else 0
@@ -81,8 +90,14 @@ def hint_for(shape: tuple[int, ...]) -> Optional[LayoutHint]:
 def _hint_for(shape: tuple[int, ...]) -> Optional[LayoutHint]:
     if len(shape) == 2 and min(shape) > 0:
         n, d = shape
-        if 0 < image_score(d) < image_score(n):  # (a default with no image raises, with this hint)
+        score_rows, score_cols = image_score(d), image_score(n)
+        # equal scores: a tie, unless only the columns' length is a common input size
+        # ((64, 100): 100 tiles of 8x8 digits, not 64 of 10x10 noise)
+        common = score_rows == score_cols and n in COMMON_INPUTS and d not in COMMON_INPUTS
+        if 0 < score_rows < score_cols or (score_rows > 0 and common):  # (no image at all raises)
             reason = f"as rows they are {_flat_tiles(n, d)}; as columns {_flat_tiles(d, n)}"
+            if common:
+                reason += f", {COMMON_INPUTS[n]}"
             return LayoutHint("cols", "rows", reason)
     if len(shape) == 4 and min(shape) > 0:
         a, b, c, d = shape
