@@ -5,6 +5,7 @@ SUBCOMMANDS, and cli.main gives them its one-line errors."""
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from typing import Any, Optional
 
@@ -44,7 +45,8 @@ def _cmd_pyramid(args: argparse.Namespace) -> int:
             args.output,
             format=args.format,
             compress_level=1 if args.compress_level is None else args.compress_level,
-            title=args.title if args.title is not None else f"{args.file}: {weights.name}",
+            # the file's name only: a shared site should not reveal the author's folders
+            title=args.title if args.title is not None else f"{os.path.basename(args.file)}: {weights.name}",
             labels=labels,
             dead_norm=args.dead_norm,
             progress=progress,
