@@ -111,3 +111,32 @@ def test_explicit_nhwc_on_a_channels_first_batch_warns():
 def test_dense_layer_is_refused_with_a_hint():
     with pytest.raises(ValueError, match="not maps"):
         fasttile.feature_maps(digits_cnn(), digits()[0][:2], "6")
+
+
+def test_torch_hook_logs_a_probe_batchs_maps(tmp_path):
+    pytest.importorskip("tensorboard")
+    import io
+
+    from PIL import Image
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    from torch.utils.tensorboard import SummaryWriter
+
+    from fasttile.hooks import TorchHook
+    from fasttile.log import auto_zoom
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Conv2d(1, 6, 3, padding=1), torch.nn.ReLU(), torch.nn.Flatten())
+    probe = torch.from_numpy(digits()[0][:2])
+    writer = SummaryWriter(str(tmp_path))
+    hook = TorchHook(writer, model, every=2, probe=probe, probe_layers=["1"])
+    for _ in range(4):
+        hook.step_done()
+    writer.close()
+    events = EventAccumulator(str(tmp_path), size_guidance={"images": 0})
+    events.Reload()
+    logged = events.Images("activations/1")
+    assert [e.step for e in logged] == [2, 4]
+    image = np.asarray(Image.open(io.BytesIO(logged[-1].encoded_image_string)))
+    acts = fasttile.capture(model, probe, "1")["1"]
+    expected = fasttile.render(acts, layout="nchw", zoom=auto_zoom(acts, {"layout": "nchw"}))
+    assert np.array_equal(image, expected)  # two inputs, one row each, six maps across

@@ -350,7 +350,10 @@ def render(weights: Any, **options: Any) -> np.ndarray:
     layout=None
         How tiles sit in the array. 2-D: "rows" (N, D) [default] or "cols" (D, N).
         3-D: "nhw" [default]. 4-D: "oihw" [default, PyTorch conv], "hwio" (Keras /
-        TensorFlow), "ohwi" (TFLite), "nhwc", "nchw". When the default is probably
+        TensorFlow), "ohwi" (TFLite), "nhwc", "nchw" (image batches; with C not 1 or
+        3, activation maps: one gray tile per (channel, input), channels are the units
+        that indices/order/top/dead choose, one input per grid row and a near-square
+        grid for a single input). When the default is probably
         the wrong reading of the shape, a ``fasttile.LayoutWarning`` names the
         likelier one; passing any layout explicitly silences it.
     tile_shape=None

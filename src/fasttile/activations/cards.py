@@ -26,11 +26,13 @@ class Cards:
     stack: np.ndarray  # (cards, card_h, card_w[, 3]) uint8: one card per shown unit
     units: np.ndarray  # the unit each card shows, in display order
     facts: list  # per card: frequency, top values, dataset indices (a viewer's hover labels)
+    mosaic_options: dict  # how the cards were placed (ncols, padding, pad_value, ...)
 
     @property
     def layout_options(self) -> dict:
-        """render/save/pyramid options that draw `stack` exactly as `image`."""
-        return exact_options(self.stack)
+        """render/save/pyramid options that draw `stack` exactly as `image`:
+        ``fasttile.save(c.stack, "cards.png", **c.layout_options)``."""
+        return {**exact_options(self.stack), **self.mosaic_options}
 
 
 def exact_options(stack: np.ndarray) -> dict:
@@ -154,4 +156,5 @@ def cards(
     ]
     stack = np.stack(drawn)
     image = render(stack, **exact_options(stack), **mosaic_options)
-    return Cards(image=image, stack=stack, units=shown, facts=[top.facts(int(u)) for u in shown])
+    facts = [top.facts(int(u)) for u in shown]
+    return Cards(image=image, stack=stack, units=shown, facts=facts, mosaic_options=dict(mosaic_options))
