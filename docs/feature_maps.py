@@ -29,8 +29,7 @@ for _ in range(5):
         torch.nn.functional.cross_entropy(model(x[i : i + 64]), y[i : i + 64]).backward()
         opt.step()
 
-# what the weights look like, and what they do: one grid row per input, one column per channel
-fasttile.save(model[0].weight, os.path.join(HERE, "digits_filters.png"), zoom=8)
+# what the filters do: one grid row per input, one column per channel
 first_of_each = [int((y == d).nonzero()[0]) for d in (0, 1, 2, 3)]
 fasttile.save(
     fasttile.capture(model, x[first_of_each], "3")["3"],
