@@ -146,3 +146,10 @@ def test_channels_last_maps_give_the_same_result(relu_maps):
     last = fasttile.top_examples(model, channels_last, "maps", k=5, layout="nhwc", batch_size=128)
     assert np.array_equal(first.indices, last.indices) and np.array_equal(first.values, last.values)
     assert np.array_equal(first.argmax_position, last.argmax_position)
+
+
+def test_integer_activations_of_a_quantized_model():
+    scores = np.random.default_rng(5).integers(0, 256, size=(300, 4)).astype(np.uint8)
+    top = fasttile.top_examples(lambda x: {"q": x}, scores, "q", k=6, batch_size=50)
+    indices, values = _brute_force(scores.astype(np.int64), 6)
+    assert np.array_equal(top.indices, indices) and np.array_equal(top.values, values)

@@ -48,7 +48,7 @@ def tensor_of(proto: Any, names: list[str]) -> dict[str, str]:
     return {n: by_node.get(n, n) for n in names}
 
 
-def input_feed(proto: Any, session: Any, inputs: Any) -> dict:
+def input_feed(session: Any, inputs: Any) -> dict:
     if isinstance(inputs, dict):
         return {k: np.asarray(v) for k, v in inputs.items()}
     first = session.get_inputs()[0]
@@ -59,9 +59,19 @@ def input_feed(proto: Any, session: Any, inputs: Any) -> dict:
     return {first.name: array}
 
 
-def run(model: Any, inputs: Any, names: list[str]) -> tuple[dict, str]:
+# The last session built, reused while the same model and layers come back: top_examples
+# runs one batch at a time, and building a session costs far more than a small batch.
+_last: dict = {}
+
+
+def _session(model: Any, names: list[str]) -> tuple[Any, dict]:
+    """(an onnxruntime session whose outputs include the layers' tensors, {layer: tensor})."""
     onnx = require("onnx", "activations", "running an ONNX model")
     ort = require("onnxruntime", "activations", "running an ONNX model")
+    key = (os.fspath(model), os.path.getmtime(model)) if accepts_path(model) else id(model)
+    key = (key, tuple(names))
+    if _last.get("key") == key and (accepts_path(model) or _last.get("model") is model):
+        return _last["session"], _last["tensors"]
     proto = onnx.ModelProto()
     proto.CopyFrom(load(model))  # outputs are added to a copy; the caller's model is unchanged
     tensors = tensor_of(proto, names)
@@ -70,6 +80,16 @@ def run(model: Any, inputs: Any, names: list[str]) -> tuple[dict, str]:
         if tensor not in present:
             proto.graph.output.append(onnx.ValueInfoProto(name=tensor))
     session = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    _last.update(key=key, model=model, session=session, tensors=tensors)
+    return session, tensors
+
+
+def accepts_path(model: Any) -> bool:
+    return isinstance(model, (str, os.PathLike))
+
+
+def run(model: Any, inputs: Any, names: list[str]) -> tuple[dict, str]:
+    session, tensors = _session(model, names)
     wanted = list(dict.fromkeys(tensors.values()))
-    results = dict(zip(wanted, session.run(wanted, input_feed(proto, session, inputs))))
+    results = dict(zip(wanted, session.run(wanted, input_feed(session, inputs))))
     return {n: np.asarray(results[t]) for n, t in tensors.items()}, "nchw"

@@ -112,7 +112,10 @@ def _beats(values: np.ndarray, worst: np.ndarray) -> np.ndarray:
 
 
 def _descending_key(values: np.ndarray) -> np.ndarray:
-    """Ascending in this key is descending in value, NaN last (as np.argsort(-v) does)."""
+    """Ascending in this key is descending in value, NaN last (as np.argsort(-v) does).
+    Integers (a quantized model's outputs) are negated as floats: -x of a uint8 wraps."""
+    if values.dtype.kind in "uib":
+        values = values.astype(np.float64)
     return np.negative(values)
 
 
