@@ -66,3 +66,13 @@ def test_rgb_inputs_channels_last():
     top = fasttile.top_examples(model, images, "maps", k=3, layout="nchw")
     result = fasttile.cards(top, images)
     assert result.stack.shape == (3, 2 * 7 + 1, 2 * 7 + 1, 3) and result.image.ndim == 3
+
+
+def test_cards_go_to_the_viewer_with_their_facts(top, tmp_path):
+    from fasttile.pyramid import read_manifest
+
+    result = fasttile.cards(top, digits()[0], count=6)
+    labels = result.labels()
+    assert labels[0].startswith("unit 0: fires on") and f"inputs {top.indices[0][0]}" in labels[0]
+    fasttile.pyramid(result.stack, tmp_path / "site", labels=labels, **result.layout_options)
+    assert read_manifest(tmp_path / "site")["width"] == result.image.shape[1]

@@ -100,6 +100,23 @@ def test_save_and_pyramid_take_activations(maps, tmp_path):
     assert tuple(site.shape[:2]) == (3 * 9 + 1, 32 * 9 + 1)
 
 
+def test_browse_serves_the_same_pixels(maps):
+    pytest.importorskip("anywidget")
+    widget = fasttile.browse(maps, layout="nchw")
+    sent = []
+    widget.send = lambda content, buffers=None: sent.append((content, buffers))
+    top_zoom = widget.manifest["max_zoom"]
+    widget._answer(widget, {"id": 1, "kind": "tile", "z": top_zoom, "x": 0, "y": 0}, [])
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(bytes(sent[0][1][0]))) as tile:
+        pixels = np.asarray(tile)
+    expected = fasttile.render(maps, layout="nchw")[: pixels.shape[0], : pixels.shape[1]]
+    assert np.array_equal(pixels, expected)
+
+
 def test_explicit_nhwc_on_a_channels_first_batch_warns():
     acts = np.zeros((2, 16, 32, 32), np.float32)
     with pytest.warns(fasttile.LayoutWarning, match="layout='nchw'"):
