@@ -164,3 +164,22 @@ def test_flax_intermediates_by_module_path():
     pytest.importorskip("flax")
     run = subprocess.run([sys.executable, "-c", _FLAX_CHECK], capture_output=True, text=True)
     assert run.returncode == 0 and run.stdout.strip().endswith("ok"), run.stderr[-2000:]
+
+
+def test_a_module_called_twice_gives_its_first_output():
+    shared = torch.nn.Linear(4, 4)
+
+    class Twice(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.shared = shared
+
+        def forward(self, x):
+            return self.shared(self.shared(x))
+
+    x = torch.randn(3, 4)
+    acts = fasttile.capture(Twice(), x, "shared")
+    with torch.no_grad():
+        assert np.array_equal(acts["shared"], shared(x).numpy())
+    top = fasttile.top_examples(Twice(), x, "shared", k=2)
+    assert top.count == 3

@@ -54,6 +54,8 @@ def run(model: Any, inputs: Any, names: list[str], keep: Optional[Callable] = No
 
     def keeper(name: str):
         def hook(module: Any, args: Any, output: Any) -> None:
+            if name in outputs:
+                return  # a module called again in the same forward: its first output counts
             view = _view(output, name)
             outputs[name] = keep(view, "nchw") if keep is not None else view.copy()
 

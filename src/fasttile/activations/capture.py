@@ -61,7 +61,8 @@ def capture(model: Any, inputs: Any, layers: Union[str, Iterable[str]]) -> Activ
 
     model
         A torch.nn.Module (forward hooks; run in eval mode with no gradients, every hook
-        removed and each module's train/eval mode restored, also on error), a Keras 3
+        removed and each module's train/eval mode restored, also on error; a module
+        called twice in one forward gives its first output), a Keras 3
         model, a Flax module with its variables as ``(module, variables)``, an ONNX model
         (a path or an onnx.ModelProto, run by onnxruntime), or any callable returning
         a dict of arrays.

@@ -34,7 +34,6 @@ class Cards:
         ``fasttile.save(c.stack, "cards.png", **c.layout_options)``."""
         return {**exact_options(self.stack), **self.mosaic_options}
 
-
     def labels(self) -> list[str]:
         """One hover label per card, for fasttile.pyramid(c.stack, folder, labels=c.labels(),
         **c.layout_options): the unit, how often it fires, its best value and inputs."""
