@@ -157,3 +157,11 @@ def test_torch_hook_logs_a_probe_batchs_maps(tmp_path):
     acts = fasttile.capture(model, probe, "1")["1"]
     expected = fasttile.render(acts, layout="nchw", zoom=auto_zoom(acts, {"layout": "nchw"}))
     assert np.array_equal(image, expected)  # two inputs, one row each, six maps across
+
+
+def test_a_dask_batch_of_maps_says_to_compute_it(maps):
+    da = pytest.importorskip("dask.array")
+    with pytest.raises(ValueError, match=r"x\.compute\(\)"):
+        fasttile.render(da.from_array(maps, chunks=(1, 32, 8, 8)), layout="nchw")
+    rgb = da.from_array(np.zeros((2, 3, 4, 4), np.float32), chunks=(1, 3, 4, 4))
+    assert fasttile.render(rgb, layout="nchw").shape == (6, 11, 3)  # image batches still stream

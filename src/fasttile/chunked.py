@@ -177,6 +177,11 @@ def check_options(
     if unknown:
         raise _unknown_option(unknown)
     view = resolve(*as_weights(stand_in(shape, dtype)), **layout)
+    if view.maps:  # blocks are read along the batch axis; activation maps list channels first
+        raise ValueError(
+            "activation maps (nchw/nhwc with C not 1 or 3) are drawn from memory: "
+            "pass the batch as a NumPy array (dask: x.compute())"
+        )
     _backend(backend)
     normalize = check_normalize(normalize, value_range)
     colours = drawing_options(view, nonfinite, fill, pad_value, cmap)
