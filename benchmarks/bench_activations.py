@@ -4,7 +4,8 @@ forward hook + make_grid, in one run.
     python benchmarks/bench_activations.py                 # 50,000 inputs x 256 channels
     python benchmarks/bench_activations.py --inputs 5000   # a quick look
 
-top_examples: a 1x1 (cheap) and a 3x3 conv (32 -> 256 channels, ReLU) on 8x8 inputs,
+top_examples: the 256-channel output of one 1x1 conv (cheap), one 3x3 conv, and four 3x3
+convs (a small network), each followed by a ReLU, on 8x8 inputs of 32 channels, in
 batches of 500 drawn from a small pool (so the dataset itself costs no memory). The
 overhead is measured inside each run, so that the load of this shared machine hits both
 sides alike: hooks time the model's own forward (pre-hook to the last layer's output,
@@ -67,16 +68,33 @@ def forward_clock(model: torch.nn.Module) -> dict:
     return spent
 
 
-def bench_top_examples(inputs: int, repeat: int, kernel: int) -> None:
+def conv_stack(widths: list[int], kernel: int) -> torch.nn.Sequential:
+    """Convolutions (each followed by a ReLU) through `widths` channels, 8x8 maps kept."""
+    layers: list[torch.nn.Module] = []
+    for cin, cout in zip(widths, widths[1:]):
+        layers += [torch.nn.Conv2d(cin, cout, kernel, padding=kernel // 2), torch.nn.ReLU()]
+    return torch.nn.Sequential(*layers).eval()
+
+
+MODELS = {  # name: (channel widths, kernel); top_examples watches the last ReLU (256 channels)
+    "one 1x1 conv": ([32, 256], 1),
+    "one 3x3 conv": ([32, 256], 3),
+    "four 3x3 convs": ([32, 64, 128, 256, 256], 3),
+}
+
+
+def bench_top_examples(inputs: int, repeat: int, name: str) -> None:
     torch.manual_seed(0)
-    model = torch.nn.Sequential(torch.nn.Conv2d(32, 256, kernel, padding=kernel // 2), torch.nn.ReLU()).eval()
+    widths, kernel = MODELS[name]
+    model = conv_stack(widths, kernel)
+    last = str(len(model) - 1)
     pool = [torch.randn(500, 32, 8, 8) for _ in range(4)]
     spent = forward_clock(model)
 
     def run() -> tuple[float, float]:
         spent["forward"] = 0.0
         start = time.perf_counter()
-        fasttile.top_examples(model, stream(pool, inputs, 500), "1", k=9)
+        fasttile.top_examples(model, stream(pool, inputs, 500), last, k=9)
         total = time.perf_counter() - start
         return total, spent["forward"]
 
@@ -87,9 +105,7 @@ def bench_top_examples(inputs: int, repeat: int, kernel: int) -> None:
     total = statistics.median(t for t, _ in runs)
     forward = statistics.median(f for _, f in runs)
     overhead = statistics.median(100 * (t - f) / f for t, f in runs)  # each run against itself
-    print(
-        f"top_examples: {inputs:,} inputs x 256 channels (8x8 maps) of a {kernel}x{kernel} conv + ReLU, k=9"
-    )
+    print(f"top_examples: {inputs:,} inputs x 256 channels (8x8 maps), the last ReLU of {name}, k=9")
     print(f"  top_examples(model, data, layer) total   {total:8.3f} s")
     print(f"  of which the model's forward             {forward:8.3f} s")
     print(f"  fasttile's overhead (rest / forward)     {overhead:8.1f} %")
@@ -186,8 +202,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="torch threads (the kernel takes all cores)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    for kernel in (1, 3):  # a cheap layer (1x1 conv) and a typical one (3x3)
-        bench_top_examples(args.inputs, args.repeat, kernel)
+    for name in MODELS:  # from a cheap layer to a small network
+        bench_top_examples(args.inputs, args.repeat, name)
     bench_feature_maps(args.repeat)
 
 
