@@ -134,8 +134,8 @@ def test_global_range_is_scanned_once(monkeypatch):
     original = _native_backend.scan_range
     monkeypatch.setattr(_native_backend, "scan_range", lambda *a: calls.append(1) or original(*a))
     bank = np.random.default_rng(5).standard_normal((64, 16)).astype(np.float32)
-    m = fasttile.mosaic(bank, normalize="global")
+    m = fasttile.mosaic(bank, layout="rows", normalize="global")  # rows: (64, 16) would hint cols
     assert np.array_equal(
-        np.concatenate([p for _, p in m.strips(1)]), fasttile.render(bank, normalize="global")
+        np.concatenate([p for _, p in m.strips(1)]), fasttile.render(bank, layout="rows", normalize="global")
     )
     assert len(calls) == 2  # once for the mosaic, once for the reference render

@@ -249,7 +249,10 @@ def test_to_zarr_reports_progress_band_by_band(tmp_path):
 def test_command_line_messages_carry_no_python_advice():
     from fasttile.cli.words import cli_words
 
-    one_d = "weights must have 2, 3 or 4 dimensions, got shape (5,); a single flattened tile is weights.reshape(1, -1)"
+    one_d = (
+        "weights must have 2, 3 or 4 dimensions, got shape (5,); "
+        "a single flattened tile is weights.reshape(1, -1)"
+    )
     assert "reshape" not in cli_words(one_d) and "(5,)" in cli_words(one_d)
     zarr = "m.zarr holds zarr data that fasttile.to_zarr did not write; pass overwrite=True"
     assert cli_words(zarr) == "m.zarr holds zarr data that fasttile did not write; pass --overwrite"

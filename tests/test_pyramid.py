@@ -220,7 +220,7 @@ def test_cli_pyramid_writes_the_site_and_names_bad_flags(tmp_path, bank, capsys)
     err = capsys.readouterr().err
     assert "zoom 0..2" in err and "index.html" in err
     manifest = pyr.read_manifest(site)
-    assert manifest["title"] == "bank.npy: bank" and manifest["tiles"] == 1497
+    assert manifest["title"] == "bank.npy: bank" and manifest["tiles"] == 1497  # the name, not the path
     level = read_level(str(site), 2)
     assert np.array_equal(level, fasttile.render(bank, zoom=2, order="norm", dead="hide"))
     (tmp_path / "short.txt").write_text("a\nb\n")

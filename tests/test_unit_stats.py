@@ -59,13 +59,13 @@ def test_every_simd_path_matches_reference(simd_path, bank):
     assert_same(native.unit_stats(view, None, 2), reference.unit_stats(view, None))
 
 
-@pytest.mark.parametrize("layout", ["oihw", "hwio", "nhwc"])
+@pytest.mark.parametrize("layout", ["oihw", "hwio", "ohwi"])
 def test_against_plain_numpy_statistics(layout):
     rng = np.random.default_rng(3)
     filters = (rng.standard_normal((40, 5, 3, 3)) * 0.1 + 1000.0).astype(np.float32)  # far from zero
     filters[2, 1, 1, 1] = np.nan
     filters[7] = np.inf
-    stored = {"oihw": filters, "hwio": filters.transpose(2, 3, 1, 0), "nhwc": filters.transpose(0, 2, 3, 1)}
+    stored = {"oihw": filters, "hwio": filters.transpose(2, 3, 1, 0), "ohwi": filters.transpose(0, 2, 3, 1)}
     view = view_of(np.ascontiguousarray(stored[layout]), layout=layout)
     stats = native.unit_stats(view, None, 2)
     flat = filters.reshape(40, -1).astype(np.float64)

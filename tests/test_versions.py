@@ -79,7 +79,7 @@ def test_show_versions_imports_no_optional_package():
 
 
 def test_cli_info_prints_show_versions(capsys):
-    from fasttile.cli import main
+    from fasttile.cli.app import main
 
     assert main(["info"]) == 0
     printed = capsys.readouterr().out

@@ -12,6 +12,7 @@ import warnings as _warnings
 
 from ._show_versions import show_versions
 from ._version import __version__
+from .activations import Activations, Cards, TopExamples, capture, cards, feature_maps, top_examples
 from .api import mosaic, render, strips
 
 # Chunked banks and stores (dask, zarr): imported lazily inside, so no extra is needed here.
@@ -40,6 +41,13 @@ from .web.widget import browse, preview_png
 LAYOUTS = tuple(name for names in LAYOUTS_BY_NDIM.values() for name in names)
 
 __all__ = [
+    "Activations",
+    "Cards",
+    "TopExamples",
+    "capture",
+    "cards",
+    "feature_maps",
+    "top_examples",
     "LAYOUTS",
     "NORMALIZATIONS",
     "LayoutWarning",

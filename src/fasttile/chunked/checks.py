@@ -100,6 +100,11 @@ def check_options(
     o = with_defaults(options)
     layout = {k: options[k] for k in LAYOUT_NAMES if k in options}
     view = resolve(*as_weights(stand_in(shape, dtype)), **layout)
+    if view.maps:  # blocks are read along the batch axis; activation maps list channels first
+        raise ValueError(
+            "activation maps (nchw/nhwc with C not 1 or 3) are drawn from memory: "
+            "pass the batch as a NumPy array (dask: x.compute())"
+        )
     pick(o["backend"])
     normalize = check_normalize(o["normalize"], o["value_range"])
     colours = drawing_options(view, o["nonfinite"], o["fill"], o["pad_value"], o["cmap"])

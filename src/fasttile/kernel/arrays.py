@@ -20,6 +20,8 @@ _UINT_NAMES = {1: "uint8", 2: "uint16", 4: "uint32", 8: "uint64"}
 def _from_torch(tensor: Any) -> tuple[np.ndarray, str | None]:
     import torch
 
+    if isinstance(tensor, torch.nn.Module):  # render(model.conv1): its filters are meant
+        tensor = _module_weight(tensor)
     t = tensor.detach()
     if t.device.type != "cpu":
         warnings.warn(
@@ -35,6 +37,19 @@ def _from_torch(tensor: Any) -> tuple[np.ndarray, str | None]:
         # NumPy has no bfloat16: hand the kernel the raw bits, no upcast copy.
         return t.view(torch.int16).numpy().view(np.uint16), "bfloat16"
     return t.numpy(), None
+
+
+def _module_weight(module: Any) -> Any:
+    """A layer's `.weight` tensor; any other module names its parameters to pass instead."""
+    import torch
+
+    weight = getattr(module, "weight", None)
+    if isinstance(weight, torch.Tensor):
+        return weight
+    names = [name for name, _ in module.named_parameters()][:6]
+    listed = ", ".join("." + n for n in names)
+    hint = f"pass one of its tensors, e.g. {listed}" if names else "it has no weights"
+    raise TypeError(f"a {type(module).__name__} module has no .weight tensor to render: {hint}")
 
 
 def as_weights(weights: Any) -> tuple[np.ndarray, str]:

@@ -17,6 +17,9 @@ class TileView:
     strides: tuple[int, int, int, int, int]  # bytes
     channel_mean: bool
     split_channels: bool  # one gray tile per (unit, channel): a filter per grid row
+    # activation maps (nchw/nhwc with C not 1 or 3): units are the channels and inner the
+    # inputs, so selection, order and dead= pick channels; one input per grid row
+    maps: bool = False
 
     @property
     def units(self) -> int:

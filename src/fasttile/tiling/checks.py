@@ -143,16 +143,25 @@ def check_grid(
         units = min(units, top)
     fixed = _value_range(value_range, view) if normalize == "none" else None
     tiles = units * view.shape[1]
+    natural_ncols = view.shape[1] if view.split_channels and view.shape[1] > 1 else None
+    if maps_by_input(view, grid_options):  # one input per grid row, its channels across
+        natural_ncols = -(-tiles // view.shape[1])
     grid = layout_grid(
-        tiles,
-        view.shape[3],
-        view.shape[4],
-        **grid_options,
-        natural_ncols=view.shape[1] if view.split_channels and view.shape[1] > 1 else None,
-        channels=channels,
+        tiles, view.shape[3], view.shape[4], **grid_options, natural_ncols=natural_ncols, channels=channels
     )
     shape = (grid.height, grid.width, 3) if channels == 3 else (grid.height, grid.width)
     return CheckedGrid(sel, top, fixed, tiles, grid, shape)
+
+
+def maps_by_input(view: TileView, grid_options: dict) -> bool:
+    """Activation maps of several inputs with no grid asked for: tiles are listed channel
+    by channel (input within), so filling by columns puts one input on each grid row."""
+    return (
+        view.maps
+        and view.shape[1] > 1
+        and grid_options.get("nrows") is None
+        and grid_options.get("ncols") is None
+    )
 
 
 def check_grid_of(

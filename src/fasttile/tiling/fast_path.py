@@ -20,7 +20,7 @@ import numpy as np
 from ..kernel import backends
 from ..kernel import native as _native_backend
 from ..kernel.arrays import _from_torch
-from .hints import hint_for
+from .hints import hint_for, maps_hint
 from .options import CACHEABLE
 from .prepare import prepare
 
@@ -149,6 +149,8 @@ def _plan(weights: np.ndarray, options: dict) -> Optional[tuple]:
     defaulted = options.get("layout") is None and options.get("tile_shape") is None
     if defaulted and hint_for(weights.shape) is not None:
         return None  # the full path warns (LayoutWarning) on every such call
+    if maps_hint(weights.shape, options.get("layout")) is not None:
+        return None  # likewise for activations given an unlikely nchw/nhwc
     try:
         prep = prepare(weights, **options)
     except Exception:  # the full path raises the same error with its message

@@ -13,7 +13,9 @@ default and gave no tile_shape):
   (when both do, hwio if the last axis is the larger of a and d, else ohwi):
   (3, 3, 3, 32) is 32 RGB 3x3 filters stored HWIO, (64, 7, 7, 3) 64 RGB 7x7 OHWI.
 
-Nothing else warns: ties, 3-D banks and explicit layouts are drawn as asked.
+Nothing else warns: ties, 3-D banks and explicit layouts are drawn as asked, except an
+explicit nchw/nhwc whose maps are far from square when the other reading's are square
+(`warn_if_unlikely_maps`).
 """
 
 from __future__ import annotations
@@ -43,6 +45,15 @@ class LayoutHint:
     layout: str  # the likelier layout
     current: str  # what the default draws
     reason: str  # why, in words
+
+
+# flattened input sizes a first layer's weights are usually shaped by
+COMMON_INPUTS = {
+    64: "the size of an 8x8 digit",
+    784: "the size of a 28x28 MNIST image",
+    3072: "the size of a 32x32 RGB image",
+    4096: "the size of a 64x64 image",
+}
 
 
 def _square_side(d: int, channels: int) -> int:
@@ -85,8 +96,14 @@ def hint_for(shape: tuple[int, ...]) -> Optional[LayoutHint]:
 def _hint_for(shape: tuple[int, ...]) -> Optional[LayoutHint]:
     if len(shape) == 2 and min(shape) > 0:
         n, d = shape
-        if 0 < image_score(d) < image_score(n):  # (a default with no image raises, with this hint)
+        score_rows, score_cols = image_score(d), image_score(n)
+        # equal scores: a tie, unless only the columns' length is a common input size
+        # ((64, 100): 100 tiles of 8x8 digits, not 64 of 10x10 noise)
+        common = score_rows == score_cols and n in COMMON_INPUTS and d not in COMMON_INPUTS
+        if 0 < score_rows < score_cols or (score_rows > 0 and common):  # (no image at all raises)
             reason = f"as rows they are {_flat_tiles(n, d)}; as columns {_flat_tiles(d, n)}"
+            if common:
+                reason += f", {COMMON_INPUTS[n]}"
             return LayoutHint("cols", "rows", reason)
     if len(shape) == 4 and min(shape) > 0:
         a, b, c, d = shape
@@ -122,6 +139,30 @@ def warn_if_unlikely(shape: tuple[int, ...]) -> None:
         f"or layout={hint.current!r} to keep this reading"
     )
     warnings.warn(LayoutWarning(message, hint.layout), stacklevel=_stacklevel())
+
+
+def maps_hint(shape: tuple[int, ...], layout: object) -> Optional[LayoutHint]:
+    """An explicit nchw/nhwc whose maps come out far from square while the other reading
+    gives square maps: (2, 64, 256, 256) as nhwc is 2 x 256 maps of 64x256, surely nchw.
+    Square maps stay silent (activation maps are square far more often than not)."""
+    if layout not in ("nchw", "nhwc") or len(shape) != 4:
+        return None
+    n, a, b, c = shape
+    (h, w), other = ((b, c), "nhwc") if layout == "nchw" else ((a, b), "nchw")
+    (oh, ow), maps = ((a, b), c) if other == "nhwc" else ((b, c), a)
+    if not _far_from_square(h, w) or oh != ow or oh < 5 or maps in (1, 3):
+        return None  # below 5x5 square maps say too little to second-guess the caller
+    reason = f"as {layout} they are {h}x{w} maps; as {other} {n} input(s) of {maps} square {oh}x{ow} maps"
+    return LayoutHint(other, layout, reason)
+
+
+def warn_if_unlikely_maps(shape: tuple[int, ...], layout: str) -> None:
+    hint = maps_hint(tuple(shape), layout)
+    if hint is not None:
+        message = f"activations of shape {tuple(shape)}: {hint.layout} looks likelier ({hint.reason}); " + (
+            f"pass layout={hint.layout!r}"
+        )
+        warnings.warn(LayoutWarning(message, hint.layout), stacklevel=_stacklevel())
 
 
 def other_axis_hint(shape: tuple[int, ...], layout: str, tile_shape: object) -> str:

@@ -15,7 +15,7 @@ import numpy as np
 from ..kernel.arrays import raw_view
 from ..kernel.view import TileView
 from .hints import other_axis_hint as _other_axis_hint
-from .hints import warn_if_unlikely
+from .hints import warn_if_unlikely, warn_if_unlikely_maps
 
 LAYOUTS_BY_NDIM = {
     2: ("rows", "cols"),
@@ -135,7 +135,29 @@ def resolve(
     else:
         u, c, y, x = _AXES_4D[layout]
         unit, chan, row, col = axes[u], axes[c], axes[y], axes[x]
+        if layout in ("nchw", "nhwc") and _splits(chan.size, channel) and not bgr:
+            warn_if_unlikely_maps(arr.shape, layout)
+            return _maps_view(data, dtype, unit, chan, row, col)
     return _with_channels(data, dtype, unit, chan, row, col, channel, bgr)
+
+
+def _splits(channels: int, channel: Channel) -> bool:
+    return (channel is None and channels not in (1, 3)) or (isinstance(channel, str) and channel == "split")
+
+
+def _maps_view(data: np.ndarray, dtype: str, inputs: _Axis, chan: _Axis, row: _Axis, col: _Axis) -> TileView:
+    """A batch of activations: one gray tile per (channel, input), channels as units so
+    that indices/order/top/dead= choose channels (a dead channel is dead on every input)."""
+    return TileView(
+        data=data,
+        dtype=dtype,
+        offset=0,
+        shape=(chan.size, inputs.size, 1, row.size, col.size),
+        strides=(chan.stride, inputs.stride, 0, row.stride, col.stride),
+        channel_mean=False,
+        split_channels=False,
+        maps=True,
+    )
 
 
 def _ndim_of(layout: str) -> int:

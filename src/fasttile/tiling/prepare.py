@@ -13,7 +13,15 @@ from ..kernel.arrays import as_weights
 from ..kernel.backends import pick, thread_count
 from ..kernel.plan import Plan
 from ..kernel.view import TileView
-from .checks import _allocate, _check_out, _nonfinite_error, check_grid_of, check_normalize, drawing_options
+from .checks import (
+    _allocate,
+    _check_out,
+    _nonfinite_error,
+    check_grid_of,
+    check_normalize,
+    drawing_options,
+    maps_by_input,
+)
 from .colors import MARKER
 from .layout import resolve
 from .options import LAYOUT_NAMES, with_defaults
@@ -66,7 +74,7 @@ def prepare(weights: Any, *, _allocate_out: bool = False, **options: Any) -> Pre
         hi=hi,
         nrows=grid.nrows,
         ncols=grid.ncols,
-        column_fill=o["fill"] == "columns",
+        column_fill=o["fill"] == "columns" or maps_by_input(view, o),
         padding=grid.padding,
         zoom=grid.zoom,
         pad_value=colours["pad_value"],

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Optional
 
+from ..activations.capture import capture
 from .layers import pick_layers
 from .log import host_tensor, log
 
@@ -62,6 +63,10 @@ class TorchHook(_Logger):
     Attach it to an optimizer (hook.attach(opt), undone by hook.remove()), or call
     hook.step() yourself once per training step. The layers are checked now, so a wrong
     name fails before training starts.
+
+    With `probe` (a fixed batch) and `probe_layers` (module names), the same steps also
+    log those layers' feature maps for the probe, tagged "activations/<name>": how a
+    layer's response to the same inputs changes as it learns.
     """
 
     def __init__(
@@ -72,12 +77,24 @@ class TorchHook(_Logger):
         layers: Optional[Sequence[str]] = None,
         *,
         keep: bool = False,
+        probe: Any = None,
+        probe_layers: Optional[Sequence[str]] = None,
         **render_options: Any,
     ) -> None:
         super().__init__(writer, every, layers, keep, render_options)
         self.model = model
         pick_layers(model, layers)
+        if (probe is None) != (probe_layers is None):
+            raise ValueError("probe and probe_layers go together: a fixed batch and the layers to show")
+        self.probe, self.probe_layers = probe, probe_layers
         self._handle: Any = None
+
+    def log_now(self, model: Any, step: int) -> None:
+        super().log_now(model, step)
+        if self.probe is not None:
+            maps = capture(model, self.probe, self.probe_layers)
+            shown = {name: array for name, array in maps.items() if array.ndim == 4}
+            log(self.writer, shown, step, prefix="activations/", layout="nchw")
 
     def attach(self, optimizer: Any) -> TorchHook:
         self.remove()
