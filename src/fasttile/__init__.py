@@ -34,7 +34,7 @@ from .training.animate import AnimationInfo, animate
 from .training.diff import diff
 from .training.hooks import TorchHook, keras_callback
 from .training.log import log
-from .web.pyramid import Progress, PyramidInfo, pyramid
+from .web.pyramid import PyramidInfo, pyramid
 from .web.sprite import SpriteInfo, sprite
 from .web.widget import browse, preview_png
 
@@ -55,7 +55,6 @@ __all__ = [
     "Mosaic",
     "MosaicTooLarge",
     "AnimationInfo",
-    "Progress",
     "PyramidInfo",
     "SaveInfo",
     "SpriteInfo",

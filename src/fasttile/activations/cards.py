@@ -35,8 +35,9 @@ class Cards:
         return {**exact_options(self.stack), **self.mosaic_options}
 
     def labels(self) -> list[str]:
-        """One hover label per card, for fasttile.pyramid(c.stack, folder, labels=c.labels(),
-        **c.layout_options): the unit, how often it fires, its best value and inputs."""
+        """One hover label per card, for
+        ``fasttile.pyramid(c.stack, folder, labels=c.labels(), **c.layout_options)``: the
+        unit, how often it fires, its best value and inputs."""
         return [
             f"unit {f['unit']}: fires on {100 * f['frequency']:.1f}% of inputs, top {f['top_values'][0]:.4g} "
             f"(inputs {', '.join(map(str, f['top_indices']))})"

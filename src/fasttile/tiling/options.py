@@ -385,6 +385,7 @@ def takes_render_options(*, exclude: Iterable[str] = (), verb: Optional[str] = N
 
         checked.__signature__ = signature  # type: ignore[attr-defined]
         checked.__doc__ = _document(func, excluded)
+        del checked.__wrapped__  # tools that unwrap (Sphinx) would show **options again
         return cast(F, checked)
 
     return decorate

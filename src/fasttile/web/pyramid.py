@@ -45,7 +45,6 @@ if TYPE_CHECKING:  # the typed keywords, for type checkers only
     from ..tiling.typed_options import DrawOptions
 
 VIEWER_FILES = ("viewer.js", "site.js", "viewer.css", "leaflet/leaflet.js", "leaflet/leaflet.css")
-Progress = Callable[[int, int], None]
 
 
 def _png_tiles(level: Union[str, int, None]) -> Callable[[np.ndarray], bytes]:
@@ -269,7 +268,7 @@ def pyramid(
     level: Union[str, int, None] = None,
     title: Optional[str] = None,
     labels: Optional[Sequence[str]] = None,
-    progress: Optional[Progress] = None,
+    progress: Optional[Callable[[int, int], Any]] = None,
     **options: Unpack[DrawOptions],
 ) -> PyramidInfo:
     """Write a zoomable pyramid of the mosaic of `weights` (same options as render) to
