@@ -405,7 +405,9 @@ TYPED_SETS: Mapping[str, tuple[str, ...]] = {
 
 
 def typed_options_source() -> str:
-    """The text of typed_options.py."""
+    """The text of typed_options.py: the options every set shares in one base class,
+    each set adding the ones it keeps of those some other set leaves out."""
+    varying = {name for excluded in TYPED_SETS.values() for name in excluded}
     lines = [
         '"""Typed render options for type checkers. GENERATED from options.py by',
         "`python -m fasttile.tiling.options`; do not edit (tests/test_options.py checks it).",
@@ -417,10 +419,14 @@ def typed_options_source() -> str:
         "from typing import Any, Optional, TypedDict, Union",
         "",
         "import numpy as np",
+        "",
+        "",
+        "class _Shared(TypedDict, total=False):",
     ]
+    lines += [f"    {o.name}: {o.type}" for o in RENDER_OPTIONS if o.name not in varying]
     for name, excluded in TYPED_SETS.items():
-        lines += ["", "", f"class {name}(TypedDict, total=False):"]
-        lines += [f"    {o.name}: {o.type}" for o in RENDER_OPTIONS if o.name not in excluded]
+        own = [f"    {o.name}: {o.type}" for o in RENDER_OPTIONS if o.name in varying and o.name not in excluded]
+        lines += ["", "", f"class {name}(_Shared, total=False):"] + (own or ["    pass"])
     return "\n".join(lines) + "\n"
 
 

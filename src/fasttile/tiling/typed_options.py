@@ -10,13 +10,11 @@ from typing import Any, Optional, TypedDict, Union
 import numpy as np
 
 
-class RenderOptions(TypedDict, total=False):
-    layout: Optional[str]
+class _Shared(TypedDict, total=False):
     tile_shape: Optional[Sequence[int]]
     channel_order: str
     channel: Union[None, int, str]
     bgr: bool
-    normalize: Optional[str]
     value_range: Optional[Sequence[float]]
     nonfinite: str
     indices: Union[None, slice, Sequence[int], np.ndarray]
@@ -29,132 +27,47 @@ class RenderOptions(TypedDict, total=False):
     padding: int
     pad_value: Union[int, Sequence[int]]
     zoom: int
+    threads: Optional[int]
+    backend: str
+
+
+class RenderOptions(_Shared, total=False):
+    layout: Optional[str]
+    normalize: Optional[str]
     cmap: Any
     out: Optional[np.ndarray]
     rows: Optional[int]
     scheduler: Any
-    threads: Optional[int]
-    backend: str
 
 
-class DrawOptions(TypedDict, total=False):
+class DrawOptions(_Shared, total=False):
     layout: Optional[str]
-    tile_shape: Optional[Sequence[int]]
-    channel_order: str
-    channel: Union[None, int, str]
-    bgr: bool
     normalize: Optional[str]
-    value_range: Optional[Sequence[float]]
-    nonfinite: str
-    indices: Union[None, slice, Sequence[int], np.ndarray]
-    order: str
-    top: Optional[int]
-    dead: Union[None, str, tuple[str, float]]
-    nrows: Optional[int]
-    ncols: Optional[int]
-    fill: str
-    padding: int
-    pad_value: Union[int, Sequence[int]]
-    zoom: int
     cmap: Any
     rows: Optional[int]
     scheduler: Any
-    threads: Optional[int]
-    backend: str
 
 
-class BandOptions(TypedDict, total=False):
+class BandOptions(_Shared, total=False):
     layout: Optional[str]
-    tile_shape: Optional[Sequence[int]]
-    channel_order: str
-    channel: Union[None, int, str]
-    bgr: bool
     normalize: Optional[str]
-    value_range: Optional[Sequence[float]]
-    nonfinite: str
-    indices: Union[None, slice, Sequence[int], np.ndarray]
-    order: str
-    top: Optional[int]
-    dead: Union[None, str, tuple[str, float]]
-    nrows: Optional[int]
-    ncols: Optional[int]
-    fill: str
-    padding: int
-    pad_value: Union[int, Sequence[int]]
-    zoom: int
     cmap: Any
     scheduler: Any
-    threads: Optional[int]
-    backend: str
 
 
-class ZarrOptions(TypedDict, total=False):
+class ZarrOptions(_Shared, total=False):
     layout: Optional[str]
-    tile_shape: Optional[Sequence[int]]
-    channel_order: str
-    channel: Union[None, int, str]
-    bgr: bool
     normalize: Optional[str]
-    value_range: Optional[Sequence[float]]
-    nonfinite: str
-    indices: Union[None, slice, Sequence[int], np.ndarray]
-    order: str
-    top: Optional[int]
-    dead: Union[None, str, tuple[str, float]]
-    nrows: Optional[int]
-    ncols: Optional[int]
-    fill: str
-    padding: int
-    pad_value: Union[int, Sequence[int]]
-    zoom: int
     cmap: Any
-    threads: Optional[int]
-    backend: str
 
 
-class AnimateOptions(TypedDict, total=False):
+class AnimateOptions(_Shared, total=False):
     layout: Optional[str]
-    tile_shape: Optional[Sequence[int]]
-    channel_order: str
-    channel: Union[None, int, str]
-    bgr: bool
-    value_range: Optional[Sequence[float]]
-    nonfinite: str
-    indices: Union[None, slice, Sequence[int], np.ndarray]
-    order: str
-    top: Optional[int]
-    dead: Union[None, str, tuple[str, float]]
-    nrows: Optional[int]
-    ncols: Optional[int]
-    fill: str
-    padding: int
-    pad_value: Union[int, Sequence[int]]
-    zoom: int
     cmap: Any
     rows: Optional[int]
     scheduler: Any
-    threads: Optional[int]
-    backend: str
 
 
-class DiffOptions(TypedDict, total=False):
-    tile_shape: Optional[Sequence[int]]
-    channel_order: str
-    channel: Union[None, int, str]
-    bgr: bool
-    value_range: Optional[Sequence[float]]
-    nonfinite: str
-    indices: Union[None, slice, Sequence[int], np.ndarray]
-    order: str
-    top: Optional[int]
-    dead: Union[None, str, tuple[str, float]]
-    nrows: Optional[int]
-    ncols: Optional[int]
-    fill: str
-    padding: int
-    pad_value: Union[int, Sequence[int]]
-    zoom: int
+class DiffOptions(_Shared, total=False):
     rows: Optional[int]
     scheduler: Any
-    threads: Optional[int]
-    backend: str
