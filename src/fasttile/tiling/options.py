@@ -425,7 +425,9 @@ def typed_options_source() -> str:
     ]
     lines += [f"    {o.name}: {o.type}" for o in RENDER_OPTIONS if o.name not in varying]
     for name, excluded in TYPED_SETS.items():
-        own = [f"    {o.name}: {o.type}" for o in RENDER_OPTIONS if o.name in varying and o.name not in excluded]
+        own = [
+            f"    {o.name}: {o.type}" for o in RENDER_OPTIONS if o.name in varying and o.name not in excluded
+        ]
         lines += ["", "", f"class {name}(_Shared, total=False):"] + (own or ["    pass"])
     return "\n".join(lines) + "\n"
 
