@@ -40,10 +40,13 @@ wheel=$(ls "$raw"/fasttile-*.whl)
 # policy the wheel's symbols allow (libstdc++ and libgcc_s are part of every policy).
 auditwheel repair --wheel-dir "$out" "$wheel"
 repaired=$(ls "$out"/fasttile-*manylinux*.whl)
-auditwheel show "$repaired" | tr '\n' ' ' | grep -q 'consistent with the following platform tag' \
+shown=$(auditwheel show "$repaired")
+grep -q 'consistent with the following platform tag' <<<"${shown//$'\n'/ }" \
   || { echo "build_wheel: auditwheel show does not accept $repaired" >&2; exit 1; }
 # py.typed must ship, or type checkers ignore every annotation of the package.
-python -m zipfile -l "$repaired" | grep -q 'fasttile/py.typed' \
+# (the listing is read whole first: grep -q would close the pipe early under pipefail)
+listing=$(python -m zipfile -l "$repaired")
+grep -q 'fasttile/py.typed' <<<"$listing" \
   || { echo "build_wheel: fasttile/py.typed is missing from $repaired" >&2; exit 1; }
 echo "build_wheel: $repaired"
 
