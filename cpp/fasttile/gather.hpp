@@ -144,14 +144,18 @@ bool gather_lanes_transposed(const unsigned char* const* origins, const TileSour
         constexpr std::int64_t block = 16 / sizeof(T);  // lanes (and positions) per register block
         const std::int64_t C = s.channels, run = s.width * C, es = sizeof(T);
         if (!(s.s_x == C * es && (C == 1 || s.s_channel == es))) return false;
+        // A tile stored whole (rows back to back) is one row of all its values, so a tiny
+        // tile (3x3) still fills whole register blocks.
+        const bool whole = s.s_y == run * es;
+        const std::int64_t height = whole ? 1 : s.height, len = whole ? s.height * run : run;
         const unsigned char* rows[kLanes];
-        for (std::int64_t y = 0; y < s.height; ++y) {
+        for (std::int64_t y = 0; y < height; ++y) {
             for (int k = 0; k < kLanes; ++k) rows[k] = origins[k] + y * s.s_y;
-            T* dst = buf + y * run * kLanes;
+            T* dst = buf + y * len * kLanes;
             std::int64_t p = 0;
-            for (; p + block <= run; p += block)
+            for (; p + block <= len; p += block)
                 for (int q = 0; q < kLanes; q += static_cast<int>(block)) transpose_block(rows + q, p, dst + p * kLanes + q);
-            for (; p < run; ++p)
+            for (; p < len; ++p)
                 for (int k = 0; k < kLanes; ++k) dst[p * kLanes + k] = load_unaligned<T>(rows[k] + p * es);
         }
         return true;
