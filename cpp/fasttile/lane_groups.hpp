@@ -16,10 +16,15 @@
 
 namespace fasttile {
 
-// Batches per group at most, and the bytes a group's buffers may take (well inside L2
-// with room for the levels and the painter's rows).
+// Batches per group at most, and the bytes a group's buffers may take (inside a 1 MB
+// L2 with room for the levels and the painter's rows: four batches of 32x32x3 floats).
 constexpr int kMaxGroup = 8;
-constexpr std::int64_t kGroupBytes = std::int64_t{640} << 10;
+constexpr std::int64_t kGroupBytes = std::int64_t{800} << 10;
+
+// Batches per group for batches of `batch_bytes`.
+inline std::int64_t group_width(std::int64_t batch_bytes) {
+    return std::clamp<std::int64_t>(kGroupBytes / std::max<std::int64_t>(batch_bytes, 1), 1, kMaxGroup);
+}
 
 // Bytes of one lane batch's buffer.
 template <class T>
@@ -46,7 +51,7 @@ struct LaneGroups {
         grouped = true;
         n_inner = s.n_inner;
         blocks = (shown_units(s) + kLanes - 1) / kLanes;
-        width = std::clamp<std::int64_t>(kGroupBytes / std::max<std::int64_t>(batch_bytes, 1), 1, kMaxGroup);
+        width = group_width(batch_bytes);
         per_inner = (blocks + width - 1) / width;
         items = per_inner * n_inner;
     }

@@ -143,11 +143,13 @@ public:
         if (range) find_range();
     }
 
+    // Values between one batch's buffer and the next.
+    std::int64_t batch_size() const { return padded_positions() * kLanes; }
+
     T lo[kLanes], hi[kLanes];
     std::int64_t bad[kLanes];
 
 private:
-    std::int64_t batch_size() const { return padded_positions() * kLanes; }
 
     void find_range() {
         for (int k = 0; k < kLanes; ++k) {

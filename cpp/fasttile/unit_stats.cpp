@@ -164,6 +164,10 @@ public:
         for (std::int64_t i = 0; i < s_.n_inner; ++i) {
             for (int j = 0; j < n; ++j) b[j] = lane_batch(s_, Strategy::unit_lanes, (g * width_ + j) * s_.n_inner + i);
             lanes_->gather_group(b, n, ahead);
+            if (squares_only_ && std::is_same_v<T, float>) {
+                add_group_squares(n, b, units);
+                continue;
+            }
             for (int j = 0; j < n; ++j) {
                 lanes_->select(j, !squares_only_);
                 UnitSums<T>* u = units + j * kLanes;
@@ -193,6 +197,18 @@ private:
         }
     }
 
+    // Squares of the whole group's float lanes in one call (its chains interleave), each
+    // tile's sum added to its unit in inner order as add_batch does.
+    void add_group_squares(int n, const LaneBatch* b, UnitSums<T>* units) {
+        if constexpr (std::is_same_v<T, float>) {
+            double sq[kMaxGroup * kLanes] = {};
+            lanes_->select(0, false);
+            active_loops().lane_squares_f32(lanes_->values(), lanes_->positions(), n, lanes_->batch_size(), sq);
+            for (int j = 0; j < n; ++j)
+                for (int k = 0; k < b[j].count; ++k) units[j * kLanes + k].sq += sq[j * kLanes + k];
+        }
+    }
+
     // The current batch's per-tile sums, added to its lanes' units in inner order.
     void add_batch(std::int64_t count, UnitSums<T>* u, const double* shift) {
         UnitSums<T>* each[kLanes];
@@ -214,7 +230,7 @@ private:
     // portable one does 2), double lanes portably.
     void add_squares_lanes(const T* v) {
         if constexpr (std::is_same_v<T, float>)
-            active_loops().lane_squares_f32(v, lanes_->positions(), sums_.sq);
+            active_loops().lane_squares_f32(v, lanes_->positions(), 1, 0, sums_.sq);
         else
             sums_.template add_squares<kLanes>(v, lanes_->positions());
     }
@@ -254,7 +270,10 @@ private:
 template <class E, class T, class Emit>
 void for_each_unit(const TileSource& s, bool squares_only, int threads, Emit&& emit) {
     const Grouping how = grouping(s);
-    const std::int64_t width = how == Grouping::units ? LaneGroups(s, Strategy::unit_lanes, lane_batch_bytes<T>(s)).width : 1;
+    // Unit blocks read together: whole runs of lines where units are adjacent, and for
+    // any layout the squares of several batches interleaved (unit_stats.cpp's UnitPass).
+    const std::int64_t batch_bytes = (s.height * s.width * s.channels + 1) * kLanes * static_cast<std::int64_t>(sizeof(T));
+    const std::int64_t width = how == Grouping::units ? group_width(batch_bytes) : 1;
     const std::int64_t units = shown_units(s), per_group = how == Grouping::units ? width * kLanes : 1;
     const std::int64_t groups = (units + per_group - 1) / per_group;
     const int nthreads = threads_for(shown_values(s), threads, groups);
