@@ -43,11 +43,15 @@ struct LaneGroups {
     std::int64_t items = 0;
     std::int64_t n_inner = 1;
     bool grouped = false;
+    bool selection = false;  // units picked by indices: where a group's next one is is unknown
 
     LaneGroups(const TileSource& s, Strategy strategy, std::int64_t batch_bytes) {
         items = lane_items(s, strategy);
         const std::int64_t es = static_cast<std::int64_t>(elem_size(s.type));
-        if (strategy != Strategy::unit_lanes || s.indices || s.channel_mean || s.s_outer != es) return;
+        // A selection is grouped too (the render reads it in ascending order, so the
+        // blocks of order="norm" are whole runs again); gather_group checks each batch.
+        if (strategy != Strategy::unit_lanes || s.channel_mean || s.s_outer != es) return;
+        selection = s.indices != nullptr;
         grouped = true;
         n_inner = s.n_inner;
         blocks = (shown_units(s) + kLanes - 1) / kLanes;
@@ -70,7 +74,7 @@ struct LaneGroups {
 
     // Bytes from a group to the one read kPrefetchBatches batches later by the same
     // thread (the next groups along the same inner index).
-    std::int64_t ahead(const TileSource& s) const { return grouped ? ahead_for(s, width) : 0; }
+    std::int64_t ahead(const TileSource& s) const { return grouped && !selection ? ahead_for(s, width) : 0; }
     static std::int64_t ahead_for(const TileSource& s, std::int64_t width) {
         return std::max<std::int64_t>(kPrefetchBatches, width) * kLanes * s.s_outer;
     }
