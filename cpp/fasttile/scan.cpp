@@ -33,8 +33,7 @@ void scan_tiles(const TileSource& s, BlockQueue& queue, PartRange<T>& part) {
     while (queue.pop(&begin, &end)) {
         for (std::int64_t t = begin; t < end; ++t) {
             T lo, hi;
-            std::int64_t bad;
-            reader.read(tile_origin(s, t), &lo, &hi, &bad);
+            const std::int64_t bad = reader.range(tile_origin(s, t), &lo, &hi);
             part.add(t, lo, hi, bad);
         }
     }
