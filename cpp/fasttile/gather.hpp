@@ -116,23 +116,24 @@ void gather_tile(const unsigned char* p, const TileSource& s, bool mean, T* buf,
 // kLanes float (or double) tiles whose rows are stored contiguously, side by side:
 // blocks of 4 lanes x 4 positions (2 x 2 for double) are transposed in registers
 // instead of stored one value at a time. SSE2 is the x86-64 baseline.
-inline void transpose_block(const unsigned char* const* src, std::int64_t p, float* dst) {
+// step: values between consecutive positions in dst (kLanes: positions adjacent).
+inline void transpose_block(const unsigned char* const* src, std::int64_t p, float* dst, std::int64_t step = kLanes) {
     __m128 r0 = _mm_loadu_ps(reinterpret_cast<const float*>(src[0]) + p);
     __m128 r1 = _mm_loadu_ps(reinterpret_cast<const float*>(src[1]) + p);
     __m128 r2 = _mm_loadu_ps(reinterpret_cast<const float*>(src[2]) + p);
     __m128 r3 = _mm_loadu_ps(reinterpret_cast<const float*>(src[3]) + p);
     _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
     _mm_storeu_ps(dst, r0);
-    _mm_storeu_ps(dst + kLanes, r1);
-    _mm_storeu_ps(dst + 2 * kLanes, r2);
-    _mm_storeu_ps(dst + 3 * kLanes, r3);
+    _mm_storeu_ps(dst + step, r1);
+    _mm_storeu_ps(dst + 2 * step, r2);
+    _mm_storeu_ps(dst + 3 * step, r3);
 }
 
-inline void transpose_block(const unsigned char* const* src, std::int64_t p, double* dst) {
+inline void transpose_block(const unsigned char* const* src, std::int64_t p, double* dst, std::int64_t step = kLanes) {
     const __m128d a = _mm_loadu_pd(reinterpret_cast<const double*>(src[0]) + p);
     const __m128d b = _mm_loadu_pd(reinterpret_cast<const double*>(src[1]) + p);
     _mm_storeu_pd(dst, _mm_unpacklo_pd(a, b));
-    _mm_storeu_pd(dst + kLanes, _mm_unpackhi_pd(a, b));
+    _mm_storeu_pd(dst + step, _mm_unpackhi_pd(a, b));
 }
 
 // Returns false (nothing done) unless E is T (float or double) and rows are contiguous.
@@ -144,16 +145,47 @@ bool gather_lanes_transposed(const unsigned char* const* origins, const TileSour
         constexpr std::int64_t block = 16 / sizeof(T);  // lanes (and positions) per register block
         const std::int64_t C = s.channels, run = s.width * C, es = sizeof(T);
         if (!(s.s_x == C * es && (C == 1 || s.s_channel == es))) return false;
+        // A tile stored whole (rows back to back) is one row of all its values, so a tiny
+        // tile (3x3) still fills whole register blocks.
+        const bool whole = s.s_y == run * es;
+        const std::int64_t height = whole ? 1 : s.height, len = whole ? s.height * run : run;
         const unsigned char* rows[kLanes];
-        for (std::int64_t y = 0; y < s.height; ++y) {
+        for (std::int64_t y = 0; y < height; ++y) {
             for (int k = 0; k < kLanes; ++k) rows[k] = origins[k] + y * s.s_y;
-            T* dst = buf + y * run * kLanes;
+            T* dst = buf + y * len * kLanes;
             std::int64_t p = 0;
-            for (; p + block <= run; p += block)
+            for (; p + block <= len; p += block)
                 for (int q = 0; q < kLanes; q += static_cast<int>(block)) transpose_block(rows + q, p, dst + p * kLanes + q);
-            for (; p < run; ++p)
+            for (; p < len; ++p)
                 for (int k = 0; k < kLanes; ++k) dst[p * kLanes + k] = load_unaligned<T>(rows[k] + p * es);
         }
+        return true;
+    }
+}
+
+// kLanes float (or double) tiles stored as channel planes whose rows are contiguous (an
+// oihw bank of RGB filters): each plane row is transposed in register blocks into every
+// C-th position, instead of C * h * w scattered loads per lane. Returns false (nothing
+// done) for other tiles.
+template <class E, class T>
+bool gather_lanes_planar(const unsigned char* const* origins, const TileSource& s, T* buf) {
+    if constexpr (!std::is_same_v<E, T>) {
+        return false;
+    } else {
+        constexpr std::int64_t block = 16 / sizeof(T);
+        const std::int64_t C = s.channels, w = s.width, es = sizeof(T), step = C * kLanes;
+        if (C == 1 || s.s_x != es) return false;
+        const unsigned char* rows[kLanes];
+        for (std::int64_t y = 0; y < s.height; ++y)
+            for (std::int64_t c = 0; c < C; ++c) {
+                for (int k = 0; k < kLanes; ++k) rows[k] = origins[k] + y * s.s_y + c * s.s_channel;
+                T* dst = buf + (y * w * C + c) * kLanes;
+                std::int64_t x = 0;
+                for (; x + block <= w; x += block)
+                    for (int q = 0; q < kLanes; q += static_cast<int>(block)) transpose_block(rows + q, x, dst + x * step + q, step);
+                for (; x < w; ++x)
+                    for (int k = 0; k < kLanes; ++k) dst[x * step + k] = load_unaligned<T>(rows[k] + x * es);
+            }
         return true;
     }
 }
@@ -174,7 +206,9 @@ void gather_lanes(const unsigned char* const* origins, std::int64_t lane_stride,
     const std::int64_t C = s.channels, h = s.height, w = s.width;
     const bool adjacent = lane_stride == static_cast<std::int64_t>(sizeof(E));
 #if defined(__SSE2__)
-    if (!adjacent && !mean && gather_lanes_transposed<E, T>(origins, s, buf)) return;
+    if (!adjacent && !mean &&
+        (gather_lanes_transposed<E, T>(origins, s, buf) || gather_lanes_planar<E, T>(origins, s, buf)))
+        return;
 #endif
     std::int64_t pos = 0;
     for (std::int64_t y = 0; y < h; ++y) {

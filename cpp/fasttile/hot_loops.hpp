@@ -41,10 +41,11 @@ struct HotLoops {
     // The picture rows of a quantized lane batch (lane_rows.hpp): for each of `rows`
     // tile rows, kLanes * plan.unit bytes into out, one row after another.
     void (*lane_rows)(const unsigned char* levels, std::int64_t rows, const LaneRows& plan, unsigned char* out);
-    // sq[k] += the squares of lane k (in double, position by position) over n positions
-    // of x[pos * kLanes + lane]: the squared norms of order="norm", in the fixed order
-    // the NumPy backend reproduces.
-    void (*lane_squares_f32)(const float* x, std::int64_t n, double* sq);
+    // sq[g * kLanes + k] += the squares of lane k of batch g (in double, position by
+    // position) over n positions of x[g * batch_stride + pos * kLanes + lane], for each
+    // of `batches` batches: the squared norms of order="norm", in the fixed order the
+    // NumPy backend reproduces.
+    void (*lane_squares_f32)(const float* x, std::int64_t n, int batches, std::int64_t batch_stride, double* sq);
 };
 
 // Implementations, each defined in its own translation unit.

@@ -103,46 +103,69 @@ void minmax_lanes(const HotLoops& loops, const T* x, std::int64_t n, T* lo, T* h
         loops.minmax_lanes_f64(x, n, lo, hi, bad);
 }
 
-// Per-thread buffer of one batch, in T, with each lane's range.
+// Per-thread buffers of up to `group` batches, in T, with the current batch's range.
 template <class E, class T>
 class LaneReader {
 public:
-    // mean: average the channels (the view's channel_mean).
-    LaneReader(const TileSource& s, bool mean, const HotLoops& loops) : s_(s), mean_(mean), loops_(loops) {
+    // mean: average the channels (the view's channel_mean). group: batches read at once
+    // (see lane_groups.hpp).
+    LaneReader(const TileSource& s, bool mean, const HotLoops& loops, std::int64_t group = 1)
+        : s_(s), mean_(mean), loops_(loops) {
         positions_ = s.height * s.width * (mean ? 1 : s.channels);
         // One spare zero position so quantization can always run whole vector pairs.
-        values_.assign(static_cast<std::size_t>((positions_ + (positions_ & 1)) * kLanes), T(0));
+        values_.assign(static_cast<std::size_t>(group * batch_size()), T(0));
+        current_ = values_.data();
     }
 
     std::int64_t positions() const { return positions_; }
     std::int64_t padded_positions() const { return positions_ + (positions_ & 1); }
-    const T* values() const { return values_.data(); }
+    const T* values() const { return current_; }
 
     // Gathers the batch's values only.
     void gather(const LaneBatch& b) {
+        current_ = values_.data();
         gather_lanes<E, T>(b.origin, b.stride, b.ahead, s_, mean_, values_.data(), loops_);
     }
 
     // Gathers the batch and finds each lane's finite range and non-finite count.
     void read(const LaneBatch& b) {
         gather(b);
-        for (int k = 0; k < kLanes; ++k) {
-            lo[k] = std::numeric_limits<T>::infinity();
-            hi[k] = -std::numeric_limits<T>::infinity();
-            bad[k] = 0;
-        }
-        minmax_lanes<T>(loops_, values_.data(), positions_, lo, hi, bad);
+        find_range();
     }
+
+    // Gathers n batches (at most the group) into their buffers; then select(i) makes
+    // batch i current. Batches of adjacent, consecutive units are read in one pass.
+    void gather_group(const LaneBatch* b, int n, std::int64_t ahead);
+
+    // range: find its lanes' finite ranges (lo, hi, bad).
+    void select(int i, bool range = true) {
+        current_ = values_.data() + i * batch_size();
+        if (range) find_range();
+    }
+
+    // Values between one batch's buffer and the next.
+    std::int64_t batch_size() const { return padded_positions() * kLanes; }
 
     T lo[kLanes], hi[kLanes];
     std::int64_t bad[kLanes];
 
 private:
+
+    void find_range() {
+        for (int k = 0; k < kLanes; ++k) {
+            lo[k] = std::numeric_limits<T>::infinity();
+            hi[k] = -std::numeric_limits<T>::infinity();
+            bad[k] = 0;
+        }
+        minmax_lanes<T>(loops_, current_, positions_, lo, hi, bad);
+    }
+
     const TileSource& s_;
     bool mean_;
     const HotLoops& loops_;
     std::int64_t positions_;
     std::vector<T> values_;
+    const T* current_;
 };
 
 }  // namespace fasttile

@@ -12,18 +12,39 @@
 namespace fasttile {
 namespace {
 
-template <class D>
-void lane_squares(const float* x, std::int64_t n, double* sq) {
+// G batches at once: each lane's sum is a chain of dependent adds, so one batch's few
+// vectors wait on the add latency; G batches side by side keep about eight chains in
+// flight (as many as the registers hold without spilling).
+template <class D, int G>
+void lane_squares_n(const float* x, std::int64_t n, std::int64_t batch_stride, double* sq) {
     constexpr int per_position = kLanes / D::width;
     static_assert(per_position * D::width == kLanes, "whole vectors per position");
-    typename D::V acc[per_position];
-    for (int j = 0; j < per_position; ++j) acc[j] = D::load(sq + j * D::width);
+    typename D::V acc[G][per_position];
+    for (int g = 0; g < G; ++g)
+        for (int j = 0; j < per_position; ++j) acc[g][j] = D::load(sq + g * kLanes + j * D::width);
+    // Unrolled, so the accumulators live in registers (a loop over them keeps them in
+    // memory, and every add then waits on a store as well).
     for (std::int64_t i = 0; i < n; ++i)
-        for (int j = 0; j < per_position; ++j) {
-            const auto v = D::from_floats(x + i * kLanes + j * D::width);
-            acc[j] = D::add(acc[j], D::mul(v, v));
-        }
-    for (int j = 0; j < per_position; ++j) D::store(sq + j * D::width, acc[j]);
+#pragma GCC unroll 8
+        for (int g = 0; g < G; ++g)
+#pragma GCC unroll 8
+            for (int j = 0; j < per_position; ++j) {
+                const auto v = D::from_floats(x + g * batch_stride + i * kLanes + j * D::width);
+                acc[g][j] = D::add(acc[g][j], D::mul(v, v));
+            }
+    for (int g = 0; g < G; ++g)
+        for (int j = 0; j < per_position; ++j) D::store(sq + g * kLanes + j * D::width, acc[g][j]);
+}
+
+template <class D>
+void lane_squares(const float* x, std::int64_t n, int batches, std::int64_t batch_stride, double* sq) {
+    constexpr int together = 8 / (kLanes / D::width) > 1 ? 8 / (kLanes / D::width) : 1;
+    int g = 0;
+    for (; g + together <= batches; g += together)
+        lane_squares_n<D, together>(x + g * batch_stride, n, batch_stride, sq + g * kLanes);
+    if constexpr (together > 2)
+        for (; g + 2 <= batches; g += 2) lane_squares_n<D, 2>(x + g * batch_stride, n, batch_stride, sq + g * kLanes);
+    for (; g < batches; ++g) lane_squares_n<D, 1>(x + g * batch_stride, n, batch_stride, sq + g * kLanes);
 }
 
 }  // namespace

@@ -71,12 +71,13 @@ void lane_rows_scalar(const unsigned char* levels, std::int64_t rows, const Lane
         }
 }
 
-void lane_squares_scalar(const float* x, std::int64_t n, double* sq) {
-    for (std::int64_t i = 0; i < n; ++i)
-        for (int k = 0; k < kLanes; ++k) {
-            const double d = static_cast<double>(x[i * kLanes + k]);
-            sq[k] += d * d;
-        }
+void lane_squares_scalar(const float* x, std::int64_t n, int batches, std::int64_t batch_stride, double* sq) {
+    for (int g = 0; g < batches; ++g, x += batch_stride, sq += kLanes)
+        for (std::int64_t i = 0; i < n; ++i)
+            for (int k = 0; k < kLanes; ++k) {
+                const double d = static_cast<double>(x[i * kLanes + k]);
+                sq[k] += d * d;
+            }
 }
 
 }  // namespace

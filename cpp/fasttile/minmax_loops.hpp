@@ -83,7 +83,10 @@ void minmax_lanes(const T* x, std::int64_t n, T* lo, T* hi, std::int64_t* bad) {
         h[k] = W::load(hi + k * W::width);
         not_finite[k] = W::zero_counter();
     }
+    // Unrolled, so the running minima, maxima and counts stay in registers (a loop over
+    // them keeps them in memory: every position then waits on a store and a reload).
     for (std::int64_t i = 0; i < n; ++i) {
+#pragma GCC unroll 8
         for (int k = 0; k < vectors; ++k) {
             const auto v = W::load(x + i * kLanes + k * W::width);
             const auto f = W::finite(v);

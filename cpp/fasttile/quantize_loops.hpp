@@ -56,6 +56,7 @@ void quantize(const T* x, std::int64_t n, const Affine<T>& p, unsigned char* q) 
     std::int64_t i = 0;
     for (; i + step <= n; i += step) {
         typename W::V v[W::pack];
+#pragma GCC unroll 8
         for (int j = 0; j < W::pack; ++j) v[j] = level<W, T, Clamp>(W::load(x + i + j * W::width), k);
         W::store_levels(q + i, v);
     }
@@ -74,6 +75,8 @@ void quantize_lanes(const T* x, std::int64_t n, const LaneAffines<T>& p, unsigne
     std::int64_t i = 0;
     for (; i + positions <= n; i += positions) {
         typename W::V v[W::pack];
+        // Unrolled: as a loop, the levels and each lane's parameters live in memory.
+#pragma GCC unroll 8
         for (int j = 0; j < W::pack; ++j)
             v[j] = level<W, T, true>(W::load(x + i * kLanes + j * W::width), k[j % per_position]);
         W::store_levels(q + i * kLanes, v);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "checked.hpp"
+#include "lane_groups.hpp"
 #include "lane_reader.hpp"
 #include "lane_transpose.hpp"
 #include "nonfinite.hpp"
@@ -52,6 +53,7 @@ struct Job {
     const Output& out;
     const HotLoops& loops;
     Strategy strategy;
+    const LaneGroups& groups;  // work items of the lane strategies
     bool banded;  // per-tile drawing assembled one grid row at a time (see stream_copy.hpp)
     std::int64_t tiles;
     // Reading order: a selection read in sorted order has rank[j] = display position of
@@ -147,7 +149,7 @@ struct LaneWorker {
     std::vector<unsigned char> laid;  // those rows, or the batch's levels tile by tile
 
     LaneWorker(Job& j, int t)
-        : job(j), thread(t), reader(j.s, j.s.channel_mean, j.loops),
+        : job(j), thread(t), reader(j.s, j.s.channel_mean, j.loops, j.groups.width),
           quantizer(j.norm, j.loops, reader.padded_positions() * kLanes), painter(j.s, j.m, j.out),
           step(j.m, lane_tile_step(j.s, j.strategy)) {
         if (painter.direct()) {
@@ -187,8 +189,8 @@ struct LaneWorker {
         return any_bad;
     }
 
+    // The batch is the reader's current one, its range found.
     void draw(const LaneBatch& b) {
-        reader.read(b);
         Cell cells[kLanes];
         const bool any_bad = locate(b, cells);
         if (job.stopped()) return;
@@ -208,9 +210,25 @@ struct LaneWorker {
     }
 
     void run(BlockQueue& queue) {
-        std::int64_t begin, end;
+        std::int64_t begin, end, ids[kMaxGroup];
+        LaneBatch group[kMaxGroup];
+        const std::int64_t ahead = job.groups.ahead(job.s);
         while (queue.pop(&begin, &end))
-            for (std::int64_t item = begin; item < end; ++item) draw(lane_batch(job.s, job.strategy, item));
+            for (std::int64_t item = begin; item < end; ++item) {
+                if (!job.groups.grouped) {  // one batch per item: no copies of batches
+                    const LaneBatch b = lane_batch(job.s, job.strategy, item);
+                    reader.read(b);
+                    draw(b);
+                    continue;
+                }
+                const int n = job.groups.batches(item, ids);
+                for (int i = 0; i < n; ++i) group[i] = lane_batch(job.s, job.strategy, ids[i]);
+                reader.gather_group(group, n, ahead);
+                for (int i = 0; i < n; ++i) {
+                    reader.select(i);
+                    draw(group[i]);
+                }
+            }
     }
 };
 
@@ -260,11 +278,12 @@ NonFinite render_typed(const TileSource& shown, const Normalization& norm, const
         sort_selection(s, sorted, rank);
         s.indices = sorted.data();
     }
-    Job job{s,           norm, m, out, active_loops(), strategy, use_bands(s, m, out, strategy), tile_count(s),
+    const LaneGroups groups(s, strategy, lane_batch_bytes<T>(s));
+    Job job{s,      norm, m, out, active_loops(), strategy, groups, use_bands(s, m, out, strategy), tile_count(s),
             rank.empty() ? nullptr : rank.data(), {}};
     const std::int64_t items = job.banded                        ? m.nrows
                                : strategy == Strategy::per_tile ? job.tiles
-                                                                : lane_items(s, strategy);
+                                                                : groups.items;
     const double work = shown_values(s) + static_cast<double>(out.height) * static_cast<double>(out.width * out.channels);
     const int nthreads = threads_for(work, threads, items);
     job.found.resize(static_cast<std::size_t>(nthreads));

@@ -4,6 +4,7 @@
 #include <limits>
 #include <vector>
 
+#include "lane_groups.hpp"
 #include "lane_reader.hpp"
 #include "nonfinite.hpp"
 #include "parallel.hpp"
@@ -32,22 +33,28 @@ void scan_tiles(const TileSource& s, BlockQueue& queue, PartRange<T>& part) {
     while (queue.pop(&begin, &end)) {
         for (std::int64_t t = begin; t < end; ++t) {
             T lo, hi;
-            std::int64_t bad;
-            reader.read(tile_origin(s, t), &lo, &hi, &bad);
+            const std::int64_t bad = reader.range(tile_origin(s, t), &lo, &hi);
             part.add(t, lo, hi, bad);
         }
     }
 }
 
 template <class E, class T>
-void scan_lanes(const TileSource& s, Strategy strategy, BlockQueue& queue, PartRange<T>& part) {
-    LaneReader<E, T> reader(s, s.channel_mean, active_loops());
-    std::int64_t begin, end;
+void scan_lanes(const TileSource& s, Strategy strategy, const LaneGroups& groups, BlockQueue& queue,
+                PartRange<T>& part) {
+    LaneReader<E, T> reader(s, s.channel_mean, active_loops(), groups.width);
+    std::int64_t begin, end, ids[kMaxGroup];
+    LaneBatch group[kMaxGroup];
     while (queue.pop(&begin, &end)) {
         for (std::int64_t item = begin; item < end; ++item) {
-            const LaneBatch b = lane_batch(s, strategy, item);
-            reader.read(b);
-            for (std::int64_t k = 0; k < b.count; ++k) part.add(b.tile[k], reader.lo[k], reader.hi[k], reader.bad[k]);
+            const int n = groups.batches(item, ids);
+            for (int i = 0; i < n; ++i) group[i] = lane_batch(s, strategy, ids[i]);
+            reader.gather_group(group, n, groups.ahead(s));
+            for (int i = 0; i < n; ++i) {
+                reader.select(i);
+                for (std::int64_t k = 0; k < group[i].count; ++k)
+                    part.add(group[i].tile[k], reader.lo[k], reader.hi[k], reader.bad[k]);
+            }
         }
     }
 }
@@ -55,7 +62,8 @@ void scan_lanes(const TileSource& s, Strategy strategy, BlockQueue& queue, PartR
 template <class E, class T>
 Range scan_typed(const TileSource& s, int threads) {
     const Strategy strategy = choose_strategy(s);
-    const std::int64_t items = strategy == Strategy::per_tile ? tile_count(s) : lane_items(s, strategy);
+    const LaneGroups groups(s, strategy, lane_batch_bytes<T>(s));
+    const std::int64_t items = strategy == Strategy::per_tile ? tile_count(s) : groups.items;
     const int nthreads = threads_for(shown_values(s), threads, items);
     std::vector<PartRange<T>> parts(static_cast<std::size_t>(nthreads));
     BlockQueue queue(items, std::max<std::int64_t>(1, items / (std::int64_t{nthreads} * 16)));
@@ -64,7 +72,7 @@ Range scan_typed(const TileSource& s, int threads) {
         if (strategy == Strategy::per_tile)
             scan_tiles<E, T>(s, queue, part);
         else
-            scan_lanes<E, T>(s, strategy, queue, part);
+            scan_lanes<E, T>(s, strategy, groups, queue, part);
     });
     std::vector<NonFinite> found;
     Range r{std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity(), {}};

@@ -4,12 +4,14 @@
 // the across-tile fast paths and the sums vectorize across lanes while each lane still
 // adds in one fixed order the NumPy backend reproduces exactly: within a tile from 0.0
 // in (y, x, channel) order, then the tiles' sums from 0.0 in inner order.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <optional>
 #include <vector>
 
 #include "kernel.hpp"
+#include "lane_groups.hpp"
 #include "lane_reader.hpp"
 #include "parallel.hpp"
 #include "source.hpp"
@@ -139,44 +141,96 @@ inline Grouping grouping(const TileSource& s) {
 template <class E, class T>
 class UnitPass {
 public:
-    UnitPass(const TileSource& s, Grouping grouping, bool squares_only)
-        : s_(s), grouping_(grouping), squares_only_(squares_only) {
+    // width: unit blocks of kLanes read together (Grouping::units; see lane_groups.hpp).
+    UnitPass(const TileSource& s, Grouping grouping, bool squares_only, std::int64_t width)
+        : s_(s), grouping_(grouping), squares_only_(squares_only), width_(width) {
         if (grouping == Grouping::single)
             tiles_.emplace(s, false, active_loops());
         else
-            lanes_.emplace(s, false, active_loops());
+            lanes_.emplace(s, false, active_loops(), width);
     }
 
+    // Group g: units [g * width * kLanes, ...) (Grouping::units), unit g's inner tiles
+    // (Grouping::inner) or unit g (Grouping::single).
     void run_group(std::int64_t g, UnitSums<T>* units) {
         if (grouping_ == Grouping::single) return run_single(g, units[0]);
-        const bool by_inner = grouping_ == Grouping::inner;
-        const Strategy strategy = by_inner ? Strategy::inner_lanes : Strategy::unit_lanes;
-        const std::int64_t batches = by_inner ? (s_.n_inner + kLanes - 1) / kLanes : s_.n_inner;
-        double shift[kLanes] = {};
-        for (std::int64_t i = 0; i < batches; ++i) {
-            const LaneBatch b = lane_batch(s_, strategy, g * batches + i);
-            if (squares_only_)
-                lanes_->gather(b);
-            else
-                lanes_->read(b);  // gathers, and finds each lane's finite min and max
-            const T* v = lanes_->values();
-            if (i == 0)
-                for (int k = 0; k < kLanes; ++k) shift[k] = units[by_inner ? 0 : k].shift = shift_of(v[by_inner ? 0 : k]);
-            sums_.clear();
-            if (squares_only_)
-                add_squares_lanes(v);
-            else
-                finite_lanes(v, shift);
-            for (int k = 0; k < b.count; ++k) units[by_inner ? 0 : k].add(sums_, k);
+        if (grouping_ == Grouping::inner) return run_inner(g, units[0]);
+        const std::int64_t blocks = (shown_units(s_) + kLanes - 1) / kLanes;
+        const int n = static_cast<int>(std::min(width_, blocks - g * width_));
+        // The next read is the same units' next inner tile, or (one inner tile) the next group.
+        const std::int64_t ahead = s_.indices ? 0 : s_.n_inner > 1 ? kPrefetchBatches * s_.s_inner : LaneGroups::ahead_for(s_, width_);
+        LaneBatch b[kMaxGroup];
+        double shift[kMaxGroup * kLanes] = {};
+        for (std::int64_t i = 0; i < s_.n_inner; ++i) {
+            for (int j = 0; j < n; ++j) b[j] = lane_batch(s_, Strategy::unit_lanes, (g * width_ + j) * s_.n_inner + i);
+            lanes_->gather_group(b, n, ahead);
+            if (squares_only_ && std::is_same_v<T, float>) {
+                add_group_squares(n, b, units);
+                continue;
+            }
+            for (int j = 0; j < n; ++j) {
+                lanes_->select(j, !squares_only_);
+                UnitSums<T>* u = units + j * kLanes;
+                if (i == 0)
+                    for (int k = 0; k < kLanes; ++k) shift[j * kLanes + k] = u[k].shift = shift_of(lanes_->values()[k]);
+                add_batch(b[j].count, u, shift + j * kLanes);
+            }
         }
     }
 
 private:
+    // One unit's inner tiles, kLanes side by side.
+    void run_inner(std::int64_t g, UnitSums<T>& unit) {
+        const std::int64_t batches = (s_.n_inner + kLanes - 1) / kLanes;
+        double shift[kLanes] = {};
+        for (std::int64_t i = 0; i < batches; ++i) {
+            const LaneBatch b = lane_batch(s_, Strategy::inner_lanes, g * batches + i);
+            if (squares_only_)
+                lanes_->gather(b);
+            else
+                lanes_->read(b);  // gathers, and finds each lane's finite min and max
+            if (i == 0) unit.shift = shift_of(lanes_->values()[0]);
+            for (int k = 0; k < kLanes; ++k) shift[k] = unit.shift;
+            UnitSums<T>* same[kLanes];
+            for (int k = 0; k < kLanes; ++k) same[k] = &unit;
+            add_batch_to(b.count, same, shift);
+        }
+    }
+
+    // Squares of the whole group's float lanes in one call (its chains interleave), each
+    // tile's sum added to its unit in inner order as add_batch does.
+    void add_group_squares(int n, const LaneBatch* b, UnitSums<T>* units) {
+        if constexpr (std::is_same_v<T, float>) {
+            double sq[kMaxGroup * kLanes] = {};
+            lanes_->select(0, false);
+            active_loops().lane_squares_f32(lanes_->values(), lanes_->positions(), n, lanes_->batch_size(), sq);
+            for (int j = 0; j < n; ++j)
+                for (int k = 0; k < b[j].count; ++k) units[j * kLanes + k].sq += sq[j * kLanes + k];
+        }
+    }
+
+    // The current batch's per-tile sums, added to its lanes' units in inner order.
+    void add_batch(std::int64_t count, UnitSums<T>* u, const double* shift) {
+        UnitSums<T>* each[kLanes];
+        for (int k = 0; k < kLanes; ++k) each[k] = u + k;
+        add_batch_to(count, each, shift);
+    }
+
+    void add_batch_to(std::int64_t count, UnitSums<T>* const* u, const double* shift) {
+        const T* v = lanes_->values();
+        sums_.clear();
+        if (squares_only_)
+            add_squares_lanes(v);
+        else
+            finite_lanes(v, shift);
+        for (int k = 0; k < count; ++k) u[k]->add(sums_, k);
+    }
+
     // float lanes through the instruction set's loop (4 or 8 doubles per vector; the
     // portable one does 2), double lanes portably.
     void add_squares_lanes(const T* v) {
         if constexpr (std::is_same_v<T, float>)
-            active_loops().lane_squares_f32(v, lanes_->positions(), sums_.sq);
+            active_loops().lane_squares_f32(v, lanes_->positions(), 1, 0, sums_.sq);
         else
             sums_.template add_squares<kLanes>(v, lanes_->positions());
     }
@@ -205,6 +259,7 @@ private:
     const TileSource& s_;
     Grouping grouping_;
     bool squares_only_;
+    std::int64_t width_;
     std::optional<LaneReader<E, T>> lanes_;  // the reader the grouping needs
     std::optional<TileReader<E, T>> tiles_;
     LaneSums<T> sums_;
@@ -215,17 +270,22 @@ private:
 template <class E, class T, class Emit>
 void for_each_unit(const TileSource& s, bool squares_only, int threads, Emit&& emit) {
     const Grouping how = grouping(s);
-    const std::int64_t units = shown_units(s), per_group = how == Grouping::units ? kLanes : 1;
+    // Unit blocks read together: whole runs of lines where units are adjacent, and for
+    // any layout the squares of several batches interleaved (unit_stats.cpp's UnitPass).
+    const std::int64_t batch_bytes = (s.height * s.width * s.channels + 1) * kLanes * static_cast<std::int64_t>(sizeof(T));
+    const std::int64_t width = how == Grouping::units ? group_width(batch_bytes) : 1;
+    const std::int64_t units = shown_units(s), per_group = how == Grouping::units ? width * kLanes : 1;
     const std::int64_t groups = (units + per_group - 1) / per_group;
     const int nthreads = threads_for(shown_values(s), threads, groups);
     BlockQueue queue(groups, std::max<std::int64_t>(1, groups / (std::int64_t{nthreads} * 16)));
     run_threads(nthreads, [&](int) {
-        UnitPass<E, T> pass(s, how, squares_only);
+        UnitPass<E, T> pass(s, how, squares_only, width);
+        std::vector<UnitSums<T>> sums(static_cast<std::size_t>(per_group));
         std::int64_t begin, end;
         while (queue.pop(&begin, &end))
             for (std::int64_t g = begin; g < end; ++g) {
-                UnitSums<T> sums[kLanes];
-                pass.run_group(g, sums);
+                std::fill(sums.begin(), sums.end(), UnitSums<T>{});
+                pass.run_group(g, sums.data());
                 for (std::int64_t k = 0; k < per_group && g * per_group + k < units; ++k) emit(g * per_group + k, sums[k]);
             }
     });

@@ -96,7 +96,8 @@ class _Encoder:
         payload, stored = self._filtered(rows, job.above)
         data = [] if stored else deflate.raw_deflate(payload, self.level)
         if stored or _size(data) >= payload.nbytes:
-            data = deflate.raw_deflate(payload, "none")
+            # views of the band's buffer, which is recycled only after it is written
+            data = deflate.stored_blocks(payload)
         if job.band.index == 0:
             data.insert(0, deflate.zlib_header(self.level))
         crc = deflate.crc32(b"IDAT")
@@ -133,8 +134,29 @@ class _Encoder:
         return None if sizes[best] >= store_above * scratch.nbytes / 2 else best
 
 
-def _size(pieces: list[bytes]) -> int:
-    return sum(len(p) for p in pieces)
+def _size(pieces: list) -> int:
+    return sum(memoryview(p).nbytes for p in pieces)
+
+
+def _write_pieces(f: BinaryIO, pieces: list) -> None:
+    """The pieces in order: through os.writev, 1,024 at a time, when `f` is a file
+    (no copy into one buffer, a few system calls per band), else f.write each."""
+    try:
+        fd = f.fileno()
+    except (AttributeError, OSError, io.UnsupportedOperation):
+        for piece in pieces:
+            f.write(piece)
+        return
+    f.flush()
+    views = [memoryview(p).cast("B") for p in pieces]
+    i = 0
+    while i < len(views):
+        written = os.writev(fd, views[i : i + 1024])
+        while written and written >= len(views[i]):  # a short write resumes mid-piece
+            written -= len(views[i])
+            i += 1
+        if written:
+            views[i] = views[i][written:]
 
 
 def _sample_pairs(rows: np.ndarray, above: np.ndarray, sample_bytes: int) -> np.ndarray:
@@ -177,10 +199,8 @@ def _chunk(f: BinaryIO, kind: bytes, *parts: Any) -> None:
 def _idat(f: BinaryIO, band: _Encoded) -> None:
     length = _size(band.data)
     if length <= _CHUNK_LIMIT:  # the CRC came from the worker thread
-        f.write(struct.pack(">I", length) + b"IDAT")
-        for piece in band.data:
-            f.write(piece)
-        f.write(struct.pack(">I", band.crc & 0xFFFFFFFF))
+        head, tail = struct.pack(">I", length) + b"IDAT", struct.pack(">I", band.crc & 0xFFFFFFFF)
+        _write_pieces(f, [head, *band.data, tail])
         return
     view = memoryview(b"".join(band.data))  # a band over 1 GiB: rare, split it
     for start in range(0, len(view), _CHUNK_LIMIT):
