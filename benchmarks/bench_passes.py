@@ -24,16 +24,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from workloads import BY_KEY  # noqa: E402
 
 import fasttile  # noqa: E402
-from fasttile import _core  # noqa: E402
+from fasttile.kernel import _core  # noqa: E402
+from fasttile.tiling.layout import resolve  # noqa: E402
 
 
 def _view(bank: np.ndarray, layout: str):
-    """The kernel's view of the bank (the layout module moves with the package's
-    restructuring; both homes are tried)."""
-    try:
-        from fasttile._layout import resolve
-    except ImportError:  # pragma: no cover - after the restructuring
-        from fasttile.core._layout import resolve  # type: ignore
+    """The kernel's view of the bank, as render builds it."""
     v = resolve(bank, str(bank.dtype), layout=layout)
     return (v.data, v.dtype, v.offset, v.shape, v.strides, None), v.channel_mean
 
@@ -86,10 +82,11 @@ def main(argv=None) -> int:
     print(head)
     for key in args.only.split(","):
         r = run(key, args.scale, args.rounds, threads)
-        ms = lambda k: f"{r[k][0] * 1e3:9.2f}"  # noqa: E731
-        pct = lambda k: f"{100 * r['read'][0] / r[k][0]:8.0f}%"  # noqa: E731
+        ms = lambda k, r=r: f"{r[k][0] * 1e3:9.2f}"  # noqa: E731
+        pct = lambda k, r=r: f"{100 * r['read'][0] / r[k][0]:8.0f}%"  # noqa: E731
         print(
-            f"{key:3}{r['bytes'] / 1e6:7.1f}M {ms('read')} {ms('tile')} {ms('scan')} {ms('norms')} {ms('stats')}"
+            f"{key:3}{r['bytes'] / 1e6:7.1f}M {ms('read')} {ms('tile')} {ms('scan')} "
+            f"{ms('norms')} {ms('stats')}"
             f"{pct('scan')}{pct('norms')}{r['global'][0] / r['tile'][0]:8.2f}x{r['norm'][0] / r['tile'][0]:7.2f}x"
             f"   medians: tile {r['tile'][1] * 1e3:.2f} global {r['global'][1] * 1e3:.2f} "
             f"norm {r['norm'][1] * 1e3:.2f} ms"
