@@ -87,7 +87,8 @@ def main(argv=None) -> int:
         print(
             f"{key:3}{r['bytes'] / 1e6:7.1f}M {ms('read')} {ms('tile')} {ms('scan')} "
             f"{ms('norms')} {ms('stats')}"
-            f"{pct('scan')}{pct('norms')}{r['global'][0] / r['tile'][0]:8.2f}x{r['norm'][0] / r['tile'][0]:7.2f}x"
+            f"{pct('scan')}{pct('norms')}{r['global'][0] / r['tile'][0]:8.2f}x"
+            f"{r['norm'][0] / r['tile'][0]:7.2f}x"
             f"   medians: tile {r['tile'][1] * 1e3:.2f} global {r['global'][1] * 1e3:.2f} "
             f"norm {r['norm'][1] * 1e3:.2f} ms"
         )
