@@ -25,18 +25,7 @@ def binding_functions():
             continue
         first = obj.__doc__.splitlines()[0]
         params = first[first.index("(") + 1 : first.rindex(") ->")]
-        # parameter names: the identifiers before ": " at the top nesting level
-        depth, names, token = 0, [], ""
-        for ch in params:
-            depth += ch in "[("
-            depth -= ch in "])"
-            if depth == 0 and ch == ",":
-                names.append(token)
-                token = ""
-            else:
-                token += ch
-        if token.strip():
-            names.append(token)
+        names = _split_top_level(params)  # the identifiers before ": " at the top nesting level
         found[name] = [re.match(r"\s*(\w+)", t).group(1) for t in names]
     return found
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Optional
 import numpy as np
 
 from .chunked.dask_mosaic import chunked_mosaic
+from .chunked.plan import is_chunked as chunked_bank
 from .chunked.render import render_chunked
 from .tiling.mosaic import Mosaic
 from .tiling.options import shows_render_options, takes_render_options
@@ -24,7 +25,7 @@ if TYPE_CHECKING:  # the typed keywords, for type checkers only
 
 def is_chunked(weights: Any, options: dict) -> bool:
     """A dask or zarr bank (read chunk by chunk), or any bank sent to a dask scheduler."""
-    return type(weights).__module__.split(".")[0] in ("dask", "zarr") or "scheduler" in options
+    return chunked_bank(weights) or "scheduler" in options
 
 
 @shows_render_options
@@ -69,7 +70,7 @@ def mosaic(weights: Any, **options: Unpack[DrawOptions]) -> Mosaic:
     (except ``out``). Orders and global ranges are computed here, once."""
     if "out" in options:
         raise TypeError("mosaic() draws on demand: pass out= to render_rows / render_region instead")
-    if type(weights).__module__.split(".")[0] in ("dask", "zarr"):  # chunked banks: read per band
+    if chunked_bank(weights):  # read per band
         return chunked_mosaic(weights, **options)
     return Mosaic(prepare(weights, **options))
 
@@ -79,7 +80,10 @@ def as_mosaic(weights: Any, options: dict) -> Mosaic:
     (then options would be ignored: refused by name instead)."""
     if isinstance(weights, Mosaic):
         if options:
-            raise TypeError(f"a Mosaic already has its render options; got {', '.join(sorted(options))}")
+            raise TypeError(
+                f"a Mosaic already has its render options; got {', '.join(sorted(options))} "
+                "(render options go to fasttile.mosaic(), not to an existing Mosaic)"
+            )
         return weights
     return mosaic(weights, **options)
 

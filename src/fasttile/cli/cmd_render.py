@@ -75,6 +75,8 @@ def register(subparsers: Any) -> None:
     )
     add_input_arguments(r)
     add_output_arguments(r)
-    add_render_options(r, help=AUTO_ZOOM_HELP)
+    add_render_options(  # a zarr mosaic keeps render's exact geometry: viewers zoom it
+        r, help={**AUTO_ZOOM_HELP, "zoom": AUTO_ZOOM_HELP["zoom"].replace(")", "; 1 for -o *.zarr)")}
+    )
     add_zarr_options(r)
     r.set_defaults(run=_cmd_render)

@@ -13,12 +13,11 @@ from typing import TYPE_CHECKING, Any, Optional
 import numpy as np
 
 from .._extras import require
-from ..api import mosaic
+from ..api import as_mosaic
 from ..codecs.levels import TILE, level_sizes
 from ..codecs.preview import PREVIEW_BYTES, PREVIEW_SIDE, preview_of
 from ..kernel.backends import thread_count
 from ..kernel.reduce import reduce2
-from ..tiling.mosaic import Mosaic
 from ..tiling.options import takes_render_options
 from ..tiling.selection import dead_mode
 from ..tiling.stats import dead_mask, tile_stats
@@ -36,14 +35,6 @@ if TYPE_CHECKING:  # the typed keywords, for type checkers only
 WIDGET_ZOOM_OUT = 3
 
 
-def _as_mosaic(weights: Any, options: dict) -> Any:
-    if isinstance(weights, Mosaic):
-        if options:
-            raise TypeError("render options go to fasttile.mosaic(), not to an existing Mosaic")
-        return weights
-    return mosaic(weights, **options)
-
-
 @takes_render_options(exclude=("out",))
 def preview_png(
     weights: Any,
@@ -55,7 +46,7 @@ def preview_png(
     """A PNG of the mosaic (a Mosaic, or weights with render options) halved as often as
     needed for its larger side to fit max_side and its file to fit max_bytes. Memory
     stays a few strips: the mosaic streams through the pyramid's 2x2 averaging."""
-    return preview_of(_as_mosaic(weights, options), max_bytes, max_side)
+    return preview_of(as_mosaic(weights, options), max_bytes, max_side)
 
 
 class RegionServer:
@@ -208,7 +199,7 @@ def browse(
     demand, so a memory-mapped bank of a million tiles is browsable without writing
     anything."""
     cls = _widget_class()
-    m = _as_mosaic(weights, options)
+    m = as_mosaic(weights, options)
     threshold = dead_mode(options.get("dead"))[1]
     server = RegionServer(
         m, title=title, labels=labels, dead_norm=threshold, threads=thread_count(options.get("threads"))
