@@ -62,27 +62,55 @@ def pillow_png(image: np.ndarray, level: int) -> bytes:
     return buf.getvalue()
 
 
+def interleaved(fns: dict, repeat: int) -> dict:
+    """Median seconds of each callable, run in turns (round-robin) so that every one
+    sees the same moments of a shared machine."""
+    times: dict = {k: [] for k in fns}
+    for _ in range(repeat):
+        for k, fn in fns.items():
+            t = time.perf_counter()
+            fn()
+            times[k].append(time.perf_counter() - t)
+    return {k: float(np.median(v)) for k, v in times.items()}
+
+
 def bench_l(tmp: str, repeat: int) -> list[str]:
     bank = BY_KEY["L"].make()
-    path = os.path.join(tmp, "L.png")
-    fasttile.render(bank)  # warm
-    t_render = median_time(lambda: fasttile.render(bank), repeat)
-    t_save = median_time(lambda: fasttile.save(bank, path), repeat)
-    size_save = os.path.getsize(path)
-    write_fsync(os.path.join(tmp, "L.raw"), size_save)  # makes the data once
-    t_write = median_time(lambda: write_fsync(os.path.join(tmp, "L.raw"), size_save), repeat)
+    png, tif = os.path.join(tmp, "L.png"), os.path.join(tmp, "L.tif")
+    fasttile.save(bank, png)
+    fasttile.save(bank, tif)
+    sizes = {"png": os.path.getsize(png), "tif": os.path.getsize(tif)}
+    for size in sizes.values():
+        write_fsync(os.path.join(tmp, "L.raw"), size)  # makes the data once
+    t = interleaved(
+        {
+            "render": lambda: fasttile.render(bank),
+            "png": lambda: fasttile.save(bank, png),
+            "write png": lambda: write_fsync(os.path.join(tmp, "L.raw"), sizes["png"]),
+            "tif": lambda: fasttile.save(bank, tif),
+            "write tif": lambda: write_fsync(os.path.join(tmp, "L.raw"), sizes["tif"]),
+        },
+        repeat,
+    )
     t_pillow = median_time(lambda: pillow_png(fasttile.render(bank), 1), 1)
     size_pillow = len(pillow_png(fasttile.render(bank), 1))
-    return [
-        f"L wide (805 MB bank, {fasttile.render(bank).nbytes / 1e6:.0f} MB mosaic):",
-        f"  render alone            {t_render * 1e3:9.1f} ms",
-        f"  save .png (fast)        {t_save * 1e3:9.1f} ms   {size_save / 1e6:7.1f} MB   "
-        f"{t_save / t_render:.1f}x render",
-        f"  write + fsync {size_save / 1e6:.1f} MB {t_write * 1e3:9.1f} ms   (the same bytes, same run: "
-        f"save is {t_save / t_write:.2f}x)",
-        f"  render + Pillow level 1 {t_pillow * 1e3:9.1f} ms   {size_pillow / 1e6:7.1f} MB   "
-        f"save is {t_pillow / t_save:.1f}x faster, size {size_save / size_pillow:.3f} of Pillow's",
+    lines = [
+        f"L wide (805 MB bank, {fasttile.render(bank).nbytes / 1e6:.0f} MB mosaic), medians of {repeat} "
+        "interleaved rounds:",
+        f"  render alone            {t['render'] * 1e3:9.1f} ms",
     ]
+    for ext in ("png", "tif"):
+        lines += [
+            f"  save .{ext} (default)     {t[ext] * 1e3:9.1f} ms   {sizes[ext] / 1e6:7.1f} MB   "
+            f"{t[ext] / t['render']:.1f}x render",
+            f"  write + fsync {sizes[ext] / 1e6:.1f} MB {t['write ' + ext] * 1e3:9.1f} ms   (the same bytes: "
+            f"save .{ext} is {t[ext] / t['write ' + ext]:.2f}x)",
+        ]
+    lines.append(
+        f"  render + Pillow level 1 {t_pillow * 1e3:9.1f} ms   {size_pillow / 1e6:7.1f} MB   "
+        f"save .png is {t_pillow / t['png']:.1f}x faster, size {sizes['png'] / size_pillow:.3f} of Pillow's"
+    )
+    return lines
 
 
 def bench_real(tmp: str, repeat: int) -> list[str]:
@@ -131,10 +159,14 @@ CHILD = textwrap.dedent(
 
     threading.Thread(target=sample, daemon=True).start()
     t = time.perf_counter()
-    info = fasttile.save(bank, sys.argv[2])
+    if sys.argv[2] == "--render-only":  # the read side alone: strips drawn, nothing written
+        m = fasttile.mosaic(bank)
+        written = sum(band.nbytes for _, band in m.strips())
+    else:
+        written = fasttile.save(bank, sys.argv[2]).bytes
     seconds = time.perf_counter() - t
     stop.set()
-    print(json.dumps({"seconds": seconds, "peak_extra": max(peak[0], anon()) - base, "bytes": info.bytes}))
+    print(json.dumps({"seconds": seconds, "peak_extra": max(peak[0], anon()) - base, "bytes": written}))
     """
 )
 
@@ -148,18 +180,23 @@ def bench_x(tmp: str) -> list[str]:
     mm.flush()
     del mm
     lines = ["X (1,000,000 28x28 tiles, 3.1 GB memory-mapped .npy, 841 MB mosaic), one run each:"]
-    for ext in ("png", "tif", "npy"):
-        out = os.path.join(tmp, f"x.{ext}")
+    for ext in ("render", "png", "tif", "npy"):
+        out = "--render-only" if ext == "render" else os.path.join(tmp, f"x.{ext}")
         done = subprocess.run(
             [sys.executable, "-c", CHILD, src, out], capture_output=True, text=True, check=True
         )
         r = json.loads(done.stdout)
-        lines.append(
-            f"  save .{ext:4} {r['seconds']:7.2f} s   peak extra anonymous memory "
-            f"{r['peak_extra'] / 2**20:6.1f} MB"
-            f"   file {r['bytes'] / 1e6:7.1f} MB"
+        name = "strips alone" if ext == "render" else "save ." + ext
+        line = (
+            f"  {name:12} {r['seconds']:7.2f} s   peak extra anonymous memory"
+            f" {r['peak_extra'] / 2**20:6.1f} MB   {r['bytes'] / 1e6:7.1f} MB"
         )
-        os.remove(out)
+        if ext != "render":
+            t_write = median_time(lambda n=r["bytes"]: write_fsync(os.path.join(tmp, "x.raw"), n), 3)
+            line += f"   write + fsync {t_write:.2f} s: save is {r['seconds'] / t_write:.2f}x"
+            os.remove(out)
+        lines.append(line)
+        _WRITE_DATA.clear()
     return lines
 
 

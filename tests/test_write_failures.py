@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 import uuid
 
@@ -23,6 +24,11 @@ FORMATS = ["png", "tif", "npy"]
 
 def entries(folder) -> list[str]:
     return sorted(p.name for p in folder.iterdir())
+
+
+def writer_threads() -> list[str]:
+    """Threads the writers start (file sink, encoders, prefetch): all gone after a save."""
+    return [t.name for t in threading.enumerate() if t.name.startswith("fasttile-")]
 
 
 def good_file(folder, fmt):
@@ -51,6 +57,7 @@ def test_an_exception_midway_keeps_the_old_file(tmp_path, fmt, exc):
         fasttile.save(BANK, path, rows=1, progress=raise_midway(exc))
     assert path.read_bytes() == before
     assert entries(tmp_path) == [path.name]  # no temporary left behind
+    assert writer_threads() == []
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -89,6 +96,7 @@ def test_disk_full(small_tmpfs, fmt):
         fasttile.save(big, path, rows=2)
     # ENOSPC from our own writes; tifffile reports a short write in its own words
     assert info.value.errno == 28 or "written" in str(info.value)
+    assert writer_threads() == []
     assert path.read_bytes() == before
     assert entries(small_tmpfs) == [path.name]
 

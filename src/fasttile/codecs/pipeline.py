@@ -33,6 +33,19 @@ def ordered_map(
             yield transform(item)
             on_done(item)
         return
+    yield from _on_pool(transform, items, workers, depth, on_done)
+
+
+def prefetched(produce: Callable[[T], R], items: Iterable[T], ahead: int = 1) -> Iterator[R]:
+    """produce(item) for each item, in order, made on one background thread up to
+    `ahead` items before they are asked for: the consumer's work on one (writing it)
+    overlaps the production of the next (the kernel drawing it, GIL released)."""
+    return _on_pool(produce, items, 1, ahead + 1, lambda item: None)
+
+
+def _on_pool(
+    transform: Callable[[T], R], items: Iterable[T], workers: int, depth: int, on_done: Callable[[T], Any]
+) -> Iterator[R]:
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fasttile-write")
     pending: collections.deque[tuple[T, Future]] = collections.deque()
     try:

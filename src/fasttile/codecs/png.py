@@ -17,6 +17,7 @@ import io
 import os
 import struct
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Callable, Optional, Union
 
@@ -27,6 +28,7 @@ from ..kernel.backends import default_threads
 from . import deflate
 from . import png_filters as filters
 from .bands import Band, BandSource, band_source
+from .file_sink import FileSink
 from .pipeline import ordered_map
 
 LEVELS = ("fast", "small", "none")
@@ -39,12 +41,15 @@ _SAMPLE_BYTES = 1 << 17  # per band, to choose its filter
 # banks save 7-12% at many times the time of the render; smooth learned banks save
 # half or more and are deflated (docs/design.md, "PNG").
 _FAST_STORE_ABOVE = 0.8
+_FAST_STORE_MIN_BYTES = 1 << 20  # below this a band deflates in ~2 ms: storing gains no time
 
 ADAPTIVE = -1  # per row, the best of the five filters
 _FAST_CHOICES = (filters.NONE, filters.SUB, filters.UP)
 _SMALL_CHOICES = (filters.NONE, filters.SUB, filters.UP, filters.AVERAGE, filters.PAETH, ADAPTIVE)
 
 _GOLDEN = 0.6180339887498949
+_ROOT2 = 0.4142135623730951  # sqrt(2) - 1
+_PIECE_BYTES = 4096  # of a row, in a filter-choice sample
 
 Progress = Optional[Callable[[int, int], Any]]
 
@@ -122,15 +127,17 @@ class _Encoder:
         """The filter that compresses a sample of the band's rows best, or None when
         nothing makes the sample shrink enough (store the band). "fast" tries None, Sub
         and Up; "small" all five and the per-row adaptive choice."""
-        sample = _sample_pairs(rows, above, min(_SAMPLE_BYTES, max(8192, rows.nbytes // 8)))
-        scratch = np.empty((len(sample), rows.shape[1]), np.uint8)
+        sample = _sample_pairs(rows, above, min(_SAMPLE_BYTES, max(8192, rows.nbytes // 8)), self.bpp)
+        scratch = np.empty((len(sample), 1 + sample.shape[1]), np.uint8)
+        unused_above = np.zeros(sample.shape[1], np.uint8)  # each piece's row above is in the sample
         kinds = _SMALL_CHOICES if self.level == "small" else _FAST_CHOICES
         sizes = {}
         for kind in kinds:
-            filtered = self._apply(kind, sample, above, scratch)[1::2]
+            filtered = self._apply(kind, sample, unused_above, scratch)[1::2]
             sizes[kind] = _size(deflate.raw_deflate(np.ascontiguousarray(filtered), self.level))
         best = min(sizes, key=sizes.__getitem__)
-        store_above = _FAST_STORE_ABOVE if self.level == "fast" else 1.0
+        fast_store = self.level == "fast" and rows.nbytes >= _FAST_STORE_MIN_BYTES
+        store_above = _FAST_STORE_ABOVE if fast_store else 1.0
         return None if sizes[best] >= store_above * scratch.nbytes / 2 else best
 
 
@@ -138,73 +145,54 @@ def _size(pieces: list) -> int:
     return sum(memoryview(p).nbytes for p in pieces)
 
 
-def _write_pieces(f: BinaryIO, pieces: list) -> None:
-    """The pieces in order: through os.writev, 1,024 at a time, when `f` is a file
-    (no copy into one buffer, a few system calls per band), else f.write each."""
-    try:
-        fd = f.fileno()
-    except (AttributeError, OSError, io.UnsupportedOperation):
-        for piece in pieces:
-            f.write(piece)
-        return
-    f.flush()
-    views = [memoryview(p).cast("B") for p in pieces]
-    i = 0
-    while i < len(views):
-        written = os.writev(fd, views[i : i + 1024])
-        while written and written >= len(views[i]):  # a short write resumes mid-piece
-            written -= len(views[i])
-            i += 1
-        if written:
-            views[i] = views[i][written:]
-
-
-def _sample_pairs(rows: np.ndarray, above: np.ndarray, sample_bytes: int) -> np.ndarray:
-    """Rows of a band spread by the golden ratio (an eighth of a small band), each after
-    the row above it (interleaved), so that every filter sees its true neighbours. Not
-    evenly spaced: a mosaic's rows repeat with the cell height, and an even spacing can
-    land on padding rows only; a golden-ratio (Weyl) sequence never locks onto a period."""
-    n = max(1, min(len(rows), sample_bytes // rows.shape[1]))
-    picks = np.unique((np.arange(n) * _GOLDEN * len(rows)).astype(np.int64) % len(rows))
-    pairs = np.empty((2 * len(picks), rows.shape[1] - 1), np.uint8)
-    pairs[1::2] = rows[picks, 1:]
-    pairs[0::2] = rows[np.maximum(picks - 1, 0), 1:]
-    if picks[0] == 0:
-        pairs[0] = above
+def _sample_pairs(rows: np.ndarray, above: np.ndarray, sample_bytes: int, bpp: int) -> np.ndarray:
+    """Short pieces of a band's rows (4 KB, whole pixels), each after the same columns of
+    the row above (interleaved), so that every filter sees its true neighbours. Many
+    short pieces rather than a few whole rows: a mosaic's rows repeat with the cell
+    height, and five whole rows of which one is padding make noise look a fifth
+    compressible. Rows and columns are spread by two Weyl sequences (golden ratio,
+    sqrt 2), which never lock onto a period, the way an even spacing can."""
+    width = rows.shape[1] - 1
+    piece = min(width, max(bpp, _PIECE_BYTES // bpp * bpp))
+    n = max(1, min(len(rows) * max(1, width // piece), sample_bytes // piece))
+    order = np.arange(n) + 0.5
+    picks = ((order * _GOLDEN) % 1.0 * len(rows)).astype(np.int64)
+    starts = ((order * _ROOT2) % 1.0 * ((width - piece) // bpp + 1)).astype(np.int64) * bpp
+    pairs = np.empty((2 * n, piece), np.uint8)
+    if piece == width:  # narrow rows, whole: many of them, taken at once
+        pairs[1::2] = rows[picks, 1:]
+        pairs[0::2] = rows[np.maximum(picks - 1, 0), 1:]
+        pairs[0::2][picks == 0] = above
+        return pairs
+    for i, (row, start) in enumerate(zip(picks.tolist(), starts.tolist())):  # slices: no index arrays
+        pairs[2 * i + 1] = rows[row, 1 + start : 1 + start + piece]
+        pairs[2 * i] = rows[row - 1, 1 + start : 1 + start + piece] if row else above[start : start + piece]
     return pairs
 
 
-def chunk_bytes(kind: bytes, data: bytes) -> bytes:
-    """One PNG chunk: length, type, data, CRC (for writers of PNG-based formats: APNG)."""
-    return (
-        struct.pack(">I", len(data))
-        + kind
-        + data
-        + struct.pack(">I", deflate.crc32(data, deflate.crc32(kind)))
-    )
-
-
-def _chunk(f: BinaryIO, kind: bytes, *parts: Any) -> None:
+def _chunk_pieces(kind: bytes, *parts: Any) -> list:
+    """A chunk as pieces for a FileSink: length and type, the parts (not copied), CRC."""
     length = sum(memoryview(p).nbytes for p in parts)
     crc = deflate.crc32(kind)
     for p in parts:
         crc = deflate.crc32(p, crc)
-    f.write(struct.pack(">I", length))
-    f.write(kind)
-    for p in parts:
-        f.write(p)
-    f.write(struct.pack(">I", crc & 0xFFFFFFFF))
+    return [struct.pack(">I", length) + kind, *parts, struct.pack(">I", crc & 0xFFFFFFFF)]
 
 
-def _idat(f: BinaryIO, band: _Encoded) -> None:
+def chunk_bytes(kind: bytes, data: bytes) -> bytes:
+    """One PNG chunk: length, type, data, CRC (for writers of PNG-based formats: APNG)."""
+    return b"".join(_chunk_pieces(kind, data))
+
+
+def _idat_pieces(band: _Encoded) -> list:
     length = _size(band.data)
     if length <= _CHUNK_LIMIT:  # the CRC came from the worker thread
-        head, tail = struct.pack(">I", length) + b"IDAT", struct.pack(">I", band.crc & 0xFFFFFFFF)
-        _write_pieces(f, [head, *band.data, tail])
-        return
+        return [struct.pack(">I", length) + b"IDAT", *band.data, struct.pack(">I", band.crc & 0xFFFFFFFF)]
     view = memoryview(b"".join(band.data))  # a band over 1 GiB: rare, split it
+    pieces: list = []
     for start in range(0, len(view), _CHUNK_LIMIT):
-        _chunk(f, b"IDAT", view[start : start + _CHUNK_LIMIT])
+        pieces += _chunk_pieces(b"IDAT", view[start : start + _CHUNK_LIMIT])
+    return pieces
 
 
 def _header(shape: tuple[int, ...]) -> bytes:
@@ -245,24 +233,22 @@ def write_stream(
     check_png_size(source.shape)
     workers = min(threads or default_threads(), len(source.bands))  # one band: no thread pool
     bpp = 3 if len(source.shape) == 3 else 1
-    f.write(_SIGNATURE)
-    _chunk(f, b"IHDR", _header(source.shape))
     free: list = []
     adler = 1
+    encode = _Encoder(level, bpp)
     results = ordered_map(
-        _Encoder(level, bpp),
-        _jobs(source, free),
-        workers=workers,
-        depth=workers + 2,
-        on_done=lambda job: free.append(job.buffer),
+        lambda job: (job, encode(job)), _jobs(source, free), workers=workers, depth=workers + 2
     )
-    for band, encoded in zip(source.bands, results):
-        _idat(f, encoded)
-        adler = deflate.adler32_combine(adler, encoded.adler, encoded.length)
-        if progress is not None:
-            progress(band.y1, source.shape[0])
-    _chunk(f, b"IDAT", deflate.final_block(), struct.pack(">I", adler))
-    _chunk(f, b"IEND")
+    with closing(results), FileSink(f) as sink:  # on an error, both threads stop here
+        sink.write([_SIGNATURE, *_chunk_pieces(b"IHDR", _header(source.shape))])
+        for band, (job, encoded) in zip(source.bands, results):
+            # the pieces may be views of the job's buffer: recycled once written
+            sink.write(_idat_pieces(encoded), then=lambda buffer=job.buffer: free.append(buffer))
+            adler = deflate.adler32_combine(adler, encoded.adler, encoded.length)
+            if progress is not None:
+                progress(band.y1, source.shape[0])
+        sink.write(_chunk_pieces(b"IDAT", deflate.final_block(), struct.pack(">I", adler)))
+        sink.write(_chunk_pieces(b"IEND"))
 
 
 def write_png(
@@ -278,7 +264,9 @@ def write_png(
     source = band_source(image_or_mosaic, rows, _BAND_BYTES)
     level = check_level(level)
     check_png_size(source.shape)
-    with atomic_path(path) as temp, open(temp, "wb") as f:
+    # "r+b": the temporary exists, empty; truncating it ("wb") would make ext4 flush
+    # the whole file at close (auto_da_alloc), in this thread, before the fsync
+    with atomic_path(path) as temp, open(temp, "r+b") as f:
         write_stream(f, source, level=level, progress=progress, threads=threads)
 
 

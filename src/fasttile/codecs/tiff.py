@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from typing import Any, Callable, Optional, Protocol, Union
+from contextlib import closing
+from typing import Any, BinaryIO, Callable, Optional, Protocol, Union
 
 import numpy as np
 
 from .._atomic import atomic_path
 from .._extras import require
+from .file_sink import Writeback
+from .pipeline import prefetched
 
 TILE = 256
 COMPRESSIONS = (None, "zlib", "zstd")
@@ -42,23 +45,35 @@ def _check_compression(compression: Optional[str]) -> Optional[str]:
     return compression
 
 
-def _tiles(m: RegionMosaic, progress: Optional[Callable[[int, int], Any]]) -> Iterator[np.ndarray]:
+def _bands(m: RegionMosaic) -> Iterator[tuple[int, np.ndarray]]:
+    """(y0, band of TILE pixel rows), drawn one band ahead on a thread."""
+    height, width = m.shape[:2]
+    starts = range(0, height, TILE)
+    drawn = prefetched(lambda y0: m.render_region(y0, min(height, y0 + TILE), 0, width), starts)
+    with closing(drawn):
+        yield from zip(starts, drawn)
+
+
+def _tiles(
+    m: RegionMosaic, progress: Optional[Callable[[int, int], Any]], writeback: Writeback, f: BinaryIO
+) -> Iterator[np.ndarray]:
     """The mosaic's 256 x 256 tiles in row-major order, edge tiles padded with zeros."""
     height, width = m.shape[:2]
     tile = np.zeros((TILE, TILE) + tuple(m.shape[2:]), np.uint8)
-    for y0 in range(0, height, TILE):
-        if progress is not None and y0:  # tifffile stops pulling after the last tile
-            progress(y0, height)
-        y1 = min(height, y0 + TILE)
-        band = m.render_region(y0, y1, 0, width)
-        for x0 in range(0, width, TILE):
-            part = band[:, x0 : x0 + TILE]
-            if part.shape[:2] == (TILE, TILE):
-                yield part
-                continue
-            tile[...] = 0
-            tile[: part.shape[0], : part.shape[1]] = part
-            yield tile
+    with closing(_bands(m)) as bands:  # closed with this generator: the drawing thread stops
+        for y0, band in bands:
+            if y0:  # tifffile stops pulling after the last tile
+                writeback.advance(f.tell())
+                if progress is not None:
+                    progress(y0, height)
+            for x0 in range(0, width, TILE):
+                part = band[:, x0 : x0 + TILE]
+                if part.shape[:2] == (TILE, TILE):
+                    yield part
+                    continue
+                tile[...] = 0
+                tile[: part.shape[0], : part.shape[1]] = part
+                yield tile
 
 
 def write_tiff(
@@ -72,10 +87,13 @@ def write_tiff(
     tifffile = _tifffile()
     compression = _check_compression(compression)
     rgb = len(m.shape) == 3
-    with atomic_path(path) as temp:
-        with tifffile.TiffWriter(temp, bigtiff=int(np.prod(m.shape)) >= _CLASSIC_LIMIT) as tif:
+    # "r+b": the temporary exists, empty; truncating it would make ext4 flush it all at close
+    with atomic_path(path) as temp, open(temp, "r+b") as f:
+        tiles = _tiles(m, progress, Writeback(f.fileno()), f)
+        # closed on an error too (tifffile's traceback would keep it, and its thread, alive)
+        with closing(tiles), tifffile.TiffWriter(f, bigtiff=int(np.prod(m.shape)) >= _CLASSIC_LIMIT) as tif:
             tif.write(
-                _tiles(m, progress),
+                tiles,
                 shape=m.shape,
                 dtype=np.uint8,
                 tile=(TILE, TILE),
