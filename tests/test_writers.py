@@ -151,6 +151,21 @@ def test_slow_disk_never_sees_a_recycled_band(tmp_path, monkeypatch):
     assert np.array_equal(read_png(tmp_path / "m.png"), fasttile.render(bank))
 
 
+def test_writeback_is_started_on_each_window_written(tmp_path, monkeypatch):
+    from fasttile.codecs import file_sink
+
+    calls = []
+    monkeypatch.setattr(file_sink, "_WRITEBACK_BYTES", 1 << 20)  # 16 MB in use
+    monkeypatch.setattr(file_sink, "_START_WRITEBACK", lambda fd, at, n, flags: calls.append((at, n, flags)))
+    bank = np.random.default_rng(8).standard_normal((3072, 3072)).astype(np.float32)
+    fasttile.save(bank, tmp_path / "m.png", ncols=256)  # 10 MB, stored
+    size = (tmp_path / "m.png").stat().st_size
+    assert len(calls) >= 3 and calls[0][0] == 0 and all(flags == 2 for *_, flags in calls)
+    assert all(n >= 1 << 20 for _, n, _ in calls)  # once per window, not per band
+    assert all(a + n == b for (a, n, _), (b, _, _) in zip(calls, calls[1:]))  # contiguous
+    assert size - (8 << 20) < calls[-1][0] + calls[-1][1] <= size  # bands of 4 MB: the last one left
+
+
 def test_encode_png_matches_pillow_decoding():
     image = fasttile.render(np.random.default_rng(3).standard_normal((10, 3, 4, 4)), zoom=3)
     data = png.encode_png(image)

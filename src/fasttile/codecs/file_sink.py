@@ -4,13 +4,13 @@ and the disk starts writing them back while the next bands are still being drawn
 A streaming writer hands each finished band (a list of buffers: headers, deflate
 blocks, views of the band) to a FileSink and goes on drawing. The sink's thread
 copies them into the page cache with os.writev (no joining copy) and, every few
-megabytes, asks the kernel to start writing that range to disk: on Linux
-posix_fadvise(POSIX_FADV_DONTNEED) starts the writeback of a range's dirty pages
-without waiting for it (Python has no sync_file_range), and drops only pages that
-are already clean. So the fsync that makes the finished file durable (see
-_atomic.py) finds little left to do, instead of the whole file. After a band is
-written, its `then` callback runs on the sink's thread: it recycles the band's
-buffer, which the pieces were views of.
+megabytes, asks the kernel to start writing that range to disk without waiting for
+it: sync_file_range(SYNC_FILE_RANGE_WRITE) on Linux, called through ctypes since the
+os module lacks it. (posix_fadvise(POSIX_FADV_DONTNEED) would start it too, but it
+drains the page lists of every CPU on each call, which a loaded machine makes slow.)
+So the fsync that makes the finished file durable (see _atomic.py) finds little left
+to do, instead of the whole file. After a band is written, its `then` callback runs
+on the sink's thread: it recycles the band's buffer, which the pieces were views of.
 
 A file object without a descriptor (io.BytesIO) is written in the caller's thread.
 An error on the sink's thread (disk full) is raised in the caller's thread at its
@@ -19,6 +19,7 @@ next write or at close; later pieces are dropped, their callbacks still run.
 
 from __future__ import annotations
 
+import ctypes
 import io
 import os
 import queue
@@ -29,7 +30,23 @@ from typing import Any, BinaryIO, Callable, Optional
 _WRITEBACK_BYTES = 16 << 20  # start the disk on every 16 MB written
 _BATCH = 1024  # buffers per writev (IOV_MAX is 1024 on Linux)
 
-_CAN_START_WRITEBACK = sys.platform.startswith("linux") and hasattr(os, "posix_fadvise")
+_SYNC_FILE_RANGE_WRITE = 2  # linux/fs.h
+
+
+def _sync_file_range() -> Optional[Callable[..., int]]:
+    """libc's sync_file_range, or None where there is none (not Linux)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        call = ctypes.CDLL(None, use_errno=True).sync_file_range
+    except (AttributeError, OSError):
+        return None
+    call.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
+    call.restype = ctypes.c_int
+    return call
+
+
+_START_WRITEBACK = _sync_file_range()
 
 Then = Optional[Callable[[], Any]]
 
@@ -65,12 +82,10 @@ class Writeback:
 
     def advance(self, offset: int) -> None:
         """The file is written up to `offset`."""
-        if not _CAN_START_WRITEBACK or offset - self._started < _WRITEBACK_BYTES:
+        if _START_WRITEBACK is None or offset - self._started < _WRITEBACK_BYTES:
             return
-        try:
-            os.posix_fadvise(self._fd, self._started, offset - self._started, os.POSIX_FADV_DONTNEED)
-        except OSError:  # a file system without it: the final fsync does it all
-            pass
+        # a file system without it returns an error: the final fsync then does it all
+        _START_WRITEBACK(self._fd, self._started, offset - self._started, _SYNC_FILE_RANGE_WRITE)
         self._started = offset
 
 
