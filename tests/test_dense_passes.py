@@ -1,0 +1,60 @@
+"""The passes that stream a bank in memory order instead of tile by tile (issue 20):
+the range scan over a bank whose shown values fill one contiguous block. It must give
+exactly what the NumPy reference gives, on every SIMD path and thread count, with and
+without non-finite values (which send the scan back to the per-tile pass)."""
+
+import numpy as np
+import pytest
+
+from fasttile.kernel import native
+from fasttile.kernel import numpy_backend as reference
+from fasttile.kernel.arrays import as_weights
+from fasttile.tiling.layout import resolve
+
+pytestmark = pytest.mark.skipif(not native.available(), reason="compiled kernel not built")
+
+
+def view_of(arr, **kwargs):
+    data, dtype = as_weights(arr)
+    return resolve(data, dtype, **kwargs)
+
+
+def spoil(w: np.ndarray) -> np.ndarray:
+    w = w.copy()
+    flat = w.reshape(-1)
+    flat[len(flat) // 3] = np.nan
+    flat[-1] = -np.inf
+    return w
+
+
+# Banks whose values fill one block: rows, cols, oihw, hwio, flipped (negative
+# strides), and sizes around the scan's 65536-value chunks and the vector widths.
+DENSE = [
+    ("rows", lambda r: r.standard_normal((37, 27))),
+    ("rows", lambda r: r.standard_normal((70, 1024))[::-1]),
+    ("cols", lambda r: r.standard_normal((3072, 23))),
+    ("cols", lambda r: r.standard_normal((1, 5))),
+    ("oihw", lambda r: r.standard_normal((64, 40, 3, 3))),
+    ("oihw", lambda r: r.standard_normal((7, 3, 5, 5))[:, :, ::-1]),
+    ("hwio", lambda r: r.standard_normal((3, 3, 17, 33))),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case", range(len(DENSE)))
+@pytest.mark.parametrize("nonfinite", [False, True])
+def test_dense_range_scan_every_path(simd_path, case, dtype, nonfinite):
+    layout, make = DENSE[case]
+    w = make(np.random.default_rng(case)).astype(dtype)
+    if nonfinite:
+        w = spoil(w)
+    view = view_of(w, layout=layout)
+    want = reference.scan_range(view, None)
+    for threads in (1, 2, 3):
+        assert native.scan_range(view, None, threads) == want
+
+
+def test_scan_of_a_strided_bank_is_not_dense():
+    w = np.random.default_rng(1).standard_normal((50, 64)).astype(np.float32)
+    for view in (view_of(w[::2], layout="rows"), view_of(w[:, :49], layout="rows")):
+        assert native.scan_range(view, None, 2) == reference.scan_range(view, None)
