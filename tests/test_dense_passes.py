@@ -1,7 +1,8 @@
 """The passes that stream a bank in memory order instead of tile by tile (issue 20):
-the range scan over a bank whose shown values fill one contiguous block. It must give
-exactly what the NumPy reference gives, on every SIMD path and thread count, with and
-without non-finite values (which send the scan back to the per-tile pass)."""
+the range scan over a bank whose shown values fill one contiguous block, and the
+squared norms of units one element apart (cols, hwio). Both must give exactly what
+the NumPy reference gives, on every SIMD path and thread count, with and without
+non-finite values (which send the scan back to the per-tile pass)."""
 
 import numpy as np
 import pytest
@@ -58,3 +59,22 @@ def test_scan_of_a_strided_bank_is_not_dense():
     w = np.random.default_rng(1).standard_normal((50, 64)).astype(np.float32)
     for view in (view_of(w[::2], layout="rows"), view_of(w[:, :49], layout="rows")):
         assert native.scan_range(view, None, 2) == reference.scan_range(view, None)
+
+
+def adjacent_banks(units: int):
+    r = np.random.default_rng(units)
+    yield view_of(r.standard_normal((27, units)).astype(np.float32), layout="cols")  # 3x3 RGB columns
+    yield view_of(r.standard_normal((1, units)).astype(np.float32), layout="cols")  # one value each
+    hwio = r.standard_normal((3, 3, 5, units)).astype(np.float32)
+    yield view_of(hwio, layout="hwio")
+    yield view_of(hwio, layout="hwio", channel="split")
+    yield view_of(spoil(hwio), layout="hwio")
+
+
+@pytest.mark.parametrize("units", [1, 15, 37, 600])
+def test_norms_of_adjacent_units_every_path(simd_path, units):
+    for view in adjacent_banks(units):
+        want = reference.unit_sq_norms(view, None)
+        for threads in (1, 2, 3):
+            got = native.unit_sq_norms(view, None, threads)
+            assert np.array_equal(got, want, equal_nan=True)

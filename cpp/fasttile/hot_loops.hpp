@@ -46,6 +46,9 @@ struct HotLoops {
     // of `batches` batches: the squared norms of order="norm", in the fixed order the
     // NumPy backend reproduces.
     void (*lane_squares_f32)(const float* x, std::int64_t n, int batches, std::int64_t batch_stride, double* sq);
+    // sq[i] += x[i] * x[i] in double (one multiply, one add) for i < n: one value
+    // position of n adjacent units added to their running sums.
+    void (*run_squares_f32)(const float* x, std::int64_t n, double* sq);
 };
 
 // Implementations, each defined in its own translation unit.

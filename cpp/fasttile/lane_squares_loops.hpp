@@ -47,5 +47,19 @@ void lane_squares(const float* x, std::int64_t n, int batches, std::int64_t batc
     for (; g < batches; ++g) lane_squares_n<D, 1>(x + g * batch_stride, n, batch_stride, sq + g * kLanes);
 }
 
+// One value position of adjacent units: the sums live in memory (a block of units
+// small enough for L1), and each gets one multiply and one add, as above. Two
+// vectors per step, so loads and stores of neighbouring sums overlap.
+template <class D>
+void run_squares(const float* x, std::int64_t n, double* sq) {
+    std::int64_t i = 0;
+    for (; i + 2 * D::width <= n; i += 2 * D::width) {
+        const auto v0 = D::from_floats(x + i), v1 = D::from_floats(x + i + D::width);
+        D::store(sq + i, D::add(D::load(sq + i), D::mul(v0, v0)));
+        D::store(sq + i + D::width, D::add(D::load(sq + i + D::width), D::mul(v1, v1)));
+    }
+    scalar_loops().run_squares_f32(x + i, n - i, sq + i);
+}
+
 }  // namespace
 }  // namespace fasttile

@@ -80,6 +80,13 @@ void lane_squares_scalar(const float* x, std::int64_t n, int batches, std::int64
             }
 }
 
+void run_squares_scalar(const float* x, std::int64_t n, double* sq) {
+    for (std::int64_t i = 0; i < n; ++i) {
+        const double d = static_cast<double>(x[i]);
+        sq[i] += d * d;
+    }
+}
+
 }  // namespace
 
 const HotLoops& scalar_loops() {
@@ -98,6 +105,7 @@ const HotLoops& scalar_loops() {
         .widen_bf16 = widen_bf16_scalar,
         .lane_rows = lane_rows_scalar,
         .lane_squares_f32 = lane_squares_scalar,
+        .run_squares_f32 = run_squares_scalar,
     };
     return loops;
 }

@@ -25,6 +25,7 @@ HotLoops make_loops(const char* name) {
         .widen_bf16 = widen_bf16<F>,
         .lane_rows = lane_rows<F>,
         .lane_squares_f32 = lane_squares<D>,
+        .run_squares_f32 = run_squares<D>,
     };
 }
 
