@@ -78,3 +78,26 @@ def test_norms_of_adjacent_units_every_path(simd_path, units):
         for threads in (1, 2, 3):
             got = native.unit_sq_norms(view, None, threads)
             assert np.array_equal(got, want, equal_nan=True)
+
+
+def short_tile_banks(units: int):
+    """Units of short tiles stored in (y, x, channel) order: summed from their squares."""
+    r = np.random.default_rng(units + 1)
+    yield view_of(r.standard_normal((units, 37, 3, 3)).astype(np.float32), layout="oihw", channel="split")
+    yield view_of(r.standard_normal((units, 1, 3, 3)).astype(np.float32), layout="oihw")
+    yield view_of(r.standard_normal((units, 27)).astype(np.float32), layout="rows")  # 3x3 RGB, hwc
+    yield view_of(r.standard_normal((units, 1)).astype(np.float32), layout="rows")
+    yield view_of(r.standard_normal((units, 64)).astype(np.float32), layout="rows")  # 8x8: the longest
+    yield view_of(r.standard_normal((units, 5, 2, 2)).astype(np.float32)[:, ::2], layout="oihw", channel="split")
+    yield view_of(spoil(r.standard_normal((units, 7, 3, 3)).astype(np.float32)), layout="oihw", channel="split")
+
+
+@pytest.mark.parametrize("units", [1, 5, 17, 300])
+def test_norms_of_short_tiles_every_path(simd_path, units):
+    picked = np.array([units - 1, 0, units // 2, units // 2], dtype=np.int64)
+    for view in short_tile_banks(units):
+        for indices in (None, picked):
+            want = reference.unit_sq_norms(view, indices)
+            for threads in (1, 2, 3):
+                got = native.unit_sq_norms(view, indices, threads)
+                assert np.array_equal(got, want, equal_nan=True)

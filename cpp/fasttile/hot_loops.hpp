@@ -49,6 +49,8 @@ struct HotLoops {
     // sq[i] += x[i] * x[i] in double (one multiply, one add) for i < n: one value
     // position of n adjacent units added to their running sums.
     void (*run_squares_f32)(const float* x, std::int64_t n, double* sq);
+    // sq[i] = x[i] * x[i] in double for i < n (the squares alone, for sums added later).
+    void (*squares_f32)(const float* x, std::int64_t n, double* sq);
 };
 
 // Implementations, each defined in its own translation unit.

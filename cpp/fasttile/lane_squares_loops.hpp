@@ -61,5 +61,17 @@ void run_squares(const float* x, std::int64_t n, double* sq) {
     scalar_loops().run_squares_f32(x + i, n - i, sq + i);
 }
 
+// The squares alone, stored (short tiles add them up afterwards: unit_stats.cpp).
+template <class D>
+void squares(const float* x, std::int64_t n, double* sq) {
+    std::int64_t i = 0;
+    for (; i + 2 * D::width <= n; i += 2 * D::width) {
+        const auto v0 = D::from_floats(x + i), v1 = D::from_floats(x + i + D::width);
+        D::store(sq + i, D::mul(v0, v0));
+        D::store(sq + i + D::width, D::mul(v1, v1));
+    }
+    scalar_loops().squares_f32(x + i, n - i, sq + i);
+}
+
 }  // namespace
 }  // namespace fasttile

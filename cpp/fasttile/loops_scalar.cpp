@@ -87,6 +87,13 @@ void run_squares_scalar(const float* x, std::int64_t n, double* sq) {
     }
 }
 
+void squares_scalar(const float* x, std::int64_t n, double* sq) {
+    for (std::int64_t i = 0; i < n; ++i) {
+        const double d = static_cast<double>(x[i]);
+        sq[i] = d * d;
+    }
+}
+
 }  // namespace
 
 const HotLoops& scalar_loops() {
@@ -106,6 +113,7 @@ const HotLoops& scalar_loops() {
         .lane_rows = lane_rows_scalar,
         .lane_squares_f32 = lane_squares_scalar,
         .run_squares_f32 = run_squares_scalar,
+        .squares_f32 = squares_scalar,
     };
     return loops;
 }

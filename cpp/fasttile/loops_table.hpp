@@ -26,6 +26,7 @@ HotLoops make_loops(const char* name) {
         .lane_rows = lane_rows<F>,
         .lane_squares_f32 = lane_squares<D>,
         .run_squares_f32 = run_squares<D>,
+        .squares_f32 = squares<D>,
     };
 }
 

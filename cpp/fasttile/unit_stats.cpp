@@ -363,13 +363,98 @@ inline bool norms_of_adjacent_units(const TileSource& s, int threads, double* no
     return true;
 }
 
+// Tiles of at most kShortTile values (3x3 filters) are summed from their squares
+// without lane batches, whose fixed work per batch costs more than a short tile's
+// values: units are squared in memory order by the vector loop, then each tile's
+// squares are added in position order and each unit's tile sums in inner order,
+// many chains side by side (one chain alone would wait on every add's latency).
+constexpr std::int64_t kShortTile = 64;
+// Values squared at once (16 KB of doubles, in L1), at least one unit.
+constexpr std::int64_t kShortSquares = 2048;
+// Units per work item at least, so that their tile sums add up side by side.
+constexpr std::int64_t kShortUnits = 8;
+constexpr int kChains = 16;
+
+// Each unit's float32 tiles stored back to back, each in (y, x, channel) order: the
+// unit is one contiguous run whose memory order is the order of the adds.
+inline bool units_in_position_order(const TileSource& s) {
+    const std::int64_t es = 4, c = s.channels, w = s.width, p = s.height * w * c;
+    return s.type == ElemType::f32 && p >= 1 && p <= kShortTile && s.n_inner >= 1 &&
+           (c == 1 || s.s_channel == es) && (w == 1 || s.s_x == c * es) && (s.height == 1 || s.s_y == w * c * es) &&
+           (s.n_inner == 1 || s.s_inner == p * es) && reinterpret_cast<std::uintptr_t>(s.origin) % es == 0 &&
+           s.s_outer % es == 0;
+}
+
+// sums[j] = the row sum of row j of a row-major matrix (rows of `n` doubles), each
+// from 0.0 in order, for G rows at once: G independent chains of adds.
+template <int G>
+void row_sums(const double* m, std::int64_t n, double* sums) {
+    double acc[G] = {};
+    for (std::int64_t p = 0; p < n; ++p)
+#pragma GCC unroll 16
+        for (int j = 0; j < G; ++j) acc[j] += m[j * n + p];
+    for (int j = 0; j < G; ++j) sums[j] = acc[j];
+}
+
+inline void all_row_sums(const double* m, std::int64_t rows, std::int64_t n, double* sums) {
+    std::int64_t r = 0;
+    for (; r + kChains <= rows; r += kChains) row_sums<kChains>(m + r * n, n, sums + r);
+    for (; r + 4 <= rows; r += 4) row_sums<4>(m + r * n, n, sums + r);
+    for (; r < rows; ++r) row_sums<1>(m + r * n, n, sums + r);
+}
+
+// Norms of shown units [first, first + n) of a view in position order.
+struct ShortTileNorms {
+    const TileSource& s;
+    const HotLoops& loops;
+    std::int64_t positions, unit_values;
+    std::vector<double> squares, tile_sums;
+
+    ShortTileNorms(const TileSource& src, const HotLoops& l, std::int64_t units_per_item)
+        : s(src), loops(l), positions(src.height * src.width * src.channels), unit_values(src.n_inner * positions),
+          squares(static_cast<std::size_t>(std::max(kShortSquares, unit_values))),
+          tile_sums(static_cast<std::size_t>(units_per_item * src.n_inner)) {}
+
+    void run(std::int64_t first, std::int64_t n, double* norms) {
+        const std::int64_t per_chunk = std::max<std::int64_t>(1, kShortSquares / unit_values);
+        for (std::int64_t u = 0; u < n; u += per_chunk) {
+            const std::int64_t m = std::min(per_chunk, n - u);
+            for (std::int64_t k = 0; k < m; ++k)
+                loops.squares_f32(reinterpret_cast<const float*>(unit_origin(s, first + u + k, 0)), unit_values,
+                                      squares.data() + k * unit_values);
+            all_row_sums(squares.data(), m * s.n_inner, positions, tile_sums.data() + u * s.n_inner);
+        }
+        all_row_sums(tile_sums.data(), n, s.n_inner, norms + first);
+    }
+};
+
+// The squared norms of units of short float32 tiles in position order (3x3 oihw
+// filters, split or not): groups of units across threads. Returns false for any other view.
+inline bool norms_of_short_tiles(const TileSource& s, int threads, double* norms) {
+    if (!units_in_position_order(s)) return false;
+    const std::int64_t unit_values = s.n_inner * s.height * s.width * s.channels, units = shown_units(s);
+    const std::int64_t per_item = std::max(kShortUnits, kShortSquares / unit_values);
+    const std::int64_t items = (units + per_item - 1) / per_item;
+    const int nthreads = threads_for(shown_values(s), threads, items);
+    const HotLoops& loops = active_loops();
+    BlockQueue queue(items, std::max<std::int64_t>(1, items / (std::int64_t{nthreads} * 16)));
+    run_threads(nthreads, [&](int) {
+        ShortTileNorms pass(s, loops, per_item);
+        std::int64_t begin, end;
+        while (queue.pop(&begin, &end))
+            for (std::int64_t b = begin; b < end; ++b)
+                pass.run(b * per_item, std::min(per_item, units - b * per_item), norms);
+    });
+    return true;
+}
+
 }  // namespace
 
 std::vector<double> unit_sq_norms(const TileSource& s, int threads) {
     check_threads(threads);
     check_source(s);
     std::vector<double> norms(static_cast<std::size_t>(shown_units(s)));
-    if (norms_of_adjacent_units(s, threads, norms.data())) return norms;
+    if (norms_of_adjacent_units(s, threads, norms.data()) || norms_of_short_tiles(s, threads, norms.data())) return norms;
     with_types(s.type, [&]<class E, class T>() {
         for_each_unit<E, T>(s, true, threads,
                             [&](std::int64_t u, const UnitSums<T>& sums) { norms[static_cast<std::size_t>(u)] = sums.sq; });
