@@ -7,6 +7,7 @@ non-finite values (which send the scan back to the per-tile pass)."""
 import numpy as np
 import pytest
 
+import fasttile
 from fasttile.kernel import native
 from fasttile.kernel import numpy_backend as reference
 from fasttile.kernel.arrays import as_weights
@@ -101,3 +102,26 @@ def test_norms_of_short_tiles_every_path(simd_path, units):
             for threads in (1, 2, 3):
                 got = native.unit_sq_norms(view, indices, threads)
                 assert np.array_equal(got, want, equal_nan=True)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"normalize": "global"},
+        {"normalize": "global-symmetric"},
+        {"value_range": (-10.0, 10.0)},  # holds every tile: the clamps are skipped
+        {"value_range": (-0.5, 0.25)},  # cuts most tiles: clamped
+        {"value_range": (0.0, 1.0)},  # holds some tiles only
+        {"normalize": "global", "nonfinite": "mark", "spoil": True},
+    ],
+)
+def test_fixed_ranges_holding_or_cutting_tiles_every_path(simd_path, options):
+    """Per-tile renders skip the clamps for finite tiles inside a fixed range (quantizer.hpp)."""
+    options = dict(options)
+    w = np.random.default_rng(2).standard_normal((40, 3, 9, 9)).astype(np.float32)
+    w[5] = 0.75  # a constant tile
+    if options.pop("spoil", False):
+        w = spoil(w)
+    for bank in (w, w.astype(np.float64)):
+        ours = fasttile.render(bank, backend="native", **options)
+        assert np.array_equal(ours, fasttile.render(bank, backend="numpy", **options))

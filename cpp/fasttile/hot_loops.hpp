@@ -23,9 +23,10 @@ struct HotLoops {
     // q[i] = pixel rule applied to x[i]
     void (*quantize_f32)(const float* x, std::int64_t n, const Affine<float>& p, unsigned char* q);
     void (*quantize_f64)(const double* x, std::int64_t n, const Affine<double>& p, unsigned char* q);
-    // quantize_f32 for values known finite and inside [p.lo, p.hi] with p from the
-    // tile's own range (or its symmetric bound): the rule's clamps are no-ops then
-    // (x*a - b >= 0 and the level stays below 256), so a path may skip them.
+    // quantize_f32 for values known finite and inside [p.lo, p.hi] (p from the tile's
+    // own range or symmetric bound, or a fixed range holding the tile): the rule's
+    // clamps are no-ops then (the level stays within what the clamps allow, as at
+    // p.lo and p.hi themselves), so a path may skip them.
     void (*quantize_inrange_f32)(const float* x, std::int64_t n, const Affine<float>& p, unsigned char* q);
     // Across-tile ("lanes") forms: x holds kLanes tiles interleaved, x[pos * kLanes + lane].
     // Per-lane min/max over finite values and per-lane non-finite counts (lo/hi/bad

@@ -53,11 +53,13 @@ public:
         }
     }
 
-    // Levels of one tile of n values. A finite tile mapped by its own range cannot
-    // leave it, so the clamps can be skipped.
-    const unsigned char* tile(const T* v, std::int64_t n, const Affine<T>& p, bool has_nonfinite) {
+    // Levels of one tile of n values whose finite range is [lo, hi]. A finite tile
+    // inside the map's clamp bounds cannot leave them, so the clamps can be skipped:
+    // always for a map from its own range, and for a fixed range that holds it (a
+    // global range scanned from the bank holds every tile).
+    const unsigned char* tile(const T* v, std::int64_t n, const Affine<T>& p, T lo, T hi, bool has_nonfinite) {
         if constexpr (std::is_same_v<T, float>) {
-            if (own_range_ && !has_nonfinite) {
+            if (!has_nonfinite && (own_range_ || (p.lo <= lo && hi <= p.hi))) {
                 loops_.quantize_inrange_f32(v, n, p, levels_.data());
                 return levels_.data();
             }

@@ -92,7 +92,7 @@ struct TileWorker {
         const T* v = reader.read(unit_origin(job.s, at.unit_pos, at.inner), &lo, &hi, &bad);
         if (bad) job.report(thread, t, bad);
         if (job.stopped()) return;
-        const unsigned char* q = quantizer.tile(v, reader.size(), quantizer.affine(lo, hi), bad != 0);
+        const unsigned char* q = quantizer.tile(v, reader.size(), quantizer.affine(lo, hi), lo, hi, bad != 0);
         painter.paint(cell, TileLevels<T>{q, v, 1, bad != 0});
     }
 
