@@ -107,21 +107,27 @@ def test_norms_of_short_tiles_every_path(simd_path, units):
 @pytest.mark.parametrize(
     "options",
     [
+        {"normalize": "tile"},
+        {"normalize": "symmetric"},
         {"normalize": "global"},
         {"normalize": "global-symmetric"},
         {"value_range": (-10.0, 10.0)},  # holds every tile: the clamps are skipped
         {"value_range": (-0.5, 0.25)},  # cuts most tiles: clamped
         {"value_range": (0.0, 1.0)},  # holds some tiles only
         {"normalize": "global", "nonfinite": "mark", "spoil": True},
+        {"normalize": "tile", "nonfinite": "mark", "spoil": True},
     ],
 )
-def test_fixed_ranges_holding_or_cutting_tiles_every_path(simd_path, options):
-    """Per-tile renders skip the clamps for finite tiles inside a fixed range (quantizer.hpp)."""
+@pytest.mark.parametrize("shape", [(40, 3, 9, 9), (40, 7, 3, 3)])  # per tile; lane batches of 3x3 tiles
+def test_fixed_ranges_holding_or_cutting_tiles_every_path(simd_path, options, shape):
+    """Finite tiles (and all-finite lane batches) inside their maps' clamp bounds skip the
+    clamps (quantizer.hpp); the others are clamped."""
     options = dict(options)
-    w = np.random.default_rng(2).standard_normal((40, 3, 9, 9)).astype(np.float32)
+    w = np.random.default_rng(2).standard_normal(shape).astype(np.float32)
     w[5] = 0.75  # a constant tile
     if options.pop("spoil", False):
         w = spoil(w)
-    for bank in (w, w.astype(np.float64)):
-        ours = fasttile.render(bank, backend="native", **options)
-        assert np.array_equal(ours, fasttile.render(bank, backend="numpy", **options))
+    for channel in (None, "split") if shape[1] == 3 else ("split",):
+        for bank in (w, w.astype(np.float64)):
+            ours = fasttile.render(bank, backend="native", channel=channel, **options)
+            assert np.array_equal(ours, fasttile.render(bank, backend="numpy", channel=channel, **options))

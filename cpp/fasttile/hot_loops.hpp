@@ -36,6 +36,10 @@ struct HotLoops {
     void (*minmax_lanes_f64)(const double* x, std::int64_t n, double* lo, double* hi, std::int64_t* bad);
     void (*quantize_lanes_f32)(const float* x, std::int64_t n, const LaneAffines<float>& p, unsigned char* q);
     void (*quantize_lanes_f64)(const double* x, std::int64_t n, const LaneAffines<double>& p, unsigned char* q);
+    // quantize_lanes_f32 for batches whose values are all finite and inside each lane's
+    // clamp bounds (as quantize_inrange_f32 for one tile): a path may skip the clamps.
+    // Levels of positions outside the bounds (a batch's spare zero position) are unspecified.
+    void (*quantize_lanes_inrange_f32)(const float* x, std::int64_t n, const LaneAffines<float>& p, unsigned char* q);
     // Widen contiguous half / bfloat16 bits to float.
     void (*widen_f16)(const unsigned char* src, std::int64_t n, float* dst);
     void (*widen_bf16)(const unsigned char* src, std::int64_t n, float* dst);

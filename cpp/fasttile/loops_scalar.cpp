@@ -108,6 +108,7 @@ const HotLoops& scalar_loops() {
         .minmax_lanes_f64 = minmax_lanes_scalar<double>,
         .quantize_lanes_f32 = quantize_lanes_scalar<float>,
         .quantize_lanes_f64 = quantize_lanes_scalar<double>,
+        .quantize_lanes_inrange_f32 = quantize_lanes_scalar<float>,
         .widen_f16 = widen_f16_scalar,
         .widen_bf16 = widen_bf16_scalar,
         .lane_rows = lane_rows_scalar,

@@ -64,8 +64,9 @@ void quantize(const T* x, std::int64_t n, const Affine<T>& p, unsigned char* q) 
 }
 
 // Across-tile form: position i holds kLanes tiles (kLanes / width vectors), each with
-// its own map; one store covers pack / (kLanes / width) positions.
-template <class W, class T>
+// its own map; one store covers pack / (kLanes / width) positions. Without Clamp for
+// batches whose values are all finite and inside their lanes' clamp bounds.
+template <class W, class T, bool Clamp>
 void quantize_lanes(const T* x, std::int64_t n, const LaneAffines<T>& p, unsigned char* q) {
     constexpr int per_position = kLanes / W::width;
     static_assert(W::pack % per_position == 0, "a store must cover whole positions");
@@ -78,7 +79,7 @@ void quantize_lanes(const T* x, std::int64_t n, const LaneAffines<T>& p, unsigne
         // Unrolled: as a loop, the levels and each lane's parameters live in memory.
 #pragma GCC unroll 8
         for (int j = 0; j < W::pack; ++j)
-            v[j] = level<W, T, true>(W::load(x + i * kLanes + j * W::width), k[j % per_position]);
+            v[j] = level<W, T, Clamp>(W::load(x + i * kLanes + j * W::width), k[j % per_position]);
         W::store_levels(q + i * kLanes, v);
     }
     if constexpr (sizeof(T) == 4) {

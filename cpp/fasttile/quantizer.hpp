@@ -71,20 +71,30 @@ public:
     }
 
     // Levels of a lane batch (positions * kLanes values), each lane mapped by its
-    // finite range [lo[k], hi[k]].
-    const unsigned char* lanes(const T* v, std::int64_t positions, const T* lo, const T* hi) {
+    // finite range [lo[k], hi[k]]. A batch of finite values inside every lane's clamp
+    // bounds (its own range, or a fixed range holding it) skips the clamps.
+    const unsigned char* lanes(const T* v, std::int64_t positions, const T* lo, const T* hi, bool all_finite) {
         if (norm_.mode == NormMode::tile_range)
             range_affines<T>(lo, hi, &lane_maps_);
         else if (norm_.mode == NormMode::tile_symmetric)
             symmetric_affines<T>(lo, hi, &lane_maps_);
-        if constexpr (std::is_same_v<T, float>)
-            loops_.quantize_lanes_f32(v, positions, lane_maps_, levels_.data());
-        else
+        if constexpr (std::is_same_v<T, float>) {
+            if (all_finite && (own_range_ || inside_fixed(lo, hi)))
+                loops_.quantize_lanes_inrange_f32(v, positions, lane_maps_, levels_.data());
+            else
+                loops_.quantize_lanes_f32(v, positions, lane_maps_, levels_.data());
+        } else
             loops_.quantize_lanes_f64(v, positions, lane_maps_, levels_.data());
         return levels_.data();
     }
 
 private:
+    bool inside_fixed(const T* lo, const T* hi) const {
+        bool inside = true;
+        for (int k = 0; k < kLanes; ++k) inside &= fixed_.lo <= lo[k] && hi[k] <= fixed_.hi;
+        return inside;
+    }
+
     const Normalization& norm_;
     const HotLoops& loops_;
     Affine<T> fixed_;

@@ -194,7 +194,7 @@ struct LaneWorker {
         Cell cells[kLanes];
         const bool any_bad = locate(b, cells);
         if (job.stopped()) return;
-        const unsigned char* q = quantizer.lanes(reader.values(), reader.padded_positions(), reader.lo, reader.hi);
+        const unsigned char* q = quantizer.lanes(reader.values(), reader.padded_positions(), reader.lo, reader.hi, !any_bad);
         if (!any_bad && rows.usable()) {
             job.loops.lane_rows(q, job.s.height, rows, laid.data());
             return painter.place_lane_rows(laid.data(), rows.row_bytes(), b.count, cells);
