@@ -131,3 +131,12 @@ def test_fixed_ranges_holding_or_cutting_tiles_every_path(simd_path, options, sh
         for bank in (w, w.astype(np.float64)):
             ours = fasttile.render(bank, backend="native", channel=channel, **options)
             assert np.array_equal(ours, fasttile.render(bank, backend="numpy", channel=channel, **options))
+
+
+@pytest.mark.parametrize("units", [5, 37])
+def test_statistics_of_lane_batches_every_path(simd_path, units):
+    """The statistics pass's finite sums run in each instruction set's loop (lane_finite_sums)."""
+    for view in (*adjacent_banks(units), *short_tile_banks(units)):
+        want = reference.unit_stats(view, None)
+        for threads in (1, 2):
+            assert np.array_equal(native.unit_stats(view, None, threads), want, equal_nan=True)

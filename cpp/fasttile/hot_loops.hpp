@@ -56,6 +56,12 @@ struct HotLoops {
     void (*run_squares_f32)(const float* x, std::int64_t n, double* sq);
     // sq[i] = x[i] * x[i] in double for i < n (the squares alone, for sums added later).
     void (*squares_f32)(const float* x, std::int64_t n, double* sq);
+    // The statistics pass's sums over the finite values of each of kLanes lanes of x
+    // (n positions, x[pos * kLanes + lane]), in double, position by position, from 0.0:
+    // sq += d * d, d1 += e, d2 += e * e, count += 1 with d = x and e = d - shift[lane];
+    // a non-finite value adds 0.0 to each. Each array has kLanes entries (stored).
+    void (*lane_finite_sums_f32)(const float* x, std::int64_t n, const double* shift, double* sq, double* d1,
+                                 double* d2, double* count);
 };
 
 // Implementations, each defined in its own translation unit.

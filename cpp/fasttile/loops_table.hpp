@@ -28,6 +28,7 @@ HotLoops make_loops(const char* name) {
         .lane_squares_f32 = lane_squares<D>,
         .run_squares_f32 = run_squares<D>,
         .squares_f32 = squares<D>,
+        .lane_finite_sums_f32 = lane_finite_sums<D>,
     };
 }
 

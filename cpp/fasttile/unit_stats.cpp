@@ -67,10 +67,15 @@ struct LaneSums {
         }
     }
 
-    // kLanes tiles side by side; their min and max come from the lane reader. Two lanes
-    // per vector (GCC vector extensions: SSE2 on x86-64, NEON on arm64), masks instead
-    // of branches.
+    // kLanes tiles side by side; their min and max come from the lane reader. float
+    // lanes through the instruction set's loop; double lanes two per vector (GCC vector
+    // extensions: SSE2 on x86-64, NEON on arm64), masks instead of branches, the same
+    // operations in the same order.
     void add_finite_lanes(const T* v, std::int64_t positions, const double* shift) {
+        if constexpr (std::is_same_v<T, float>) {
+            active_loops().lane_finite_sums_f32(v, positions, shift, sq, d1, d2, n);
+            return;
+        }
         using D2 = double __attribute__((vector_size(16)));
         using M2 = long long __attribute__((vector_size(16)));
         for (int k = 0; k < kLanes; k += 2) {
@@ -191,9 +196,12 @@ private:
                 lanes_->read(b);  // gathers, and finds each lane's finite min and max
             if (i == 0) unit.shift = shift_of(lanes_->values()[0]);
             for (int k = 0; k < kLanes; ++k) shift[k] = unit.shift;
-            UnitSums<T>* same[kLanes];
-            for (int k = 0; k < kLanes; ++k) same[k] = &unit;
-            add_batch_to(b.count, same, shift);
+            lane_sums(shift);
+            // Every lane's sums go to the one unit, in inner order: through a local copy,
+            // so the adds chain in registers rather than through stores and reloads.
+            UnitSums<T> sums = unit;
+            for (int k = 0; k < b.count; ++k) sums.add(sums_, k);
+            unit = sums;
         }
     }
 
@@ -217,13 +225,18 @@ private:
     }
 
     void add_batch_to(std::int64_t count, UnitSums<T>* const* u, const double* shift) {
+        lane_sums(shift);
+        for (int k = 0; k < count; ++k) u[k]->add(sums_, k);
+    }
+
+    // The current batch's per-lane sums into sums_.
+    void lane_sums(const double* shift) {
         const T* v = lanes_->values();
         sums_.clear();
         if (squares_only_)
             add_squares_lanes(v);
         else
             finite_lanes(v, shift);
-        for (int k = 0; k < count; ++k) u[k]->add(sums_, k);
     }
 
     // float lanes through the instruction set's loop (4 or 8 doubles per vector; the
