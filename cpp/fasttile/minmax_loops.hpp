@@ -44,10 +44,19 @@ bool minmax_all_finite(const T* x, std::int64_t n, T* lo, T* hi) {
         h1 = W::max(h1, v1);
         bad = W::bit_or(bad, W::bit_or(W::sub(v0, v0), W::sub(v1, v1)));
     }
+    // The last values as whole vectors, the very last one overlapping values already
+    // seen (a minimum or maximum does not mind), so no scalar tail is left.
+    for (std::int64_t at = i; at < n && n >= W::width; at += W::width) {
+        const auto v = W::load(x + (at + W::width <= n ? at : n - W::width));
+        l0 = W::min(l0, v);
+        h0 = W::max(h0, v);
+        bad = W::bit_or(bad, W::sub(v, v));
+        i = n;
+    }
     if (!W::all_zero(bad)) return false;
     T tail_lo, tail_hi;
     reduce<W>(W::min(l0, l1), W::max(h0, h1), &tail_lo, &tail_hi);
-    if (W::scalar(x + i, n - i, &tail_lo, &tail_hi)) return false;
+    if (i < n && W::scalar(x + i, n - i, &tail_lo, &tail_hi)) return false;
     *lo = tail_lo;
     *hi = tail_hi;
     return true;

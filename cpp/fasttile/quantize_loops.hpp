@@ -54,13 +54,17 @@ void quantize(const T* x, std::int64_t n, const Affine<T>& p, unsigned char* q) 
     constexpr int step = W::pack * W::width;
     const Params<W, T> k(p);
     std::int64_t i = 0;
-    for (; i + step <= n; i += step) {
+    const auto one_step = [&](std::int64_t at) {
         typename W::V v[W::pack];
 #pragma GCC unroll 8
-        for (int j = 0; j < W::pack; ++j) v[j] = level<W, T, Clamp>(W::load(x + i + j * W::width), k);
-        W::store_levels(q + i, v);
-    }
-    quantize_tail<W, T>(x + i, n - i, p, q + i);
+        for (int j = 0; j < W::pack; ++j) v[j] = level<W, T, Clamp>(W::load(x + at + j * W::width), k);
+        W::store_levels(q + at, v);
+    };
+    for (; i + step <= n; i += step) one_step(i);
+    if (i < n && n >= step)
+        one_step(n - step);  // the last step once more, overlapping: the same levels, no scalar tail
+    else
+        quantize_tail<W, T>(x + i, n - i, p, q + i);
 }
 
 // Across-tile form: position i holds kLanes tiles (kLanes / width vectors), each with
