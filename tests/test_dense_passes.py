@@ -140,3 +140,19 @@ def test_statistics_of_lane_batches_every_path(simd_path, units):
         want = reference.unit_stats(view, None)
         for threads in (1, 2):
             assert np.array_equal(native.unit_stats(view, None, threads), want, equal_nan=True)
+
+
+@pytest.mark.parametrize("side", [1, 4, 5, 14])  # 1, 16, 25 and 196 pixels a plane
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_rgb_tiles_stored_as_planes_every_path(simd_path, side, dtype):
+    """oihw RGB tiles are quantized in place and their levels interleaved (render.cpp's
+    draw_planes); a tile with a non-finite value is interleaved as values."""
+    w = np.random.default_rng(side).standard_normal((37, 3, side, side)).astype(dtype)
+    w[3] = 0.5
+    spoiled = spoil(w)
+    for bank in (w, spoiled):
+        for options in ({}, {"normalize": "global"}, {"zoom": 2, "padding": 0}, {"nonfinite": "mark"}):
+            if bank is spoiled and "nonfinite" not in options:
+                continue
+            ours = fasttile.render(bank, backend="native", layout="oihw", **options)
+            assert np.array_equal(ours, fasttile.render(bank, backend="numpy", layout="oihw", **options))

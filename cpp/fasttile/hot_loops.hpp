@@ -43,6 +43,10 @@ struct HotLoops {
     // Widen contiguous half / bfloat16 bits to float.
     void (*widen_f16)(const unsigned char* src, std::int64_t n, float* dst);
     void (*widen_bf16)(const unsigned char* src, std::int64_t n, float* dst);
+    // out[3 * i + c] = planes[c * n + i] for i < n, c < 3: an RGB tile's levels
+    // quantized in its stored plane order, interleaved into pixels. Null where the
+    // instruction set has no byte lookup (SSE2): such tiles are interleaved as floats.
+    void (*interleave_planes3)(const unsigned char* planes, std::int64_t n, unsigned char* out);
     // The picture rows of a quantized lane batch (lane_rows.hpp): for each of `rows`
     // tile rows, kLanes * plan.unit bytes into out, one row after another.
     void (*lane_rows)(const unsigned char* levels, std::int64_t rows, const LaneRows& plan, unsigned char* out);

@@ -128,6 +128,7 @@ const HotLoops& scalar_loops() {
         .quantize_lanes_inrange_f32 = quantize_lanes_scalar<float>,
         .widen_f16 = widen_f16_scalar,
         .widen_bf16 = widen_bf16_scalar,
+        .interleave_planes3 = nullptr,  // the float gather interleaves instead
         .lane_rows = lane_rows_scalar,
         .lane_squares_f32 = lane_squares_scalar,
         .run_squares_f32 = run_squares_scalar,

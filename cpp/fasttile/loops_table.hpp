@@ -24,6 +24,7 @@ HotLoops make_loops(const char* name) {
         .quantize_lanes_inrange_f32 = quantize_lanes<F, float, false>,
         .widen_f16 = widen_f16<F>,
         .widen_bf16 = widen_bf16<F>,
+        .interleave_planes3 = interleave_planes3_or_null<F>(),
         .lane_rows = lane_rows<F>,
         .lane_squares_f32 = lane_squares<D>,
         .run_squares_f32 = run_squares<D>,
