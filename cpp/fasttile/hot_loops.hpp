@@ -34,6 +34,11 @@ struct HotLoops {
     // parameters. n is the number of positions.
     void (*minmax_lanes_f32)(const float* x, std::int64_t n, float* lo, float* hi, std::int64_t* bad);
     void (*minmax_lanes_f64)(const double* x, std::int64_t n, double* lo, double* hi, std::int64_t* bad);
+    // The maps of tile_range / tile_symmetric for kLanes float lanes from their finite
+    // ranges (lane_affines.hpp's range_affines and symmetric_affines, in the
+    // instruction set's widest vectors).
+    void (*range_affines_f32)(const float* lo, const float* hi, LaneAffines<float>* p);
+    void (*symmetric_affines_f32)(const float* lo, const float* hi, LaneAffines<float>* p);
     void (*quantize_lanes_f32)(const float* x, std::int64_t n, const LaneAffines<float>& p, unsigned char* q);
     void (*quantize_lanes_f64)(const double* x, std::int64_t n, const LaneAffines<double>& p, unsigned char* q);
     // quantize_lanes_f32 for batches whose values are all finite and inside each lane's

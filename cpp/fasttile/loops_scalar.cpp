@@ -123,6 +123,8 @@ const HotLoops& scalar_loops() {
         .quantize_inrange_f32 = quantize_scalar<float>,
         .minmax_lanes_f32 = minmax_lanes_scalar<float>,
         .minmax_lanes_f64 = minmax_lanes_scalar<double>,
+        .range_affines_f32 = range_affines<float>,
+        .symmetric_affines_f32 = symmetric_affines<float>,
         .quantize_lanes_f32 = quantize_lanes_scalar<float>,
         .quantize_lanes_f64 = quantize_lanes_scalar<double>,
         .quantize_lanes_inrange_f32 = quantize_lanes_scalar<float>,

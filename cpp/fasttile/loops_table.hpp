@@ -19,6 +19,8 @@ HotLoops make_loops(const char* name) {
         .quantize_inrange_f32 = quantize<F, float, false>,
         .minmax_lanes_f32 = minmax_lanes<F, float>,
         .minmax_lanes_f64 = minmax_lanes<D, double>,
+        .range_affines_f32 = lane_range_affines<F>,
+        .symmetric_affines_f32 = lane_symmetric_affines<F>,
         .quantize_lanes_f32 = quantize_lanes<F, float, true>,
         .quantize_lanes_f64 = quantize_lanes<D, double, true>,
         .quantize_lanes_inrange_f32 = quantize_lanes<F, float, false>,

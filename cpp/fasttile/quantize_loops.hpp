@@ -93,6 +93,18 @@ void quantize_lanes(const T* x, std::int64_t n, const LaneAffines<T>& p, unsigne
     }
 }
 
+// The lane maps in W's vectors (W::width floats): lane_affines.hpp's forms, inlined
+// here so that they compile inside the instruction set's target region.
+template <class W>
+void lane_range_affines(const float* lo, const float* hi, LaneAffines<float>* p) {
+    range_affines<float, W::width * static_cast<int>(sizeof(float))>(lo, hi, p);
+}
+
+template <class W>
+void lane_symmetric_affines(const float* lo, const float* hi, LaneAffines<float>* p) {
+    symmetric_affines<float, W::width * static_cast<int>(sizeof(float))>(lo, hi, p);
+}
+
 template <class W>
 void widen_f16(const unsigned char* src, std::int64_t n, float* dst) {
     std::int64_t i = 0;

@@ -74,10 +74,16 @@ public:
     // finite range [lo[k], hi[k]]. A batch of finite values inside every lane's clamp
     // bounds (its own range, or a fixed range holding it) skips the clamps.
     const unsigned char* lanes(const T* v, std::int64_t positions, const T* lo, const T* hi, bool all_finite) {
-        if (norm_.mode == NormMode::tile_range)
+        if constexpr (std::is_same_v<T, float>) {
+            if (norm_.mode == NormMode::tile_range)
+                loops_.range_affines_f32(lo, hi, &lane_maps_);
+            else if (norm_.mode == NormMode::tile_symmetric)
+                loops_.symmetric_affines_f32(lo, hi, &lane_maps_);
+        } else if (norm_.mode == NormMode::tile_range) {
             range_affines<T>(lo, hi, &lane_maps_);
-        else if (norm_.mode == NormMode::tile_symmetric)
+        } else if (norm_.mode == NormMode::tile_symmetric) {
             symmetric_affines<T>(lo, hi, &lane_maps_);
+        }
         if constexpr (std::is_same_v<T, float>) {
             if (all_finite && (own_range_ || inside_fixed(lo, hi)))
                 loops_.quantize_lanes_inrange_f32(v, positions, lane_maps_, levels_.data());
