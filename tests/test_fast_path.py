@@ -94,7 +94,9 @@ def small_banks(draw):
 
 SCALES = st.one_of(
     st.just({}),
-    st.fixed_dictionaries({"normalize": st.sampled_from(["tile", "symmetric", "global", "global-symmetric"])}),
+    st.fixed_dictionaries(
+        {"normalize": st.sampled_from(["tile", "symmetric", "global", "global-symmetric"])}
+    ),
     st.fixed_dictionaries({"value_range": st.sampled_from([(0, 1), (-1.5, 2.0), (-0.0, 0.5), (-100, 100)])}),
 )
 OPTIONS = st.fixed_dictionaries(
@@ -152,7 +154,12 @@ def test_global_ranges_and_orders_replay_their_pass_per_call(fast_calls):
     """The plan is learnt once per shape; the range and the order come from each call's values."""
     rng = np.random.default_rng(4)
     banks = [rng.standard_normal((6, 16)).astype(np.float32) * scale for scale in (1.0, 1e-3, 50.0)]
-    for options in ({"normalize": "global"}, {"order": "norm"}, {"order": "variance", "normalize": "global-symmetric"}):
+    replayed = (
+        {"normalize": "global"},
+        {"order": "norm"},
+        {"order": "variance", "normalize": "global-symmetric"},
+    )
+    for options in replayed:
         for w in banks:
             assert np.array_equal(fasttile.render(w, **options), without_fast_path(w, **options))
     assert fast_calls == [True] * 9

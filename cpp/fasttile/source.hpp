@@ -38,7 +38,11 @@ inline bool dense_block(const TileSource& s, const unsigned char** first, std::i
     if (s.indices || s.channel_mean) return false;
     struct Axis {
         std::int64_t size, stride;
-    } axes[5] = {{s.n_outer, s.s_outer}, {s.n_inner, s.s_inner}, {s.channels, s.s_channel}, {s.height, s.s_y}, {s.width, s.s_x}};
+    } axes[5] = {{s.n_outer, s.s_outer},
+                 {s.n_inner, s.s_inner},
+                 {s.channels, s.s_channel},
+                 {s.height, s.s_y},
+                 {s.width, s.s_x}};
     const unsigned char* low = s.origin;
     std::int64_t n = 1;
     for (auto& a : axes) {

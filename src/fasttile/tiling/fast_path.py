@@ -103,7 +103,8 @@ def render_fast(weights: Any, options: dict) -> Optional[np.ndarray]:
     if threads is None:
         threads = backends.default_threads()
     if passes is not None and not learnt_now:
-        head = _head_after_passes(weights if view_as is None else weights.view(view_as), head, passes, threads)
+        data = weights if view_as is None else weights.view(view_as)
+        head = _head_after_passes(data, head, passes, threads)
         if head is None:
             return None
     if out is None:
@@ -169,7 +170,13 @@ def _learn(weights: np.ndarray, options: dict, full_key: tuple) -> Optional[tupl
         return None  # failed on this call's values: the next call's may be fine
     if len(_plans) >= _MAX_PLANS:
         _plans.clear()  # bounded: a process rendering many shapes just relearns them
-    _plans[full_key] = plan
+    # The cache keeps no selection (this call's order, one int64 a unit): each call
+    # that replays the plan orders its own values.
+    kept = plan
+    if plan is not None and plan[1][4] is not None:
+        view_as, head, *rest = plan
+        kept = (view_as, head[:4] + (None,) + head[5:], *rest)
+    _plans[full_key] = kept
     return plan
 
 
@@ -194,7 +201,8 @@ def _plan(weights: np.ndarray, options: dict) -> Any:
     if prep.impl is not _native_backend or (prep.selection is not None and order == "index"):
         return None  # (order is the only cacheable option that selects)
     scanned = normalize in _GLOBAL and "value_range" not in options
-    if p.mode not in ("tile", "symmetric") and not (p.mode == "range" and "value_range" in options) and not scanned:
+    fixed = p.mode == "range" and "value_range" in options
+    if p.mode not in ("tile", "symmetric") and not fixed and not scanned:
         return None
     threads = p.threads
     if view.data.size + math.prod(prep.shape) >= _SMALL_WORK and options.get("threads") is None:
