@@ -94,7 +94,9 @@ def small_banks(draw):
 
 SCALES = st.one_of(
     st.just({}),
-    st.fixed_dictionaries({"normalize": st.sampled_from(["tile", "symmetric"])}),
+    st.fixed_dictionaries(
+        {"normalize": st.sampled_from(["tile", "symmetric", "global", "global-symmetric"])}
+    ),
     st.fixed_dictionaries({"value_range": st.sampled_from([(0, 1), (-1.5, 2.0), (-0.0, 0.5), (-100, 100)])}),
 )
 OPTIONS = st.fixed_dictionaries(
@@ -106,6 +108,7 @@ OPTIONS = st.fixed_dictionaries(
         "nonfinite": st.sampled_from(["raise", "mark"]),
         "pad_value": st.one_of(st.integers(0, 255), st.tuples(*[st.integers(0, 255)] * 3)),
         "ncols": st.integers(1, 8),
+        "order": st.sampled_from(["index", "norm", "variance", "max_abs"]),
     },
 )
 
@@ -145,6 +148,32 @@ def test_plain_render_takes_the_fast_path(fast_calls):
     fasttile.render(W.astype(np.float64), zoom=2, padding=0)
     assert fast_calls == [True, True, True]
     assert np.array_equal(first, out) and np.array_equal(first, without_fast_path(W))
+
+
+def test_global_ranges_and_orders_replay_their_pass_per_call(fast_calls):
+    """The plan is learnt once per shape; the range and the order come from each call's values."""
+    rng = np.random.default_rng(4)
+    banks = [rng.standard_normal((6, 16)).astype(np.float32) * scale for scale in (1.0, 1e-3, 50.0)]
+    replayed = (
+        {"normalize": "global"},
+        {"order": "norm"},
+        {"order": "variance", "normalize": "global-symmetric"},
+    )
+    for options in replayed:
+        for w in banks:
+            assert np.array_equal(fasttile.render(w, **options), without_fast_path(w, **options))
+    assert fast_calls == [True] * 9
+
+
+def test_a_non_finite_value_under_a_global_range_takes_the_full_path(fast_calls):
+    w = np.random.default_rng(6).standard_normal((6, 16)).astype(np.float32)
+    fasttile.render(w, normalize="global")
+    w[3, 5] = np.nan
+    expected = outcome(lambda: without_fast_path(w, normalize="global"))
+    assert outcome(lambda: fasttile.render(w, normalize="global")) == expected
+    assert expected[0][0] is ValueError and fast_calls == [True, False]
+    marked = fasttile.render(w, normalize="global", nonfinite="mark")
+    assert np.array_equal(marked, without_fast_path(w, normalize="global", nonfinite="mark"))
 
 
 class Sub(np.ndarray):
@@ -218,7 +247,8 @@ CASES = {
     "backend numpy": lambda tmp: (W, {"backend": "numpy"}, False),
     "layout xyz": lambda tmp: (W, {"layout": "xyz"}, False),
     "misspelt": lambda tmp: (W, {"zom": 2}, False),
-    "normalize global": lambda tmp: (W, {"normalize": "global"}, False),
+    "normalize global": lambda tmp: (W, {"normalize": "global"}, True),  # the scan replayed per call
+    "nan global": lambda tmp: (nan_bank(), {"normalize": "global"}, False),
     "normalize none": lambda tmp: (W, {"normalize": "none"}, False),
     "value_range": lambda tmp: (W, {"normalize": "none", "value_range": (-1, 1)}, True),
     "value_range floats": lambda tmp: (W, {"value_range": (-0.5, 2.0)}, True),
@@ -235,7 +265,10 @@ CASES = {
     "tile_shape list": lambda tmp: (W, {"tile_shape": [3, 3]}, False),
     "tile_shape 3-D": lambda tmp: (np.zeros((4, 3, 3), np.float32), {"tile_shape": (3, 3)}, False),
     "indices": lambda tmp: (W, {"indices": [3, 1]}, False),
-    "order": lambda tmp: (W, {"order": "norm"}, False),
+    "order": lambda tmp: (W, {"order": "norm"}, True),  # the norms replayed per call
+    "order unknown": lambda tmp: (W, {"order": "size"}, False),
+    "order with top": lambda tmp: (W, {"order": "norm", "top": 2}, False),
+    "nan order": lambda tmp: (nan_bank(), {"order": "norm"}, False),
     "huge zoom": lambda tmp: (W, {"zoom": 2**40}, False),
     "big mosaic": lambda tmp: (W, {"zoom": 200}, True),  # threads counted per call
 }

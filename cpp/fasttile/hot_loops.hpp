@@ -23,9 +23,10 @@ struct HotLoops {
     // q[i] = pixel rule applied to x[i]
     void (*quantize_f32)(const float* x, std::int64_t n, const Affine<float>& p, unsigned char* q);
     void (*quantize_f64)(const double* x, std::int64_t n, const Affine<double>& p, unsigned char* q);
-    // quantize_f32 for values known finite and inside [p.lo, p.hi] with p from the
-    // tile's own range (or its symmetric bound): the rule's clamps are no-ops then
-    // (x*a - b >= 0 and the level stays below 256), so a path may skip them.
+    // quantize_f32 for values known finite and inside [p.lo, p.hi] (p from the tile's
+    // own range or symmetric bound, or a fixed range holding the tile): the rule's
+    // clamps are no-ops then (the level stays within what the clamps allow, as at
+    // p.lo and p.hi themselves), so a path may skip them.
     void (*quantize_inrange_f32)(const float* x, std::int64_t n, const Affine<float>& p, unsigned char* q);
     // Across-tile ("lanes") forms: x holds kLanes tiles interleaved, x[pos * kLanes + lane].
     // Per-lane min/max over finite values and per-lane non-finite counts (lo/hi/bad
@@ -33,11 +34,24 @@ struct HotLoops {
     // parameters. n is the number of positions.
     void (*minmax_lanes_f32)(const float* x, std::int64_t n, float* lo, float* hi, std::int64_t* bad);
     void (*minmax_lanes_f64)(const double* x, std::int64_t n, double* lo, double* hi, std::int64_t* bad);
+    // The maps of tile_range / tile_symmetric for kLanes float lanes from their finite
+    // ranges (lane_affines.hpp's range_affines and symmetric_affines, in the
+    // instruction set's widest vectors).
+    void (*range_affines_f32)(const float* lo, const float* hi, LaneAffines<float>* p);
+    void (*symmetric_affines_f32)(const float* lo, const float* hi, LaneAffines<float>* p);
     void (*quantize_lanes_f32)(const float* x, std::int64_t n, const LaneAffines<float>& p, unsigned char* q);
     void (*quantize_lanes_f64)(const double* x, std::int64_t n, const LaneAffines<double>& p, unsigned char* q);
+    // quantize_lanes_f32 for batches whose values are all finite and inside each lane's
+    // clamp bounds (as quantize_inrange_f32 for one tile): a path may skip the clamps.
+    // Levels of positions outside the bounds (a batch's spare zero position) are unspecified.
+    void (*quantize_lanes_inrange_f32)(const float* x, std::int64_t n, const LaneAffines<float>& p, unsigned char* q);
     // Widen contiguous half / bfloat16 bits to float.
     void (*widen_f16)(const unsigned char* src, std::int64_t n, float* dst);
     void (*widen_bf16)(const unsigned char* src, std::int64_t n, float* dst);
+    // out[3 * i + c] = planes[c * n + i] for i < n, c < 3: an RGB tile's levels
+    // quantized in its stored plane order, interleaved into pixels. Null where the
+    // instruction set has no byte lookup (SSE2): such tiles are interleaved as floats.
+    void (*interleave_planes3)(const unsigned char* planes, std::int64_t n, unsigned char* out);
     // The picture rows of a quantized lane batch (lane_rows.hpp): for each of `rows`
     // tile rows, kLanes * plan.unit bytes into out, one row after another.
     void (*lane_rows)(const unsigned char* levels, std::int64_t rows, const LaneRows& plan, unsigned char* out);
@@ -46,6 +60,17 @@ struct HotLoops {
     // of `batches` batches: the squared norms of order="norm", in the fixed order the
     // NumPy backend reproduces.
     void (*lane_squares_f32)(const float* x, std::int64_t n, int batches, std::int64_t batch_stride, double* sq);
+    // sq[i] += x[i] * x[i] in double (one multiply, one add) for i < n: one value
+    // position of n adjacent units added to their running sums.
+    void (*run_squares_f32)(const float* x, std::int64_t n, double* sq);
+    // sq[i] = x[i] * x[i] in double for i < n (the squares alone, for sums added later).
+    void (*squares_f32)(const float* x, std::int64_t n, double* sq);
+    // The statistics pass's sums over the finite values of each of kLanes lanes of x
+    // (n positions, x[pos * kLanes + lane]), in double, position by position, from 0.0:
+    // sq += d * d, d1 += e, d2 += e * e, count += 1 with d = x and e = d - shift[lane];
+    // a non-finite value adds 0.0 to each. Each array has kLanes entries (stored).
+    void (*lane_finite_sums_f32)(const float* x, std::int64_t n, const double* shift, double* sq, double* d1,
+                                 double* d2, double* count);
 };
 
 // Implementations, each defined in its own translation unit.

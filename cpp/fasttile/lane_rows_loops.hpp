@@ -33,5 +33,49 @@ void lane_rows(const unsigned char* levels, std::int64_t rows, const LaneRows& p
     }
 }
 
+// Lookup indices for interleave_planes3: chunk k (of three 16-byte output chunks per
+// 16 pixels) takes from plane c the bytes whose output position holds channel c;
+// 0x80 selects 0 (pshufb: top bit set; tbl: index >= 16).
+struct PlaneIndices {
+    unsigned char index[3][3][16];  // [chunk][plane][byte]
+    PlaneIndices() {
+        for (int chunk = 0; chunk < 3; ++chunk)
+            for (int plane = 0; plane < 3; ++plane)
+                for (int byte = 0; byte < 16; ++byte) {
+                    const int at = chunk * 16 + byte;
+                    index[chunk][plane][byte] = at % 3 == plane ? static_cast<unsigned char>(at / 3) : 0x80;
+                }
+    }
+};
+
+template <class W>
+void interleave_planes3(const unsigned char* planes, std::int64_t n, unsigned char* out) {
+    static const PlaneIndices table;
+    typename W::Bytes index[3][3];
+    for (int chunk = 0; chunk < 3; ++chunk)
+        for (int plane = 0; plane < 3; ++plane) index[chunk][plane] = W::load_bytes(table.index[chunk][plane]);
+    std::int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        typename W::Bytes plane[3];
+        for (int c = 0; c < 3; ++c) plane[c] = W::load_bytes(planes + c * n + i);
+        for (int chunk = 0; chunk < 3; ++chunk) {
+            auto bytes = W::lookup(plane[0], index[chunk][0]);
+            bytes = W::or_bytes(bytes, W::lookup(plane[1], index[chunk][1]));
+            bytes = W::or_bytes(bytes, W::lookup(plane[2], index[chunk][2]));
+            W::store_bytes(out + 3 * i + 16 * chunk, bytes);
+        }
+    }
+    for (; i < n; ++i)
+        for (int c = 0; c < 3; ++c) out[3 * i + c] = planes[c * n + i];
+}
+
+template <class W>
+constexpr auto interleave_planes3_or_null() {
+    if constexpr (W::has_byte_lookup)
+        return &interleave_planes3<W>;
+    else
+        return static_cast<void (*)(const unsigned char*, std::int64_t, unsigned char*)>(nullptr);
+}
+
 }  // namespace
 }  // namespace fasttile

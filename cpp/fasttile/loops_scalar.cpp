@@ -80,6 +80,37 @@ void lane_squares_scalar(const float* x, std::int64_t n, int batches, std::int64
             }
 }
 
+void run_squares_scalar(const float* x, std::int64_t n, double* sq) {
+    for (std::int64_t i = 0; i < n; ++i) {
+        const double d = static_cast<double>(x[i]);
+        sq[i] += d * d;
+    }
+}
+
+void squares_scalar(const float* x, std::int64_t n, double* sq) {
+    for (std::int64_t i = 0; i < n; ++i) {
+        const double d = static_cast<double>(x[i]);
+        sq[i] = d * d;
+    }
+}
+
+void lane_finite_sums_scalar(const float* x, std::int64_t n, const double* shift, double* sq, double* d1, double* d2,
+                             double* count) {
+    for (int k = 0; k < kLanes; ++k) {
+        double s2 = 0.0, a1 = 0.0, a2 = 0.0, cnt = 0.0;
+        for (std::int64_t i = 0; i < n; ++i) {
+            const double raw = static_cast<double>(x[i * kLanes + k]);
+            const bool finite = std::isfinite(raw);
+            const double d = finite ? raw : 0.0, e = finite ? d - shift[k] : 0.0;
+            s2 += d * d;
+            a1 += e;
+            a2 += e * e;
+            cnt += finite ? 1.0 : 0.0;
+        }
+        sq[k] = s2, d1[k] = a1, d2[k] = a2, count[k] = cnt;
+    }
+}
+
 }  // namespace
 
 const HotLoops& scalar_loops() {
@@ -92,12 +123,19 @@ const HotLoops& scalar_loops() {
         .quantize_inrange_f32 = quantize_scalar<float>,
         .minmax_lanes_f32 = minmax_lanes_scalar<float>,
         .minmax_lanes_f64 = minmax_lanes_scalar<double>,
+        .range_affines_f32 = range_affines<float>,
+        .symmetric_affines_f32 = symmetric_affines<float>,
         .quantize_lanes_f32 = quantize_lanes_scalar<float>,
         .quantize_lanes_f64 = quantize_lanes_scalar<double>,
+        .quantize_lanes_inrange_f32 = quantize_lanes_scalar<float>,
         .widen_f16 = widen_f16_scalar,
         .widen_bf16 = widen_bf16_scalar,
+        .interleave_planes3 = nullptr,  // the float gather interleaves instead
         .lane_rows = lane_rows_scalar,
         .lane_squares_f32 = lane_squares_scalar,
+        .run_squares_f32 = run_squares_scalar,
+        .squares_f32 = squares_scalar,
+        .lane_finite_sums_f32 = lane_finite_sums_scalar,
     };
     return loops;
 }

@@ -19,12 +19,19 @@ HotLoops make_loops(const char* name) {
         .quantize_inrange_f32 = quantize<F, float, false>,
         .minmax_lanes_f32 = minmax_lanes<F, float>,
         .minmax_lanes_f64 = minmax_lanes<D, double>,
-        .quantize_lanes_f32 = quantize_lanes<F, float>,
-        .quantize_lanes_f64 = quantize_lanes<D, double>,
+        .range_affines_f32 = lane_range_affines<F>,
+        .symmetric_affines_f32 = lane_symmetric_affines<F>,
+        .quantize_lanes_f32 = quantize_lanes<F, float, true>,
+        .quantize_lanes_f64 = quantize_lanes<D, double, true>,
+        .quantize_lanes_inrange_f32 = quantize_lanes<F, float, false>,
         .widen_f16 = widen_f16<F>,
         .widen_bf16 = widen_bf16<F>,
+        .interleave_planes3 = interleave_planes3_or_null<F>(),
         .lane_rows = lane_rows<F>,
         .lane_squares_f32 = lane_squares<D>,
+        .run_squares_f32 = run_squares<D>,
+        .squares_f32 = squares<D>,
+        .lane_finite_sums_f32 = lane_finite_sums<D>,
     };
 }
 

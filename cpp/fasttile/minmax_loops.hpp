@@ -44,10 +44,19 @@ bool minmax_all_finite(const T* x, std::int64_t n, T* lo, T* hi) {
         h1 = W::max(h1, v1);
         bad = W::bit_or(bad, W::bit_or(W::sub(v0, v0), W::sub(v1, v1)));
     }
+    // The last values as whole vectors, the very last one overlapping values already
+    // seen (a minimum or maximum does not mind), so no scalar tail is left.
+    for (std::int64_t at = i; at < n && n >= W::width; at += W::width) {
+        const auto v = W::load(x + (at + W::width <= n ? at : n - W::width));
+        l0 = W::min(l0, v);
+        h0 = W::max(h0, v);
+        bad = W::bit_or(bad, W::sub(v, v));
+        i = n;
+    }
     if (!W::all_zero(bad)) return false;
     T tail_lo, tail_hi;
     reduce<W>(W::min(l0, l1), W::max(h0, h1), &tail_lo, &tail_hi);
-    if (W::scalar(x + i, n - i, &tail_lo, &tail_hi)) return false;
+    if (i < n && W::scalar(x + i, n - i, &tail_lo, &tail_hi)) return false;
     *lo = tail_lo;
     *hi = tail_hi;
     return true;
@@ -71,9 +80,39 @@ std::int64_t minmax(const T* x, std::int64_t n, T* lo, T* hi) {
     return bad + W::scalar(x + i, n - i, lo, hi);
 }
 
+// Across-tile form, for batches with only finite values (the common case): unmasked
+// min/max per lane plus the OR of (x - x) over the batch, as minmax_all_finite does.
+// The same min/max operations in the same operand order as the masked loop below, so
+// the same results. Returns false (lo and hi untouched) when a value is not finite.
+template <class W, class T>
+bool minmax_lanes_all_finite(const T* x, std::int64_t n, T* lo, T* hi) {
+    constexpr int vectors = kLanes / W::width;
+    typename W::V l[vectors], h[vectors], seen = W::zero();
+    for (int k = 0; k < vectors; ++k) {
+        l[k] = W::load(lo + k * W::width);
+        h[k] = W::load(hi + k * W::width);
+    }
+    for (std::int64_t i = 0; i < n; ++i) {
+#pragma GCC unroll 8
+        for (int k = 0; k < vectors; ++k) {
+            const auto v = W::load(x + i * kLanes + k * W::width);
+            l[k] = W::min(l[k], v);
+            h[k] = W::max(h[k], v);
+            seen = W::bit_or(seen, W::sub(v, v));
+        }
+    }
+    if (!W::all_zero(seen)) return false;
+    for (int k = 0; k < vectors; ++k) {
+        W::store(lo + k * W::width, l[k]);
+        W::store(hi + k * W::width, h[k]);
+    }
+    return true;
+}
+
 // Across-tile form: a position holds kLanes tiles, in kLanes / width vectors.
 template <class W, class T>
 void minmax_lanes(const T* x, std::int64_t n, T* lo, T* hi, std::int64_t* bad) {
+    if (minmax_lanes_all_finite<W>(x, n, lo, hi)) return;  // no counts to add
     constexpr int vectors = kLanes / W::width;
     const auto inf = W::set1(T(__builtin_inf())), ninf = W::set1(T(-__builtin_inf()));
     typename W::V l[vectors], h[vectors];

@@ -54,18 +54,23 @@ void quantize(const T* x, std::int64_t n, const Affine<T>& p, unsigned char* q) 
     constexpr int step = W::pack * W::width;
     const Params<W, T> k(p);
     std::int64_t i = 0;
-    for (; i + step <= n; i += step) {
+    const auto one_step = [&](std::int64_t at) {
         typename W::V v[W::pack];
 #pragma GCC unroll 8
-        for (int j = 0; j < W::pack; ++j) v[j] = level<W, T, Clamp>(W::load(x + i + j * W::width), k);
-        W::store_levels(q + i, v);
-    }
-    quantize_tail<W, T>(x + i, n - i, p, q + i);
+        for (int j = 0; j < W::pack; ++j) v[j] = level<W, T, Clamp>(W::load(x + at + j * W::width), k);
+        W::store_levels(q + at, v);
+    };
+    for (; i + step <= n; i += step) one_step(i);
+    if (i < n && n >= step)
+        one_step(n - step);  // the last step once more, overlapping: the same levels, no scalar tail
+    else
+        quantize_tail<W, T>(x + i, n - i, p, q + i);
 }
 
 // Across-tile form: position i holds kLanes tiles (kLanes / width vectors), each with
-// its own map; one store covers pack / (kLanes / width) positions.
-template <class W, class T>
+// its own map; one store covers pack / (kLanes / width) positions. Without Clamp for
+// batches whose values are all finite and inside their lanes' clamp bounds.
+template <class W, class T, bool Clamp>
 void quantize_lanes(const T* x, std::int64_t n, const LaneAffines<T>& p, unsigned char* q) {
     constexpr int per_position = kLanes / W::width;
     static_assert(W::pack % per_position == 0, "a store must cover whole positions");
@@ -78,7 +83,7 @@ void quantize_lanes(const T* x, std::int64_t n, const LaneAffines<T>& p, unsigne
         // Unrolled: as a loop, the levels and each lane's parameters live in memory.
 #pragma GCC unroll 8
         for (int j = 0; j < W::pack; ++j)
-            v[j] = level<W, T, true>(W::load(x + i * kLanes + j * W::width), k[j % per_position]);
+            v[j] = level<W, T, Clamp>(W::load(x + i * kLanes + j * W::width), k[j % per_position]);
         W::store_levels(q + i * kLanes, v);
     }
     if constexpr (sizeof(T) == 4) {
@@ -86,6 +91,18 @@ void quantize_lanes(const T* x, std::int64_t n, const LaneAffines<T>& p, unsigne
     } else {
         if (i < n) scalar_loops().quantize_lanes_f64(x + i * kLanes, n - i, p, q + i * kLanes);
     }
+}
+
+// The lane maps in W's vectors (W::width floats): lane_affines.hpp's forms, inlined
+// here so that they compile inside the instruction set's target region.
+template <class W>
+void lane_range_affines(const float* lo, const float* hi, LaneAffines<float>* p) {
+    range_affines<float, W::width * static_cast<int>(sizeof(float))>(lo, hi, p);
+}
+
+template <class W>
+void lane_symmetric_affines(const float* lo, const float* hi, LaneAffines<float>* p) {
+    symmetric_affines<float, W::width * static_cast<int>(sizeof(float))>(lo, hi, p);
 }
 
 template <class W>

@@ -53,11 +53,13 @@ public:
         }
     }
 
-    // Levels of one tile of n values. A finite tile mapped by its own range cannot
-    // leave it, so the clamps can be skipped.
-    const unsigned char* tile(const T* v, std::int64_t n, const Affine<T>& p, bool has_nonfinite) {
+    // Levels of one tile of n values whose finite range is [lo, hi]. A finite tile
+    // inside the map's clamp bounds cannot leave them, so the clamps can be skipped:
+    // always for a map from its own range, and for a fixed range that holds it (a
+    // global range scanned from the bank holds every tile).
+    const unsigned char* tile(const T* v, std::int64_t n, const Affine<T>& p, T lo, T hi, bool has_nonfinite) {
         if constexpr (std::is_same_v<T, float>) {
-            if (own_range_ && !has_nonfinite) {
+            if (!has_nonfinite && (own_range_ || (p.lo <= lo && hi <= p.hi))) {
                 loops_.quantize_inrange_f32(v, n, p, levels_.data());
                 return levels_.data();
             }
@@ -69,20 +71,36 @@ public:
     }
 
     // Levels of a lane batch (positions * kLanes values), each lane mapped by its
-    // finite range [lo[k], hi[k]].
-    const unsigned char* lanes(const T* v, std::int64_t positions, const T* lo, const T* hi) {
-        if (norm_.mode == NormMode::tile_range)
+    // finite range [lo[k], hi[k]]. A batch of finite values inside every lane's clamp
+    // bounds (its own range, or a fixed range holding it) skips the clamps.
+    const unsigned char* lanes(const T* v, std::int64_t positions, const T* lo, const T* hi, bool all_finite) {
+        if constexpr (std::is_same_v<T, float>) {
+            if (norm_.mode == NormMode::tile_range)
+                loops_.range_affines_f32(lo, hi, &lane_maps_);
+            else if (norm_.mode == NormMode::tile_symmetric)
+                loops_.symmetric_affines_f32(lo, hi, &lane_maps_);
+        } else if (norm_.mode == NormMode::tile_range) {
             range_affines<T>(lo, hi, &lane_maps_);
-        else if (norm_.mode == NormMode::tile_symmetric)
+        } else if (norm_.mode == NormMode::tile_symmetric) {
             symmetric_affines<T>(lo, hi, &lane_maps_);
-        if constexpr (std::is_same_v<T, float>)
-            loops_.quantize_lanes_f32(v, positions, lane_maps_, levels_.data());
-        else
+        }
+        if constexpr (std::is_same_v<T, float>) {
+            if (all_finite && (own_range_ || inside_fixed(lo, hi)))
+                loops_.quantize_lanes_inrange_f32(v, positions, lane_maps_, levels_.data());
+            else
+                loops_.quantize_lanes_f32(v, positions, lane_maps_, levels_.data());
+        } else
             loops_.quantize_lanes_f64(v, positions, lane_maps_, levels_.data());
         return levels_.data();
     }
 
 private:
+    bool inside_fixed(const T* lo, const T* hi) const {
+        bool inside = true;
+        for (int k = 0; k < kLanes; ++k) inside &= fixed_.lo <= lo[k] && hi[k] <= fixed_.hi;
+        return inside;
+    }
+
     const Normalization& norm_;
     const HotLoops& loops_;
     Affine<T> fixed_;

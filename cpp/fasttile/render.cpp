@@ -82,18 +82,36 @@ struct TileWorker {
     Quantizer<T> quantizer;
     Painter<T> painter;
 
+    std::vector<unsigned char> pixels;  // an RGB tile's levels, interleaved from planes
+
     TileWorker(Job& j, int t)
         : job(j), thread(t), reader(j.s, j.s.channel_mean, j.loops), quantizer(j.norm, j.loops, reader.size()),
-          painter(j.s, j.m, j.out) {}
+          painter(j.s, j.m, j.out), pixels(static_cast<std::size_t>(reader.size())) {}
 
     void draw(std::int64_t t, const TileCursor& at, Cell cell) {
+        const unsigned char* origin = unit_origin(job.s, at.unit_pos, at.inner);
+        if (reader.planar() && draw_planes(origin, cell)) return;
         T lo, hi;
         std::int64_t bad;
-        const T* v = reader.read(unit_origin(job.s, at.unit_pos, at.inner), &lo, &hi, &bad);
+        const T* v = reader.read(origin, &lo, &hi, &bad);
         if (bad) job.report(thread, t, bad);
         if (job.stopped()) return;
-        const unsigned char* q = quantizer.tile(v, reader.size(), quantizer.affine(lo, hi), bad != 0);
+        const unsigned char* q = quantizer.tile(v, reader.size(), quantizer.affine(lo, hi), lo, hi, bad != 0);
         painter.paint(cell, TileLevels<T>{q, v, 1, bad != 0});
+    }
+
+    // An RGB tile stored as three planes, all finite: ranged and quantized in place and
+    // its levels interleaved into pixels (a third of the bytes the values would be).
+    // False, with nothing done, for a tile this cannot draw (draw's reading takes it).
+    bool draw_planes(const unsigned char* origin, Cell cell) {
+        T lo, hi;
+        const T* v = reader.read_planes(origin, &lo, &hi);
+        if (!v) return false;
+        if (job.stopped()) return true;
+        const unsigned char* q = quantizer.tile(v, reader.size(), quantizer.affine(lo, hi), lo, hi, false);
+        job.loops.interleave_planes3(q, reader.size() / 3, pixels.data());
+        painter.paint(cell, TileLevels<T>{pixels.data(), nullptr, 1, false});
+        return true;
     }
 
     void run(BlockQueue& queue) {
@@ -194,7 +212,7 @@ struct LaneWorker {
         Cell cells[kLanes];
         const bool any_bad = locate(b, cells);
         if (job.stopped()) return;
-        const unsigned char* q = quantizer.lanes(reader.values(), reader.padded_positions(), reader.lo, reader.hi);
+        const unsigned char* q = quantizer.lanes(reader.values(), reader.padded_positions(), reader.lo, reader.hi, !any_bad);
         if (!any_bad && rows.usable()) {
             job.loops.lane_rows(q, job.s.height, rows, laid.data());
             return painter.place_lane_rows(laid.data(), rows.row_bytes(), b.count, cells);

@@ -2,8 +2,10 @@
 // through the same readers (and so the same fast paths) as the render.
 #include <algorithm>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
+#include "hot_loops.hpp"
 #include "lane_groups.hpp"
 #include "lane_reader.hpp"
 #include "nonfinite.hpp"
@@ -59,8 +61,61 @@ void scan_lanes(const TileSource& s, Strategy strategy, const LaneGroups& groups
     }
 }
 
+// Values per work item of the dense-block scan: 256 KB of float32, enough that handing
+// out items costs nothing, small enough that two threads finish together.
+constexpr std::int64_t kDenseChunk = std::int64_t{1} << 16;
+
+template <class T>
+std::int64_t minmax_of(const HotLoops& loops, const T* x, std::int64_t n, T* lo, T* hi) {
+    if constexpr (std::is_same_v<T, float>)
+        return loops.minmax_f32(x, n, lo, hi);
+    else
+        return loops.minmax_f64(x, n, lo, hi);
+}
+
+// The global range of a bank whose shown values fill one contiguous block
+// (dense_block): min and max do not depend on the order of the values, so the block
+// is streamed in memory order, in equal chunks across threads, with no per-tile work.
+// Only which tiles hold non-finite values needs tiles, so any non-finite value sends
+// the caller to the per-tile scan (returns false).
+template <class T>
+bool scan_dense(const TileSource& s, int threads, Range* r) {
+    const unsigned char* first;
+    std::int64_t n;
+    if (!dense_block(s, &first, &n) || reinterpret_cast<std::uintptr_t>(first) % sizeof(T)) return false;
+    const T* x = reinterpret_cast<const T*>(first);
+    const std::int64_t chunks = (n + kDenseChunk - 1) / kDenseChunk;
+    const int nthreads = threads_for(static_cast<double>(n), threads, chunks);
+    struct Part {
+        T lo = std::numeric_limits<T>::infinity(), hi = -std::numeric_limits<T>::infinity();
+        std::int64_t bad = 0;
+    };
+    std::vector<Part> parts(static_cast<std::size_t>(nthreads));
+    BlockQueue queue(chunks, 1);
+    const HotLoops& loops = active_loops();
+    run_threads(nthreads, [&](int thread) {
+        Part& part = parts[static_cast<std::size_t>(thread)];
+        std::int64_t begin, end;
+        while (queue.pop(&begin, &end) && !part.bad) {
+            const std::int64_t at = begin * kDenseChunk;
+            part.bad += minmax_of(loops, x + at, std::min(kDenseChunk, n - at), &part.lo, &part.hi);
+        }
+    });
+    *r = Range{std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity(), {}};
+    for (const Part& p : parts) {
+        if (p.bad) return false;
+        r->lo = std::min(r->lo, static_cast<double>(p.lo));
+        r->hi = std::max(r->hi, static_cast<double>(p.hi));
+    }
+    return true;
+}
+
 template <class E, class T>
 Range scan_typed(const TileSource& s, int threads) {
+    if constexpr (std::is_same_v<E, T>) {
+        Range dense;
+        if (scan_dense<T>(s, threads, &dense)) return dense;
+    }
     const Strategy strategy = choose_strategy(s);
     const LaneGroups groups(s, strategy, lane_batch_bytes<T>(s));
     const std::int64_t items = strategy == Strategy::per_tile ? tile_count(s) : groups.items;

@@ -2,7 +2,9 @@
 // tile starts, how much work it is, and the element type as template arguments.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <iterator>
 #include <stdexcept>
 
 #include "element.hpp"
@@ -25,6 +27,43 @@ inline const unsigned char* unit_origin(const TileSource& s, std::int64_t unit_p
 
 inline const unsigned char* tile_origin(const TileSource& s, std::int64_t t) {
     return unit_origin(s, t / s.n_inner, t % s.n_inner);
+}
+
+// Where every element of the view is shown once and the elements fill one contiguous
+// block of memory exactly (some order of the five axes is a dense C-order array: a
+// whole rows, cols, oihw or hwio bank), sets *first and *count and returns true.
+// Passes whose result does not depend on the order of the values can then stream the
+// block in memory order.
+inline bool dense_block(const TileSource& s, const unsigned char** first, std::int64_t* count) {
+    if (s.indices || s.channel_mean) return false;
+    struct Axis {
+        std::int64_t size, stride;
+    } axes[5] = {{s.n_outer, s.s_outer},
+                 {s.n_inner, s.s_inner},
+                 {s.channels, s.s_channel},
+                 {s.height, s.s_y},
+                 {s.width, s.s_x}};
+    const unsigned char* low = s.origin;
+    std::int64_t n = 1;
+    for (auto& a : axes) {
+        if (a.size < 1) return false;
+        if (a.size == 1) a.stride = 0;  // a single index may have any stride
+        if (a.stride < 0) {
+            low += (a.size - 1) * a.stride;
+            a.stride = -a.stride;
+        }
+        n *= a.size;
+    }
+    std::sort(std::begin(axes), std::end(axes), [](const Axis& a, const Axis& b) { return a.stride < b.stride; });
+    std::int64_t expected = static_cast<std::int64_t>(elem_size(s.type));
+    for (const auto& a : axes) {
+        if (a.size == 1) continue;
+        if (a.stride != expected) return false;
+        expected *= a.size;
+    }
+    *first = low;
+    *count = n;
+    return true;
 }
 
 inline void check_threads(int threads) {

@@ -28,6 +28,20 @@ public:
         in_place_ = std::is_same_v<E, T> && !mean && s.s_x == s.channels * es &&
                     (s.channels == 1 || s.s_channel == es) && s.s_y == s.width * s.channels * es;
         dense_ = std::is_same_v<E, T> && !mean && dense_block(s, es);
+        planar_ = std::is_same_v<E, T> && !mean && s.channels == 3 && s.s_x == es && s.s_y == s.width * es &&
+                  s.s_channel == s.height * s.width * es && loops.interleave_planes3 != nullptr;
+    }
+
+    // An RGB tile stored as three planes of contiguous rows (an oihw bank of RGB
+    // filters), which read_planes can take in place.
+    bool planar() const { return planar_; }
+
+    // Such a tile in place, in its stored (channel, y, x) order, with its finite range,
+    // when it is aligned and all its values are finite; else null.
+    const T* read_planes(const unsigned char* origin, T* lo, T* hi) const {
+        if (reinterpret_cast<std::uintptr_t>(origin) % alignof(T) != 0) return nullptr;
+        const T* v = reinterpret_cast<const T*>(origin);
+        return minmax(v, lo, hi) == 0 ? v : nullptr;
     }
 
     std::int64_t size() const { return static_cast<std::int64_t>(values_.size()); }
@@ -89,6 +103,7 @@ private:
     std::vector<T> values_;
     bool in_place_ = false;
     bool dense_ = false;  // the tile's values fill one contiguous block, in some order
+    bool planar_ = false;  // an RGB tile as three planes of contiguous rows, read in place
 };
 
 }  // namespace fasttile

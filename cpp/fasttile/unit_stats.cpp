@@ -67,10 +67,15 @@ struct LaneSums {
         }
     }
 
-    // kLanes tiles side by side; their min and max come from the lane reader. Two lanes
-    // per vector (GCC vector extensions: SSE2 on x86-64, NEON on arm64), masks instead
-    // of branches.
+    // kLanes tiles side by side; their min and max come from the lane reader. float
+    // lanes through the instruction set's loop; double lanes two per vector (GCC vector
+    // extensions: SSE2 on x86-64, NEON on arm64), masks instead of branches, the same
+    // operations in the same order.
     void add_finite_lanes(const T* v, std::int64_t positions, const double* shift) {
+        if constexpr (std::is_same_v<T, float>) {
+            active_loops().lane_finite_sums_f32(v, positions, shift, sq, d1, d2, n);
+            return;
+        }
         using D2 = double __attribute__((vector_size(16)));
         using M2 = long long __attribute__((vector_size(16)));
         for (int k = 0; k < kLanes; k += 2) {
@@ -191,9 +196,12 @@ private:
                 lanes_->read(b);  // gathers, and finds each lane's finite min and max
             if (i == 0) unit.shift = shift_of(lanes_->values()[0]);
             for (int k = 0; k < kLanes; ++k) shift[k] = unit.shift;
-            UnitSums<T>* same[kLanes];
-            for (int k = 0; k < kLanes; ++k) same[k] = &unit;
-            add_batch_to(b.count, same, shift);
+            lane_sums(shift);
+            // Every lane's sums go to the one unit, in inner order: through a local copy,
+            // so the adds chain in registers rather than through stores and reloads.
+            UnitSums<T> sums = unit;
+            for (int k = 0; k < b.count; ++k) sums.add(sums_, k);
+            unit = sums;
         }
     }
 
@@ -217,13 +225,18 @@ private:
     }
 
     void add_batch_to(std::int64_t count, UnitSums<T>* const* u, const double* shift) {
+        lane_sums(shift);
+        for (int k = 0; k < count; ++k) u[k]->add(sums_, k);
+    }
+
+    // The current batch's per-lane sums into sums_.
+    void lane_sums(const double* shift) {
         const T* v = lanes_->values();
         sums_.clear();
         if (squares_only_)
             add_squares_lanes(v);
         else
             finite_lanes(v, shift);
-        for (int k = 0; k < count; ++k) u[k]->add(sums_, k);
     }
 
     // float lanes through the instruction set's loop (4 or 8 doubles per vector; the
@@ -276,7 +289,11 @@ void for_each_unit(const TileSource& s, bool squares_only, int threads, Emit&& e
     const std::int64_t width = how == Grouping::units ? group_width(batch_bytes) : 1;
     const std::int64_t units = shown_units(s), per_group = how == Grouping::units ? width * kLanes : 1;
     const std::int64_t groups = (units + per_group - 1) / per_group;
-    const int nthreads = threads_for(shown_values(s), threads, groups);
+    // A second thread pays for itself on half the values a render needs (the render's
+    // policy, parallel.hpp): M (1024 RGB 14x14 filters, 602 K values) took 96 -> 63 us
+    // (minimums; medians 101 -> 73) for its norms on two threads; S (307 K) stays on one,
+    // where two were faster at best but slower at the median.
+    const int nthreads = threads_for(2.0 * shown_values(s), threads, groups);
     BlockQueue queue(groups, std::max<std::int64_t>(1, groups / (std::int64_t{nthreads} * 16)));
     run_threads(nthreads, [&](int) {
         UnitPass<E, T> pass(s, how, squares_only, width);
@@ -291,12 +308,170 @@ void for_each_unit(const TileSource& s, bool squares_only, int threads, Emit&& e
     });
 }
 
+// The adjacent-units norm pass reads a block of units' value positions one run at a
+// time, runs a bank row apart, and prefetches the run kRunsAhead positions later. On
+// a cols bank of 65536 columns (2 threads, AVX-512) blocks of 256 units (1 KB runs)
+// with 8 runs ahead reached 72% of the read bound, 1024-unit blocks with 4 ahead 55%,
+// and 16 runs ahead or 128-byte prefetch steps were slower again.
+constexpr std::int64_t kRunBlock = 256;
+constexpr std::int64_t kRunsAhead = 8;
+
+// Byte offsets of a tile's value positions, in (y, x, channel) order.
+inline std::vector<std::int64_t> position_offsets(const TileSource& s) {
+    std::vector<std::int64_t> at;
+    at.reserve(static_cast<std::size_t>(s.height * s.width * s.channels));
+    for (std::int64_t y = 0; y < s.height; ++y)
+        for (std::int64_t x = 0; x < s.width; ++x)
+            for (std::int64_t c = 0; c < s.channels; ++c) at.push_back(y * s.s_y + x * s.s_x + c * s.s_channel);
+    return at;
+}
+
+// Squared norms of units [first, first + n), adjacent float32 units: per inner tile,
+// each value position is one contiguous run of the block's units added into the
+// tiles' sums (each lane still in position order from 0.0), then the tiles' sums into
+// the units' in inner order, as the lane pass adds them.
+inline void norms_of_run_block(const TileSource& s, const std::vector<std::int64_t>& at, std::int64_t first,
+                               std::int64_t n, double* norms, const HotLoops& loops) {
+    double tile[kRunBlock], unit[kRunBlock] = {};
+    const std::int64_t positions = static_cast<std::int64_t>(at.size());
+    const unsigned char* block = s.origin + first * s.s_outer;
+    // The run kRunsAhead positions later (counting on into the next inner tile).
+    std::int64_t ahead_i = kRunsAhead / positions, ahead_p = kRunsAhead % positions;
+    for (std::int64_t i = 0; i < s.n_inner; ++i) {
+        const unsigned char* base = block + i * s.s_inner;
+        std::fill(tile, tile + n, 0.0);
+        for (std::int64_t p = 0; p < positions; ++p) {
+            if (ahead_i < s.n_inner) {
+                const unsigned char* next = block + ahead_i * s.s_inner + at[static_cast<std::size_t>(ahead_p)];
+                for (std::int64_t b = 0; b < n * 4; b += 64) __builtin_prefetch(next + b);
+                if (++ahead_p == positions) ahead_p = 0, ++ahead_i;
+            }
+            loops.run_squares_f32(reinterpret_cast<const float*>(base + at[static_cast<std::size_t>(p)]), n, tile);
+        }
+        for (std::int64_t k = 0; k < n; ++k) unit[k] += tile[k];
+    }
+    std::copy(unit, unit + n, norms + first);
+}
+
+// The squared norms of float32 units one element apart (a cols bank, an hwio kernel),
+// all shown: blocks of units split evenly across threads, no lane buffers. Returns
+// false for any other view.
+inline bool norms_of_adjacent_units(const TileSource& s, int threads, double* norms) {
+    // (s.channel_mean is set by the binding only to admit any channel count: these
+    // passes never average channels.)
+    if (s.type != ElemType::f32 || s.indices || s.s_outer != 4 ||
+        reinterpret_cast<std::uintptr_t>(s.origin) % 4 || s.s_inner % 4 || s.s_y % 4 || s.s_x % 4 || s.s_channel % 4 ||
+        s.n_outer < 1 || s.n_inner < 1 || s.height * s.width * s.channels < 1)
+        return false;
+    const std::int64_t units = s.n_outer;
+    const int nthreads = threads_for(shown_values(s), threads, (units + kLanes - 1) / kLanes);
+    // Whole lanes per block, and blocks enough for every thread.
+    const std::int64_t per_thread = (units + nthreads - 1) / nthreads;
+    const std::int64_t block = std::min(kRunBlock, (per_thread + kLanes - 1) / kLanes * kLanes);
+    const std::int64_t blocks = (units + block - 1) / block;
+    const std::vector<std::int64_t> at = position_offsets(s);
+    const HotLoops& loops = active_loops();
+    BlockQueue queue(blocks, 1);
+    run_threads(nthreads, [&](int) {
+        std::int64_t begin, end;
+        while (queue.pop(&begin, &end))
+            norms_of_run_block(s, at, begin * block, std::min(block, units - begin * block), norms, loops);
+    });
+    return true;
+}
+
+// Tiles of at most kShortTile values (3x3 filters) are summed from their squares
+// without lane batches, whose fixed work per batch costs more than a short tile's
+// values: units are squared in memory order by the vector loop, then each tile's
+// squares are added in position order and each unit's tile sums in inner order,
+// many chains side by side (one chain alone would wait on every add's latency).
+constexpr std::int64_t kShortTile = 64;
+// Values squared at once (16 KB of doubles, in L1), at least one unit.
+constexpr std::int64_t kShortSquares = 2048;
+// Units per work item at least, so that their tile sums add up side by side.
+constexpr std::int64_t kShortUnits = 8;
+constexpr int kChains = 16;
+
+// Each unit's float32 tiles stored back to back, each in (y, x, channel) order: the
+// unit is one contiguous run whose memory order is the order of the adds.
+inline bool units_in_position_order(const TileSource& s) {
+    const std::int64_t es = 4, c = s.channels, w = s.width, p = s.height * w * c;
+    return s.type == ElemType::f32 && p >= 1 && p <= kShortTile && s.n_inner >= 1 &&
+           (c == 1 || s.s_channel == es) && (w == 1 || s.s_x == c * es) && (s.height == 1 || s.s_y == w * c * es) &&
+           (s.n_inner == 1 || s.s_inner == p * es) && reinterpret_cast<std::uintptr_t>(s.origin) % es == 0 &&
+           s.s_outer % es == 0;
+}
+
+// sums[j] = the row sum of row j of a row-major matrix (rows of `n` doubles), each
+// from 0.0 in order, for G rows at once: G independent chains of adds.
+template <int G>
+void row_sums(const double* m, std::int64_t n, double* sums) {
+    double acc[G] = {};
+    for (std::int64_t p = 0; p < n; ++p)
+#pragma GCC unroll 16
+        for (int j = 0; j < G; ++j) acc[j] += m[j * n + p];
+    for (int j = 0; j < G; ++j) sums[j] = acc[j];
+}
+
+inline void all_row_sums(const double* m, std::int64_t rows, std::int64_t n, double* sums) {
+    std::int64_t r = 0;
+    for (; r + kChains <= rows; r += kChains) row_sums<kChains>(m + r * n, n, sums + r);
+    for (; r + 4 <= rows; r += 4) row_sums<4>(m + r * n, n, sums + r);
+    for (; r < rows; ++r) row_sums<1>(m + r * n, n, sums + r);
+}
+
+// Norms of shown units [first, first + n) of a view in position order.
+struct ShortTileNorms {
+    const TileSource& s;
+    const HotLoops& loops;
+    std::int64_t positions, unit_values;
+    std::vector<double> squares, tile_sums;
+
+    ShortTileNorms(const TileSource& src, const HotLoops& l, std::int64_t units_per_item)
+        : s(src), loops(l), positions(src.height * src.width * src.channels), unit_values(src.n_inner * positions),
+          squares(static_cast<std::size_t>(std::max(kShortSquares, unit_values))),
+          tile_sums(static_cast<std::size_t>(units_per_item * src.n_inner)) {}
+
+    void run(std::int64_t first, std::int64_t n, double* norms) {
+        const std::int64_t per_chunk = std::max<std::int64_t>(1, kShortSquares / unit_values);
+        for (std::int64_t u = 0; u < n; u += per_chunk) {
+            const std::int64_t m = std::min(per_chunk, n - u);
+            for (std::int64_t k = 0; k < m; ++k)
+                loops.squares_f32(reinterpret_cast<const float*>(unit_origin(s, first + u + k, 0)), unit_values,
+                                      squares.data() + k * unit_values);
+            all_row_sums(squares.data(), m * s.n_inner, positions, tile_sums.data() + u * s.n_inner);
+        }
+        all_row_sums(tile_sums.data(), n, s.n_inner, norms + first);
+    }
+};
+
+// The squared norms of units of short float32 tiles in position order (3x3 oihw
+// filters, split or not): groups of units across threads. Returns false for any other view.
+inline bool norms_of_short_tiles(const TileSource& s, int threads, double* norms) {
+    if (!units_in_position_order(s)) return false;
+    const std::int64_t unit_values = s.n_inner * s.height * s.width * s.channels, units = shown_units(s);
+    const std::int64_t per_item = std::max(kShortUnits, kShortSquares / unit_values);
+    const std::int64_t items = (units + per_item - 1) / per_item;
+    const int nthreads = threads_for(shown_values(s), threads, items);
+    const HotLoops& loops = active_loops();
+    BlockQueue queue(items, std::max<std::int64_t>(1, items / (std::int64_t{nthreads} * 16)));
+    run_threads(nthreads, [&](int) {
+        ShortTileNorms pass(s, loops, per_item);
+        std::int64_t begin, end;
+        while (queue.pop(&begin, &end))
+            for (std::int64_t b = begin; b < end; ++b)
+                pass.run(b * per_item, std::min(per_item, units - b * per_item), norms);
+    });
+    return true;
+}
+
 }  // namespace
 
 std::vector<double> unit_sq_norms(const TileSource& s, int threads) {
     check_threads(threads);
     check_source(s);
     std::vector<double> norms(static_cast<std::size_t>(shown_units(s)));
+    if (norms_of_adjacent_units(s, threads, norms.data()) || norms_of_short_tiles(s, threads, norms.data())) return norms;
     with_types(s.type, [&]<class E, class T>() {
         for_each_unit<E, T>(s, true, threads,
                             [&](std::int64_t u, const UnitSums<T>& sums) { norms[static_cast<std::size_t>(u)] = sums.sq; });

@@ -11,6 +11,7 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <atomic>
@@ -247,6 +248,16 @@ int affines_selftest(std::mt19937_64& rng) {
         LaneAffines<T> ranged, symmetric;
         range_affines<T>(lo, hi, &ranged);
         symmetric_affines<T>(lo, hi, &symmetric);
+        if constexpr (std::is_same_v<T, float>)
+            for (const auto& path : supported_paths()) {  // each path's widest vectors give the same maps
+                select_path(path);
+                LaneAffines<T> wide_ranged, wide_symmetric;
+                active_loops().range_affines_f32(lo, hi, &wide_ranged);
+                active_loops().symmetric_affines_f32(lo, hi, &wide_symmetric);
+                if (std::memcmp(&wide_ranged, &ranged, sizeof ranged) || std::memcmp(&wide_symmetric, &symmetric, sizeof symmetric)) {
+                    if (failures++ < 5) std::printf("%s lane maps differ from the portable ones\n", path.c_str());
+                }
+            }
         for (int k = 0; k < kLanes; ++k) {
             const T amax = std::max(std::fabs(lo[k]), std::fabs(hi[k]));
             const Affine<T> want_symmetric = lo[k] <= hi[k] ? symmetric_affine<T>(amax) : constant_affine<T>(T(0));

@@ -7,12 +7,17 @@ by running the full validation (`prepare`) and replayed from a cache. Any call t
 path cannot vouch for (another type, an unusual option, an out= that is not a plain
 C-contiguous uint8 array, a shape that warns, non-finite values) returns None and
 takes the full path, which raises or warns exactly as it always did.
+
+A global range or an order reads the values, so the plan keeps the view and replays
+just that pass per call (the same scan_range and _ordered the full path runs); a scan
+that meets a non-finite value hands the call to the full path.
 """
 
 from __future__ import annotations
 
 import math
 import sys
+from dataclasses import replace
 from typing import Any, Optional
 
 import numpy as np
@@ -22,13 +27,16 @@ from ..kernel import native as _native_backend
 from ..kernel.arrays import _from_torch
 from .hints import hint_for, maps_hint
 from .options import CACHEABLE
-from .prepare import prepare
+from .prepare import global_range_mode, prepare
+from .selection import _ordered
 
-# Options whose checks read no weights and whose plain values fully decide the plan.
-# Selection, ordering, global ranges and colour maps stay on the full path.
+# Options whose checks read no weights and whose plain values fully decide the plan (or,
+# for a global range and an order, decide it but for one pass replayed per call).
+# Selections and colour maps stay on the full path.
 _PLAIN_TYPES = frozenset((str, int, bool, type(None)))
 # normalizations planned without a pass over the weights ("none" is a fixed value_range)
 _READS_NOTHING = (None, "tile", "symmetric", "none")
+_GLOBAL = ("global", "global-symmetric")
 # Below this much kernel work (values read + mosaic bytes) the kernel stays on one thread
 # (cpp/fasttile/parallel.hpp threads_for), so the default thread count learnt once is as
 # good as asking the OS; above it, the default is asked for on every call (the process's
@@ -86,13 +94,19 @@ def render_fast(weights: Any, options: dict) -> Optional[np.ndarray]:
             return None
     full_key = (weights.dtype, weights.shape, weights.strides, key)
     plan = _plans.get(full_key, _UNKNOWN)
-    if plan is _UNKNOWN:
+    learnt_now = plan is _UNKNOWN  # then the plan holds this call's order and range already
+    if learnt_now:
         plan = _learn(weights, options, full_key)
     if plan is None:
         return None
-    view_as, head, shape, out_strides, mark, threads = plan
+    view_as, head, shape, out_strides, mark, threads, passes = plan
     if threads is None:
         threads = backends.default_threads()
+    if passes is not None and not learnt_now:
+        data = weights if view_as is None else weights.view(view_as)
+        head = _head_after_passes(data, head, passes, threads)
+        if head is None:
+            return None
     if out is None:
         try:
             out = np.empty(shape, _UINT8)
@@ -104,6 +118,21 @@ def render_fast(weights: Any, options: dict) -> Optional[np.ndarray]:
     if count and not mark:
         return None  # the full path renders again and raises, naming the tiles
     return out
+
+
+def _head_after_passes(data: np.ndarray, head: tuple, passes: tuple, threads: int) -> Optional[tuple]:
+    """The kernel's arguments once the call's order and global range are known (None:
+    a non-finite value, which the full path reports or marks)."""
+    template, order, normalize = passes
+    view = replace(template, data=data)
+    sel = _ordered(view, None, order, None, _native_backend, threads) if order != "index" else None
+    mode, lo, hi = head[6:9]
+    if normalize in _GLOBAL:
+        glo, ghi, (count, _) = _native_backend.scan_range(view, sel, threads)
+        if count:
+            return None
+        mode, lo, hi = global_range_mode(normalize, glo, ghi)
+    return head[:4] + (sel,) + head[5:6] + (mode, lo, hi) + head[9:]
 
 
 def _cpu_tensor_array(weights: Any) -> Optional[np.ndarray]:
@@ -137,36 +166,52 @@ def _plain_out(out: Any, shape: tuple, strides: tuple, weights: np.ndarray) -> b
 def _learn(weights: np.ndarray, options: dict, full_key: tuple) -> Optional[tuple]:
     """Run the full checks once for this key; remember their outcome (None: full path)."""
     plan = _plan(weights, {k: v for k, v in options.items() if k != "out"})
+    if plan is _UNKNOWN:
+        return None  # failed on this call's values: the next call's may be fine
     if len(_plans) >= _MAX_PLANS:
         _plans.clear()  # bounded: a process rendering many shapes just relearns them
-    _plans[full_key] = plan
+    # The cache keeps no selection (this call's order, one int64 a unit): each call
+    # that replays the plan orders its own values.
+    kept = plan
+    if plan is not None and plan[1][4] is not None:
+        view_as, head, *rest = plan
+        kept = (view_as, head[:4] + (None,) + head[5:], *rest)
+    _plans[full_key] = kept
     return plan
 
 
-def _plan(weights: np.ndarray, options: dict) -> Optional[tuple]:
-    if options.get("normalize") not in _READS_NOTHING or options.get("backend", "auto") == "numpy":
+def _plan(weights: np.ndarray, options: dict) -> Any:
+    """The plan tuple, None (always the full path for this key) or _UNKNOWN (the full
+    checks failed on these values: a non-finite value under a global range or an order)."""
+    normalize = options.get("normalize")
+    if normalize not in _READS_NOTHING + _GLOBAL or options.get("backend", "auto") == "numpy":
         return None
     defaulted = options.get("layout") is None and options.get("tile_shape") is None
     if defaulted and hint_for(weights.shape) is not None:
         return None  # the full path warns (LayoutWarning) on every such call
     if maps_hint(weights.shape, options.get("layout")) is not None:
         return None  # likewise for activations given an unlikely nchw/nhwc
+    reads_values = normalize in _GLOBAL or options.get("order", "index") != "index"
     try:
         prep = prepare(weights, **options)
     except Exception:  # the full path raises the same error with its message
-        return None
+        return _UNKNOWN if reads_values else None
     view, p = prep.view, prep.plan
-    if prep.impl is not _native_backend or prep.selection is not None:
+    order = options.get("order", "index")
+    if prep.impl is not _native_backend or (prep.selection is not None and order == "index"):
+        return None  # (order is the only cacheable option that selects)
+    scanned = normalize in _GLOBAL and "value_range" not in options
+    fixed = p.mode == "range" and "value_range" in options
+    if p.mode not in ("tile", "symmetric") and not fixed and not scanned:
         return None
-    if p.mode not in ("tile", "symmetric") and not (p.mode == "range" and "value_range" in options):
-        return None  # a range scanned from the weights
     threads = p.threads
     if view.data.size + math.prod(prep.shape) >= _SMALL_WORK and options.get("threads") is None:
         threads = None  # all cores, counted per call
     view_as = None if view.data.dtype == weights.dtype else view.data.dtype
-    head = (view.dtype, view.offset, view.shape, view.strides, None, view.channel_mean)
+    head = (view.dtype, view.offset, view.shape, view.strides, prep.selection, view.channel_mean)
     head += (p.mode, p.lo, p.hi, p.nrows, p.ncols, p.column_fill, p.padding, p.zoom)
     head += (p.pad_value, p.lut, p.mark_nonfinite, p.marker)
     pixel = 3 if len(prep.shape) == 3 else 1
     out_strides = (prep.shape[1] * pixel, pixel, 1)[: len(prep.shape)]  # C order
-    return view_as, head, prep.shape, out_strides, p.mark_nonfinite, threads
+    passes = (view, order, normalize if scanned else None) if scanned or order != "index" else None
+    return view_as, head, prep.shape, out_strides, p.mark_nonfinite, threads, passes

@@ -154,6 +154,7 @@ RENDER_OPTIONS: tuple[Option, ...] = (
         "index (default); norm, variance or max_abs: largest first",
         parse="choice",
         choices=ORDERS,
+        cacheable=True,
     ),
     Option(
         "top",

@@ -104,6 +104,11 @@ def _range_mode(
     glo, ghi, (count, bad_tiles) = impl.scan_range(view, sel, threads)
     if count and not mark:
         raise _nonfinite_error(count, bad_tiles, view, sel)
+    return global_range_mode(normalize, glo, ghi)
+
+
+def global_range_mode(normalize: str, glo: float, ghi: float) -> tuple[str, float, float]:
+    """(mode, lo, hi) of "global" or "global-symmetric" from the scanned range."""
     if not glo <= ghi:
         glo = ghi = 0.0
     if normalize == "global":
