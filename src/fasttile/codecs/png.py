@@ -141,7 +141,7 @@ class _Encoder:
         return None if sizes[best] >= store_above * scratch.nbytes / 2 else best
 
 
-def _size(pieces: list) -> int:
+def _size(pieces: Any) -> int:
     return sum(memoryview(p).nbytes for p in pieces)
 
 
@@ -170,13 +170,14 @@ def _sample_pairs(rows: np.ndarray, above: np.ndarray, sample_bytes: int, bpp: i
     return pairs
 
 
-def _chunk_pieces(kind: bytes, *parts: Any) -> list:
-    """A chunk as pieces for a FileSink: length and type, the parts (not copied), CRC."""
-    length = sum(memoryview(p).nbytes for p in parts)
-    crc = deflate.crc32(kind)
-    for p in parts:
-        crc = deflate.crc32(p, crc)
-    return [struct.pack(">I", length) + kind, *parts, struct.pack(">I", crc & 0xFFFFFFFF)]
+def _chunk_pieces(kind: bytes, *parts: Any, crc: Optional[int] = None) -> list:
+    """A chunk as pieces for a FileSink: length and type, the parts (not copied), CRC
+    (of kind + parts; computed here unless a worker thread already did)."""
+    if crc is None:
+        crc = deflate.crc32(kind)
+        for p in parts:
+            crc = deflate.crc32(p, crc)
+    return [struct.pack(">I", _size(parts)) + kind, *parts, struct.pack(">I", crc & 0xFFFFFFFF)]
 
 
 def chunk_bytes(kind: bytes, data: bytes) -> bytes:
@@ -185,9 +186,8 @@ def chunk_bytes(kind: bytes, data: bytes) -> bytes:
 
 
 def _idat_pieces(band: _Encoded) -> list:
-    length = _size(band.data)
-    if length <= _CHUNK_LIMIT:  # the CRC came from the worker thread
-        return [struct.pack(">I", length) + b"IDAT", *band.data, struct.pack(">I", band.crc & 0xFFFFFFFF)]
+    if _size(band.data) <= _CHUNK_LIMIT:
+        return _chunk_pieces(b"IDAT", *band.data, crc=band.crc)
     view = memoryview(b"".join(band.data))  # a band over 1 GiB: rare, split it
     pieces: list = []
     for start in range(0, len(view), _CHUNK_LIMIT):
