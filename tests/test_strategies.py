@@ -72,6 +72,24 @@ def test_nonfinite_report_lists_smallest_tiles_across_lanes():
         fasttile.render(w, layout="hwio")
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+@pytest.mark.parametrize("shape", [(3, 3, 37, 21), (2, 2, 16, 16), (1, 3, 40, 5), (3, 3, 2, 33)])
+def test_hwio_unit_blocks_read_across_input_channels(simd_path, dtype, shape):
+    # An hwio kernel with several input channels is read a block of 16 filters at 16
+    # channels at a time and transposed, so that each filter's channels are painted as
+    # whole picture rows (lane_groups.hpp, crossed groups): blocks cut short both ways,
+    # float32 and float64 through register blocks, float16 through the plain transpose.
+    w = bank(shape).astype(dtype)
+    w[0, 1, min(21, shape[2] - 1), 3 % shape[3]] = np.nan  # the sixth channel of its block
+    w[-1, 0, 0, -1] = np.inf
+    assert_backends_agree(w, layout="hwio", nonfinite="mark", threads=3)
+    assert_backends_agree(w, layout="hwio", nonfinite="mark", ncols=7, fill="columns", zoom=2)
+    assert_backends_agree(w, layout="hwio")  # refused, the same tiles reported
+    finite = np.nan_to_num(w, posinf=0.0)
+    assert_backends_agree(finite, layout="hwio", cmap="viridis", ncols=20, padding=2)
+    assert_backends_agree(finite, layout="hwio", normalize="global", threads=2)
+
+
 @pytest.mark.parametrize("threads", [1, 2, 7])
 def test_large_mosaics_assembled_in_bands(simd_path, threads):
     # >= 8 MB of output: the kernel draws each grid row into a band and streams it out

@@ -169,7 +169,7 @@ struct LaneWorker {
     LaneWorker(Job& j, int t)
         : job(j), thread(t), reader(j.s, j.s.channel_mean, j.loops, j.groups.width),
           quantizer(j.norm, j.loops, reader.padded_positions() * kLanes), painter(j.s, j.m, j.out),
-          step(j.m, lane_tile_step(j.s, j.strategy)) {
+          step(j.m, j.groups.crossed ? 1 : lane_tile_step(j.s, j.strategy)) {
         if (painter.direct()) {
             const std::int64_t run = j.s.width * j.out.channels, pad_bytes = j.m.padding * j.out.channels;
             if (run <= LaneRows::kMaxRun && pad_bytes <= LaneRows::kMaxUnit)
@@ -227,6 +227,19 @@ struct LaneWorker {
         }
     }
 
+    // A crossed group (lane_groups.hpp) from its first batch: one batch per unit of the
+    // block, of its n inner tiles.
+    void draw_crossed(const LaneBatch& first, int n) {
+        reader.gather_crossed(first, n, job.groups.ahead(job.s));
+        for (std::int64_t k = 0; k < first.count; ++k) {
+            LaneBatch b;
+            b.count = n;
+            for (int i = 0; i < n; ++i) b.tile[i] = first.tile[k] + i;
+            reader.select(static_cast<int>(k));
+            draw(b);
+        }
+    }
+
     void run(BlockQueue& queue) {
         std::int64_t begin, end, ids[kMaxGroup];
         LaneBatch group[kMaxGroup];
@@ -240,6 +253,10 @@ struct LaneWorker {
                     continue;
                 }
                 const int n = job.groups.batches(item, ids);
+                if (job.groups.crossed) {
+                    draw_crossed(lane_batch(job.s, job.strategy, ids[0]), n);
+                    continue;
+                }
                 for (int i = 0; i < n; ++i) group[i] = lane_batch(job.s, job.strategy, ids[i]);
                 reader.gather_group(group, n, ahead);
                 for (int i = 0; i < n; ++i) {
@@ -296,7 +313,7 @@ NonFinite render_typed(const TileSource& shown, const Normalization& norm, const
         sort_selection(s, sorted, rank);
         s.indices = sorted.data();
     }
-    const LaneGroups groups(s, strategy, lane_batch_bytes<T>(s));
+    const LaneGroups groups(s, strategy, lane_batch_bytes<T>(s), /*cross=*/true);
     Job job{s,      norm, m, out, active_loops(), strategy, groups, use_bands(s, m, out, strategy), tile_count(s),
             rank.empty() ? nullptr : rank.data(), {}};
     const std::int64_t items = job.banded                        ? m.nrows

@@ -117,7 +117,7 @@ Case make_case(std::mt19937_64& rng) {
     const int shape_kind = uni(0, 2);
     std::int64_t n = uni(1, 40), inner = 1, C = uni(0, 1) ? 3 : 1, h = uni(1, 9), w = uni(1, 9);
     if (shape_kind == 1) { h = uni(4, 12); w = uni(8, 24); }
-    if (shape_kind == 2 && C == 1) inner = uni(2, 6);
+    if (shape_kind == 2 && C == 1) inner = uni(0, 1) ? uni(2, 6) : uni(15, 40);  // one or several blocks of kLanes
     const bool mean = uni(0, 5) == 0;
     if (mean) C = uni(2, 5);
     const std::int64_t dims[5] = {n, inner, C, h, w};
