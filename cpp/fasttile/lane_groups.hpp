@@ -152,10 +152,10 @@ void LaneReader<E, T>::gather_group(const LaneBatch* b, int n, std::int64_t ahea
 // position the n inner rows of kLanes units are transposed in register blocks (4 x 4
 // floats) into the units' buffers, rather than copied as they lie and then transposed
 // value by value. Returns false (nothing done) for other groups.
+#if defined(__SSE2__)
 template <class E, class T>
 bool gather_crossed_blocks(const LaneBatch& first, int n, std::int64_t ahead, const TileSource& s, T* v,
                            std::int64_t size) {
-#if defined(__SSE2__)
     if constexpr (std::is_same_v<E, T>) {
         constexpr std::int64_t es = sizeof(T), block = 16 / sizeof(T);
         if (first.stride != es) return false;
@@ -174,9 +174,14 @@ bool gather_crossed_blocks(const LaneBatch& first, int n, std::int64_t ahead, co
                 }
         return true;
     }
-#endif
     return false;
 }
+#else
+template <class E, class T>
+bool gather_crossed_blocks(const LaneBatch&, int, std::int64_t, const TileSource&, T*, std::int64_t) {
+    return false;
+}
+#endif
 
 template <class E, class T>
 void LaneReader<E, T>::gather_crossed(const LaneBatch& first, int n, std::int64_t ahead) {
