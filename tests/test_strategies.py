@@ -88,6 +88,11 @@ def test_hwio_unit_blocks_read_across_input_channels(simd_path, dtype, shape):
     finite = np.nan_to_num(w, posinf=0.0)
     assert_backends_agree(finite, layout="hwio", cmap="viridis", ncols=20, padding=2)
     assert_backends_agree(finite, layout="hwio", normalize="global", threads=2)
+    # selections: read in unit order, each filter's channels painted where it is shown
+    assert_backends_agree(w, layout="hwio", nonfinite="mark", order="norm", threads=2)
+    picks = np.random.default_rng(3).integers(0, shape[3], 2 * shape[3])  # repeats and gaps
+    assert_backends_agree(w, layout="hwio", nonfinite="mark", indices=picks, fill="columns")
+    assert_backends_agree(finite, layout="hwio", top=min(5, shape[3]), ncols=9)
 
 
 @pytest.mark.parametrize("threads", [1, 2, 7])

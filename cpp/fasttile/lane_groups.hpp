@@ -43,12 +43,14 @@ std::int64_t lane_batch_bytes(const TileSource& s) {
 // fill the same picture rows column after column, and two threads handed blocks of
 // items write different cache lines, not 4-byte cells of the same lines.
 //
-// Crossed (asked for by the render, for several inner tiles and no selection): a group
+// Crossed (asked for by the render, for several inner tiles): a group
 // is one unit block at kLanes consecutive inner indices. Each of its batches has its
 // tiles down a grid column, 4-byte cells a picture row apart for a 3x3 kernel; the
 // reader transposes the group (LaneReader::cross) into batches of one unit's kLanes
 // inner tiles, which sit side by side in a grid row and are stored as whole rows (H,
-// a 3x3x256x512 kernel: 0.88 -> 0.56 ms). Items are ordered inner block fastest.
+// a 3x3x256x512 kernel: 0.88 -> 0.56 ms). Items are ordered inner block fastest. A
+// selection (read in ascending unit order, each tile painted at its display position)
+// is crossed the same way: a unit's inner tiles stay side by side wherever it is shown.
 struct LaneGroups {
     std::int64_t width = 1;   // batches per group
     std::int64_t blocks = 1;  // unit blocks (of kLanes units) per inner index
@@ -73,7 +75,7 @@ struct LaneGroups {
         width = group_width(batch_bytes);
         per_inner = (blocks + width - 1) / width;
         items = per_inner * n_inner;
-        if (cross && n_inner > 1 && !selection) {
+        if (cross && n_inner > 1) {
             crossed = true;
             width = kLanes;
             inner_blocks = (n_inner + kLanes - 1) / kLanes;
