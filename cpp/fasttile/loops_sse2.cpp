@@ -2,6 +2,7 @@
 // its vector traits; the loops are minmax_loops.hpp and quantize_loops.hpp. float16
 // has no converter in the baseline (F16C), so it widens through the scalar table.
 #if defined(__x86_64__) || defined(_M_X64)
+#include <cstring>
 #include <emmintrin.h>
 
 #include "hot_loops.hpp"
@@ -70,8 +71,14 @@ struct Vec<double> {
     using V = __m128d;
     static constexpr int width = 2;
     static V load(const double* p) { return _mm_loadu_pd(p); }
-    // width floats widened to double (exact), for the squared-norm sums
-    static V from_floats(const float* p) { return _mm_cvtps_pd(_mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(p)))); }
+    // width floats widened to double (exact), for the squared-norm sums. The two floats
+    // are loaded through memcpy: a float buffer is only 4-byte aligned for a double
+    // (UBSan: misaligned load, met by the norms of an hwio bank's 37 channels).
+    static V from_floats(const float* p) {
+        double pair;
+        std::memcpy(&pair, p, sizeof pair);
+        return _mm_cvtps_pd(_mm_castpd_ps(_mm_set_sd(pair)));
+    }
     static void store(double* p, V v) { _mm_storeu_pd(p, v); }
     static V set1(double v) { return _mm_set1_pd(v); }
     static V zero() { return _mm_setzero_pd(); }
