@@ -147,18 +147,6 @@ public:
     // tiles side by side, the lanes past n repeating the last.
     void gather_crossed(const LaneBatch& first, int n, std::int64_t ahead);
 
-private:
-    // The kLanes batches just gathered transposed into the crossed layout.
-    void cross(int n) {
-        const std::int64_t size = batch_size();
-        T* v = values_.data();
-        for (int i = n; i < kLanes; ++i) std::copy(v + (n - 1) * size, v + n * size, v + i * size);
-        for (std::int64_t p = 0; p < padded_positions(); ++p)
-            for (int i = 0; i < kLanes; ++i)
-                for (int k = i + 1; k < kLanes; ++k) std::swap(v[i * size + p * kLanes + k], v[k * size + p * kLanes + i]);
-    }
-
-public:
     // range: find its lanes' finite ranges (lo, hi, bad).
     void select(int i, bool range = true) {
         current_ = values_.data() + i * batch_size();
@@ -172,6 +160,15 @@ public:
     std::int64_t bad[kLanes];
 
 private:
+    // The kLanes batches just gathered transposed into the crossed layout.
+    void cross(int n) {
+        const std::int64_t size = batch_size();
+        T* v = values_.data();
+        for (int i = n; i < kLanes; ++i) std::copy(v + (n - 1) * size, v + n * size, v + i * size);
+        for (std::int64_t p = 0; p < padded_positions(); ++p)
+            for (int i = 0; i < kLanes; ++i)
+                for (int k = i + 1; k < kLanes; ++k) std::swap(v[i * size + p * kLanes + k], v[k * size + p * kLanes + i]);
+    }
 
     void find_range() {
         for (int k = 0; k < kLanes; ++k) {

@@ -229,8 +229,8 @@ struct LaneWorker {
 
     // A crossed group (lane_groups.hpp) from its first batch: one batch per unit of the
     // block, of its n inner tiles.
-    void draw_crossed(const LaneBatch& first, int n) {
-        reader.gather_crossed(first, n, job.groups.ahead(job.s));
+    void draw_crossed(const LaneBatch& first, int n, std::int64_t ahead) {
+        reader.gather_crossed(first, n, ahead);
         for (std::int64_t k = 0; k < first.count; ++k) {
             LaneBatch b;
             b.count = n;
@@ -254,7 +254,7 @@ struct LaneWorker {
                 }
                 const int n = job.groups.batches(item, ids);
                 if (job.groups.crossed) {
-                    draw_crossed(lane_batch(job.s, job.strategy, ids[0]), n);
+                    draw_crossed(lane_batch(job.s, job.strategy, ids[0]), n, ahead);
                     continue;
                 }
                 for (int i = 0; i < n; ++i) group[i] = lane_batch(job.s, job.strategy, ids[i]);
