@@ -11,6 +11,7 @@
 #include "lane_rows.hpp"
 #include "lanes.hpp"
 #include "pixel_rule.hpp"
+#include "slot_sums.hpp"
 
 namespace fasttile {
 
@@ -55,18 +56,21 @@ struct HotLoops {
     // The picture rows of a quantized lane batch (lane_rows.hpp): for each of `rows`
     // tile rows, kLanes * plan.unit bytes into out, one row after another.
     void (*lane_rows)(const unsigned char* levels, std::int64_t rows, const LaneRows& plan, unsigned char* out);
-    // sq[g * kLanes + k] += the squares of lane k of batch g (in double, position by
-    // position) over n positions of x[g * batch_stride + pos * kLanes + lane], for each
-    // of `batches` batches: the squared norms of order="norm", in the fixed order the
-    // NumPy backend reproduces.
+    // sq[g * kLanes + k] += lane k of batch g's sum of squares (in double, in slot order:
+    // slot_sums.hpp) over n positions of x[g * batch_stride + pos * kLanes + lane], for
+    // each of `batches` batches: the squared norms of order="norm", in the fixed order
+    // the NumPy backend reproduces.
     void (*lane_squares_f32)(const float* x, std::int64_t n, int batches, std::int64_t batch_stride, double* sq);
+    // One tile's slots: acc[i % period] += x[i] * x[i] in double for i < n, in increasing
+    // i (one multiply, one add each).
+    void (*slot_squares_f32)(const float* x, std::int64_t n, std::int64_t period, double* acc);
     // sq[i] += x[i] * x[i] in double (one multiply, one add) for i < n: one value
     // position of n adjacent units added to their running sums.
     void (*run_squares_f32)(const float* x, std::int64_t n, double* sq);
     // sq[i] = x[i] * x[i] in double for i < n (the squares alone, for sums added later).
     void (*squares_f32)(const float* x, std::int64_t n, double* sq);
     // The statistics pass's sums over the finite values of each of kLanes lanes of x
-    // (n positions, x[pos * kLanes + lane]), in double, position by position, from 0.0:
+    // (n positions, x[pos * kLanes + lane]), in double, in slot order, from 0.0:
     // sq += d * d, d1 += e, d2 += e * e, count += 1 with d = x and e = d - shift[lane];
     // a non-finite value adds 0.0 to each. Each array has kLanes entries (stored).
     void (*lane_finite_sums_f32)(const float* x, std::int64_t n, const double* shift, double* sq, double* d1,

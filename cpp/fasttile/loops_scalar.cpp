@@ -73,11 +73,19 @@ void lane_rows_scalar(const unsigned char* levels, std::int64_t rows, const Lane
 
 void lane_squares_scalar(const float* x, std::int64_t n, int batches, std::int64_t batch_stride, double* sq) {
     for (int g = 0; g < batches; ++g, x += batch_stride, sq += kLanes)
-        for (std::int64_t i = 0; i < n; ++i)
-            for (int k = 0; k < kLanes; ++k) {
-                const double d = static_cast<double>(x[i * kLanes + k]);
-                sq[k] += d * d;
-            }
+        for (std::int64_t slot = 0; slot < filled_slots(n); ++slot) {
+            double acc[kLanes] = {};
+            for (std::int64_t i = slot; i < n; i += kSlots)
+                for (int k = 0; k < kLanes; ++k) {
+                    const double d = static_cast<double>(x[i * kLanes + k]);
+                    acc[k] += d * d;
+                }
+            for (int k = 0; k < kLanes; ++k) sq[k] += acc[k];
+        }
+}
+
+void slot_squares_scalar(const float* x, std::int64_t n, std::int64_t period, double* acc) {
+    slot_squares_portable(x, n, period, acc);
 }
 
 void run_squares_scalar(const float* x, std::int64_t n, double* sq) {
@@ -98,14 +106,18 @@ void lane_finite_sums_scalar(const float* x, std::int64_t n, const double* shift
                              double* count) {
     for (int k = 0; k < kLanes; ++k) {
         double s2 = 0.0, a1 = 0.0, a2 = 0.0, cnt = 0.0;
-        for (std::int64_t i = 0; i < n; ++i) {
-            const double raw = static_cast<double>(x[i * kLanes + k]);
-            const bool finite = std::isfinite(raw);
-            const double d = finite ? raw : 0.0, e = finite ? d - shift[k] : 0.0;
-            s2 += d * d;
-            a1 += e;
-            a2 += e * e;
-            cnt += finite ? 1.0 : 0.0;
+        for (std::int64_t slot = 0; slot < filled_slots(n); ++slot) {
+            double t2 = 0.0, b1 = 0.0, b2 = 0.0, tc = 0.0;
+            for (std::int64_t i = slot; i < n; i += kSlots) {
+                const double raw = static_cast<double>(x[i * kLanes + k]);
+                const bool finite = std::isfinite(raw);
+                const double d = finite ? raw : 0.0, e = finite ? d - shift[k] : 0.0;
+                t2 += d * d;
+                b1 += e;
+                b2 += e * e;
+                tc += finite ? 1.0 : 0.0;
+            }
+            s2 += t2, a1 += b1, a2 += b2, cnt += tc;
         }
         sq[k] = s2, d1[k] = a1, d2[k] = a2, count[k] = cnt;
     }
@@ -133,6 +145,7 @@ const HotLoops& scalar_loops() {
         .interleave_planes3 = nullptr,  // the float gather interleaves instead
         .lane_rows = lane_rows_scalar,
         .lane_squares_f32 = lane_squares_scalar,
+        .slot_squares_f32 = slot_squares_scalar,
         .run_squares_f32 = run_squares_scalar,
         .squares_f32 = squares_scalar,
         .lane_finite_sums_f32 = lane_finite_sums_scalar,

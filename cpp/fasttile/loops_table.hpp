@@ -29,6 +29,7 @@ HotLoops make_loops(const char* name) {
         .interleave_planes3 = interleave_planes3_or_null<F>(),
         .lane_rows = lane_rows<F>,
         .lane_squares_f32 = lane_squares<D>,
+        .slot_squares_f32 = slot_squares<D>,
         .run_squares_f32 = run_squares<D>,
         .squares_f32 = squares<D>,
         .lane_finite_sums_f32 = lane_finite_sums<D>,

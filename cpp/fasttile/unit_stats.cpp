@@ -1,9 +1,10 @@
 // Passes over whole units before (or instead of) painting: squared norms for
 // order="norm" and the per-unit statistics a viewer shows (docs/design.md, section 4).
 // They read through the lane reader, kLanes tiles side by side, so every layout gets
-// the across-tile fast paths and the sums vectorize across lanes while each lane still
-// adds in one fixed order the NumPy backend reproduces exactly: within a tile from 0.0
-// in (y, x, channel) order, then the tiles' sums from 0.0 in inner order.
+// the across-tile fast paths, and add in the one order the NumPy backend reproduces
+// exactly (slot_sums.hpp): each tile's terms into 64 slots by position, folded in
+// halves, then the tiles' sums from 0.0 in inner order. Norms of float32 units one
+// element apart, or whose tiles lie in position order, skip the lane buffers.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -14,6 +15,7 @@
 #include "lane_groups.hpp"
 #include "lane_reader.hpp"
 #include "parallel.hpp"
+#include "slot_sums.hpp"
 #include "source.hpp"
 #include "tile_reader.hpp"
 
@@ -39,14 +41,19 @@ struct LaneSums {
         }
     }
 
-    // Squares of every value (non-finite ones included, as the norm is defined).
+    // Squares of every value (non-finite ones included, as the norm is defined), slot
+    // by slot (slot_sums.hpp).
     template <int Lanes>
     void add_squares(const T* v, std::int64_t positions) {
-        for (std::int64_t p = 0; p < positions; ++p)
-            for (int k = 0; k < Lanes; ++k) {
-                const double d = static_cast<double>(v[p * Lanes + k]);
-                sq[k] += d * d;
-            }
+        for (std::int64_t j = 0; j < filled_slots(positions); ++j) {
+            double slot[Lanes] = {};
+            for (std::int64_t p = j; p < positions; p += kSlots)
+                for (int k = 0; k < Lanes; ++k) {
+                    const double d = static_cast<double>(v[p * Lanes + k]);
+                    slot[k] += d * d;
+                }
+            for (int k = 0; k < Lanes; ++k) sq[k] += slot[k];
+        }
     }
 
     // Finite values only; d1/d2 are shifted by each lane's unit's first value, so the
@@ -54,16 +61,20 @@ struct LaneSums {
     // for a skipped value changes no sum (a sum started at +0.0 is never -0.0).
     // One tile (Lanes = 1), min and max included.
     void add_finite_one(const T* v, std::int64_t n_values, double shift) {
-        for (std::int64_t p = 0; p < n_values; ++p) {
-            const T x = v[p];
-            if (!std::isfinite(x)) continue;
-            const double d = static_cast<double>(x), e = d - shift;
-            sq[0] += d * d;
-            d1[0] += e;
-            d2[0] += e * e;
-            n[0] += 1.0;
-            lo[0] = x < lo[0] ? x : lo[0];
-            hi[0] = x > hi[0] ? x : hi[0];
+        for (std::int64_t j = 0; j < filled_slots(n_values); ++j) {
+            double s2 = 0.0, a1 = 0.0, a2 = 0.0, cnt = 0.0;
+            for (std::int64_t p = j; p < n_values; p += kSlots) {
+                const T x = v[p];
+                if (!std::isfinite(x)) continue;
+                const double d = static_cast<double>(x), e = d - shift;
+                s2 += d * d;
+                a1 += e;
+                a2 += e * e;
+                cnt += 1.0;
+                lo[0] = x < lo[0] ? x : lo[0];
+                hi[0] = x > hi[0] ? x : hi[0];
+            }
+            sq[0] += s2, d1[0] += a1, d2[0] += a2, n[0] += cnt;
         }
     }
 
@@ -78,18 +89,23 @@ struct LaneSums {
         }
         using D2 = double __attribute__((vector_size(16)));
         using M2 = long long __attribute__((vector_size(16)));
+        const D2 zero = {0.0, 0.0}, one = {1.0, 1.0};
         for (int k = 0; k < kLanes; k += 2) {
-            D2 s2 = {0.0, 0.0}, a1 = s2, a2 = s2, cnt = s2;
-            const D2 sh = {shift[k], shift[k + 1]}, one = {1.0, 1.0};
-            for (std::int64_t p = 0; p < positions; ++p) {
-                const D2 raw = {static_cast<double>(v[p * kLanes + k]), static_cast<double>(v[p * kLanes + k + 1])};
-                const M2 finite = (raw - raw) == 0.0;  // all ones where finite
-                const D2 d = reinterpret_cast<D2>(reinterpret_cast<M2>(raw) & finite);
-                const D2 e = reinterpret_cast<D2>(reinterpret_cast<M2>(d - sh) & finite);
-                s2 += d * d;
-                a1 += e;
-                a2 += e * e;
-                cnt += reinterpret_cast<D2>(reinterpret_cast<M2>(one) & finite);
+            D2 s2 = zero, a1 = zero, a2 = zero, cnt = zero;
+            const D2 sh = {shift[k], shift[k + 1]};
+            for (std::int64_t j = 0; j < filled_slots(positions); ++j) {
+                D2 t2 = zero, b1 = zero, b2 = zero, tc = zero;
+                for (std::int64_t p = j; p < positions; p += kSlots) {
+                    const D2 raw = {static_cast<double>(v[p * kLanes + k]), static_cast<double>(v[p * kLanes + k + 1])};
+                    const M2 finite = (raw - raw) == 0.0;  // all ones where finite
+                    const D2 d = reinterpret_cast<D2>(reinterpret_cast<M2>(raw) & finite);
+                    const D2 e = reinterpret_cast<D2>(reinterpret_cast<M2>(d - sh) & finite);
+                    t2 += d * d;
+                    b1 += e;
+                    b2 += e * e;
+                    tc += reinterpret_cast<D2>(reinterpret_cast<M2>(one) & finite);
+                }
+                s2 += t2, a1 += b1, a2 += b2, cnt += tc;
             }
             sq[k] = s2[0], sq[k + 1] = s2[1], d1[k] = a1[0], d1[k + 1] = a1[1];
             d2[k] = a2[0], d2[k + 1] = a2[1], n[k] = cnt[0], n[k + 1] = cnt[1];
@@ -326,27 +342,55 @@ inline std::vector<std::int64_t> position_offsets(const TileSource& s) {
     return at;
 }
 
+// A tile's value positions in the order the adjacent-units pass reads them: slot by
+// slot (slot_sums.hpp), each slot's positions in position order, so one slot's sums
+// over the block's units stay in L1 while its runs are read (runs are a bank row
+// apart in any order). at: byte offsets; slot_end[j]: where slot j's runs end.
+struct SlotOrder {
+    std::vector<std::int64_t> at, slot_end;
+
+    explicit SlotOrder(const std::vector<std::int64_t>& offsets) {
+        const std::int64_t positions = static_cast<std::int64_t>(offsets.size());
+        for (std::int64_t j = 0; j < filled_slots(positions); ++j) {
+            for (std::int64_t p = j; p < positions; p += kSlots) at.push_back(offsets[static_cast<std::size_t>(p)]);
+            slot_end.push_back(static_cast<std::int64_t>(at.size()));
+        }
+    }
+};
+
 // Squared norms of units [first, first + n), adjacent float32 units: per inner tile,
-// each value position is one contiguous run of the block's units added into the
-// tiles' sums (each lane still in position order from 0.0), then the tiles' sums into
-// the units' in inner order, as the lane pass adds them.
-inline void norms_of_run_block(const TileSource& s, const std::vector<std::int64_t>& at, std::int64_t first,
-                               std::int64_t n, double* norms, const HotLoops& loops) {
-    double tile[kRunBlock], unit[kRunBlock] = {};
-    const std::int64_t positions = static_cast<std::int64_t>(at.size());
+// each value position is one contiguous run of the block's units added into its
+// slot's sums, each slot added to the tiles' sums once its runs are read (slot order),
+// and the tiles' sums to the units' in inner order, as the lane pass adds them. A slot
+// of one run adds its squares to the tiles' sums directly (0.0 + a square is the
+// square): tiles of at most 64 values need no slot sums at all.
+inline void norms_of_run_block(const TileSource& s, const SlotOrder& order, std::int64_t first, std::int64_t n,
+                               double* norms, const HotLoops& loops) {
+    double tile[kRunBlock], slot[kRunBlock], unit[kRunBlock] = {};
+    const std::int64_t runs = static_cast<std::int64_t>(order.at.size());
     const unsigned char* block = s.origin + first * s.s_outer;
-    // The run kRunsAhead positions later (counting on into the next inner tile).
-    std::int64_t ahead_i = kRunsAhead / positions, ahead_p = kRunsAhead % positions;
+    // The run kRunsAhead reads later (counting on into the next inner tile).
+    std::int64_t ahead_i = kRunsAhead / runs, ahead_q = kRunsAhead % runs;
+    auto read = [&](const unsigned char* base, std::int64_t q, double* into) {
+        if (ahead_i < s.n_inner) {
+            const unsigned char* next = block + ahead_i * s.s_inner + order.at[static_cast<std::size_t>(ahead_q)];
+            for (std::int64_t b = 0; b < n * 4; b += 64) __builtin_prefetch(next + b);
+            if (++ahead_q == runs) ahead_q = 0, ++ahead_i;
+        }
+        loops.run_squares_f32(reinterpret_cast<const float*>(base + order.at[static_cast<std::size_t>(q)]), n, into);
+    };
     for (std::int64_t i = 0; i < s.n_inner; ++i) {
         const unsigned char* base = block + i * s.s_inner;
         std::fill(tile, tile + n, 0.0);
-        for (std::int64_t p = 0; p < positions; ++p) {
-            if (ahead_i < s.n_inner) {
-                const unsigned char* next = block + ahead_i * s.s_inner + at[static_cast<std::size_t>(ahead_p)];
-                for (std::int64_t b = 0; b < n * 4; b += 64) __builtin_prefetch(next + b);
-                if (++ahead_p == positions) ahead_p = 0, ++ahead_i;
+        std::int64_t q = 0;
+        for (const std::int64_t end : order.slot_end) {
+            if (end - q == 1) {
+                read(base, q++, tile);
+                continue;
             }
-            loops.run_squares_f32(reinterpret_cast<const float*>(base + at[static_cast<std::size_t>(p)]), n, tile);
+            std::fill(slot, slot + n, 0.0);
+            for (; q < end; ++q) read(base, q, slot);
+            for (std::int64_t k = 0; k < n; ++k) tile[k] += slot[k];
         }
         for (std::int64_t k = 0; k < n; ++k) unit[k] += tile[k];
     }
@@ -369,23 +413,26 @@ inline bool norms_of_adjacent_units(const TileSource& s, int threads, double* no
     const std::int64_t per_thread = (units + nthreads - 1) / nthreads;
     const std::int64_t block = std::min(kRunBlock, (per_thread + kLanes - 1) / kLanes * kLanes);
     const std::int64_t blocks = (units + block - 1) / block;
-    const std::vector<std::int64_t> at = position_offsets(s);
+    const SlotOrder order(position_offsets(s));
     const HotLoops& loops = active_loops();
     BlockQueue queue(blocks, 1);
     run_threads(nthreads, [&](int) {
         std::int64_t begin, end;
         while (queue.pop(&begin, &end))
-            norms_of_run_block(s, at, begin * block, std::min(block, units - begin * block), norms, loops);
+            norms_of_run_block(s, order, begin * block, std::min(block, units - begin * block), norms, loops);
     });
     return true;
 }
 
-// Tiles of at most kShortTile values (3x3 filters) are summed from their squares
-// without lane batches, whose fixed work per batch costs more than a short tile's
-// values: units are squared in memory order by the vector loop, then each tile's
-// squares are added in position order and each unit's tile sums in inner order,
-// many chains side by side (one chain alone would wait on every add's latency).
-constexpr std::int64_t kShortTile = 64;
+// Units whose float32 tiles lie in position order are summed straight from the bank,
+// without lane batches. Short tiles (at most kShortTile values, 3x3 filters: one term
+// per slot, so added left to right), whose lane batches cost more in fixed work than
+// their nine values: units are squared in memory order by the vector loop, then each
+// tile's squares and each unit's tile sums added up, many chains side by side (one
+// chain alone would wait on every add's latency). Long tiles (rows of images): each
+// tile's squares dealt into its slots by the vector loop, then the slots of kChains
+// tiles added up side by side.
+constexpr std::int64_t kShortTile = kSlots;
 // Values squared at once (16 KB of doubles, in L1), at least one unit.
 constexpr std::int64_t kShortSquares = 2048;
 // Units per work item at least, so that their tile sums add up side by side.
@@ -396,8 +443,8 @@ constexpr int kChains = 16;
 // unit is one contiguous run whose memory order is the order of the adds.
 inline bool units_in_position_order(const TileSource& s) {
     const std::int64_t es = 4, c = s.channels, w = s.width, p = s.height * w * c;
-    return s.type == ElemType::f32 && p >= 1 && p <= kShortTile && s.n_inner >= 1 &&
-           (c == 1 || s.s_channel == es) && (w == 1 || s.s_x == c * es) && (s.height == 1 || s.s_y == w * c * es) &&
+    return s.type == ElemType::f32 && p >= 1 && s.n_inner >= 1 && (c == 1 || s.s_channel == es) &&
+           (w == 1 || s.s_x == c * es) && (s.height == 1 || s.s_y == w * c * es) &&
            (s.n_inner == 1 || s.s_inner == p * es) && reinterpret_cast<std::uintptr_t>(s.origin) % es == 0 &&
            s.s_outer % es == 0;
 }
@@ -421,33 +468,57 @@ inline void all_row_sums(const double* m, std::int64_t rows, std::int64_t n, dou
 }
 
 // Norms of shown units [first, first + n) of a view in position order.
-struct ShortTileNorms {
+struct PositionOrderNorms {
     const TileSource& s;
     const HotLoops& loops;
     std::int64_t positions, unit_values;
     std::vector<double> squares, tile_sums;
 
-    ShortTileNorms(const TileSource& src, const HotLoops& l, std::int64_t units_per_item)
+    PositionOrderNorms(const TileSource& src, const HotLoops& l, std::int64_t units_per_item)
         : s(src), loops(l), positions(src.height * src.width * src.channels), unit_values(src.n_inner * positions),
-          squares(static_cast<std::size_t>(std::max(kShortSquares, unit_values))),
+          squares(static_cast<std::size_t>(positions <= kShortTile ? std::max(kShortSquares, unit_values)
+                                                                   : kSlots * kChains)),
           tile_sums(static_cast<std::size_t>(units_per_item * src.n_inner)) {}
 
     void run(std::int64_t first, std::int64_t n, double* norms) {
+        if (positions <= kShortTile)
+            short_tiles(first, n);
+        else
+            long_tiles(first, n);
+        all_row_sums(tile_sums.data(), n, s.n_inner, norms + first);
+    }
+
+private:
+    void short_tiles(std::int64_t first, std::int64_t n) {
         const std::int64_t per_chunk = std::max<std::int64_t>(1, kShortSquares / unit_values);
         for (std::int64_t u = 0; u < n; u += per_chunk) {
             const std::int64_t m = std::min(per_chunk, n - u);
             for (std::int64_t k = 0; k < m; ++k)
                 loops.squares_f32(reinterpret_cast<const float*>(unit_origin(s, first + u + k, 0)), unit_values,
-                                      squares.data() + k * unit_values);
+                                  squares.data() + k * unit_values);
             all_row_sums(squares.data(), m * s.n_inner, positions, tile_sums.data() + u * s.n_inner);
         }
-        all_row_sums(tile_sums.data(), n, s.n_inner, norms + first);
+    }
+
+    void long_tiles(std::int64_t first, std::int64_t n) {
+        const std::int64_t tiles = n * s.n_inner;
+        for (std::int64_t t = 0; t < tiles; t += kChains) {
+            const std::int64_t g = std::min<std::int64_t>(kChains, tiles - t);
+            for (std::int64_t j = 0; j < g; ++j) {
+                double* slots = squares.data() + j * kSlots;
+                std::fill(slots, slots + kSlots, 0.0);
+                const std::int64_t u = first + (t + j) / s.n_inner, i = (t + j) % s.n_inner;
+                loops.slot_squares_f32(reinterpret_cast<const float*>(unit_origin(s, u, i)), positions, kSlots, slots);
+            }
+            all_row_sums(squares.data(), g, kSlots, tile_sums.data() + t);
+        }
     }
 };
 
-// The squared norms of units of short float32 tiles in position order (3x3 oihw
-// filters, split or not): groups of units across threads. Returns false for any other view.
-inline bool norms_of_short_tiles(const TileSource& s, int threads, double* norms) {
+// The squared norms of units of float32 tiles in position order (3x3 oihw filters,
+// split or not; rows banks of images): groups of units across threads. Returns false
+// for any other view.
+inline bool norms_in_position_order(const TileSource& s, int threads, double* norms) {
     if (!units_in_position_order(s)) return false;
     const std::int64_t unit_values = s.n_inner * s.height * s.width * s.channels, units = shown_units(s);
     const std::int64_t per_item = std::max(kShortUnits, kShortSquares / unit_values);
@@ -456,7 +527,7 @@ inline bool norms_of_short_tiles(const TileSource& s, int threads, double* norms
     const HotLoops& loops = active_loops();
     BlockQueue queue(items, std::max<std::int64_t>(1, items / (std::int64_t{nthreads} * 16)));
     run_threads(nthreads, [&](int) {
-        ShortTileNorms pass(s, loops, per_item);
+        PositionOrderNorms pass(s, loops, per_item);
         std::int64_t begin, end;
         while (queue.pop(&begin, &end))
             for (std::int64_t b = begin; b < end; ++b)
@@ -471,7 +542,7 @@ std::vector<double> unit_sq_norms(const TileSource& s, int threads) {
     check_threads(threads);
     check_source(s);
     std::vector<double> norms(static_cast<std::size_t>(shown_units(s)));
-    if (norms_of_adjacent_units(s, threads, norms.data()) || norms_of_short_tiles(s, threads, norms.data())) return norms;
+    if (norms_of_adjacent_units(s, threads, norms.data()) || norms_in_position_order(s, threads, norms.data())) return norms;
     with_types(s.type, [&]<class E, class T>() {
         for_each_unit<E, T>(s, true, threads,
                             [&](std::int64_t u, const UnitSums<T>& sums) { norms[static_cast<std::size_t>(u)] = sums.sq; });

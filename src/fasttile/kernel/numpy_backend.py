@@ -196,12 +196,28 @@ def _unit_values(block: np.ndarray, view: TileView) -> tuple[np.ndarray, np.ndar
     return values, values.astype(np.float64)
 
 
+_SLOTS = 64  # cpp/fasttile/slot_sums.hpp
+
+
+def _tile_sums(terms: np.ndarray) -> np.ndarray:
+    """Sum over the last axis as the kernel adds a tile (slot_sums.hpp): term p into slot
+    p mod 64, each slot from 0.0 left to right, then the slots from 0.0 in slot order
+    (cumsum adds strictly left to right; the 0.0 + turns a -0.0, which the kernel,
+    starting at +0.0, never holds, into 0.0). A tile of at most 64 values adds left to
+    right; the zeros padding the last round of slots add nothing."""
+    n = terms.shape[-1]
+    slots = min(n, _SLOTS)
+    pad = -n % slots
+    if pad:
+        terms = np.concatenate([terms, np.zeros(terms.shape[:-1] + (pad,))], axis=-1)
+    acc = 0.0 + np.cumsum(terms.reshape(terms.shape[:-1] + (-1, slots)), axis=-2)[..., -1, :]
+    return 0.0 + np.cumsum(acc, axis=-1)[..., -1]
+
+
 def _ordered_sum(terms: np.ndarray) -> np.ndarray:
-    """Sum over the last two axes as the kernel adds: each tile (last axis) from 0.0 left to
-    right, then the tiles' sums from 0.0 in inner order. cumsum adds strictly left to right;
-    the final 0.0 + s turns a -0.0 (which the kernel, starting at +0.0, never holds) into 0.0."""
-    tiles = 0.0 + np.cumsum(terms, axis=2)[..., -1]
-    return 0.0 + np.cumsum(tiles, axis=1)[..., -1]
+    """Sum over the last two axes (units, inner, n) as the kernel adds: each tile as
+    _tile_sums, then the tiles' sums from 0.0 in inner order."""
+    return 0.0 + np.cumsum(_tile_sums(terms), axis=1)[..., -1]
 
 
 def unit_sq_norms(view: TileView, indices: Optional[np.ndarray], threads: int = 1) -> np.ndarray:
