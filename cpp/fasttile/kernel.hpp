@@ -84,8 +84,9 @@ struct Range {
 Range scan_range(const TileSource& src, int threads);
 
 // Squared L2 norm of each shown outer unit (all its inner tiles and channels), in
-// double: each tile summed from 0.0 in (y, x, channel) order, then the tiles' sums
-// from 0.0 in inner order (the NumPy backend adds in the same order).
+// double: each tile in slot order (slot_sums.hpp: its values in (y, x, channel) order
+// dealt into 64 slots, the slots added in order), then the tiles' sums from 0.0 in
+// inner order (the NumPy backend adds in the same order).
 std::vector<double> unit_sq_norms(const TileSource& src, int threads);
 
 // Statistics of each shown outer unit over all its inner tiles and channels, in

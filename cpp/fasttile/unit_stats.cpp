@@ -2,8 +2,8 @@
 // order="norm" and the per-unit statistics a viewer shows (docs/design.md, section 4).
 // They read through the lane reader, kLanes tiles side by side, so every layout gets
 // the across-tile fast paths, and add in the one order the NumPy backend reproduces
-// exactly (slot_sums.hpp): each tile's terms into 64 slots by position, folded in
-// halves, then the tiles' sums from 0.0 in inner order. Norms of float32 units one
+// exactly (slot_sums.hpp): each tile's terms into 64 slots by position, the slots
+// added in slot order, then the tiles' sums from 0.0 in inner order. Norms of float32 units one
 // element apart, or whose tiles lie in position order, skip the lane buffers.
 #include <algorithm>
 #include <cmath>

@@ -202,8 +202,8 @@ PYBIND11_MODULE(_core, m) {
           "Range over the finite values of every shown tile: (lo, hi, (nonfinite_count, first_bad_tiles)).");
     m.def("unit_sq_norms", &unit_sq_norms, py::arg("data"), py::arg("dtype"), py::arg("offset"), py::arg("shape"),
           py::arg("strides"), py::arg("indices"), py::arg("threads"),
-          "Squared L2 norm of each shown outer unit, in double: per tile in (y, x, channel) order, then the "
-          "tiles in inner order.");
+          "Squared L2 norm of each shown outer unit, in double: per tile in slot order (its (y, x, channel) "
+          "values dealt into 64 slots, the slots added in order), then the tiles in inner order.");
     m.def("unit_stats", &unit_stats, py::arg("data"), py::arg("dtype"), py::arg("offset"), py::arg("shape"),
           py::arg("strides"), py::arg("indices"), py::arg("threads"),
           "Per shown outer unit, over its finite values, in double: (units, 6) columns sum_sq, mean, variance "
