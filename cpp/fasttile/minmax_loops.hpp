@@ -30,24 +30,17 @@ void reduce(typename W::V l, typename W::V h, T* lo, T* hi) {
     *hi = hi_v;
 }
 
-// How far ahead of its reading the all-finite min/max asks for lines. It is the first
-// read of a tile read in place (a rows bank: the next tiles follow in memory), and the
-// hardware prefetcher alone kept one core's stream at half its rate while the tile
-// was drawn: L (805 MB, 3072-value tiles) rendered in 36.5 ms on two threads, 70.6 on
-// one; with lines 4 KB ahead 28.8 and 52.8 ms (paired medians; 2 KB 32.0 ms, 8 and
-// 16 KB as 4). Prefetching past a buffer's end never faults.
-constexpr int kMinmaxAheadBytes = 4096;
-
 // Unmasked min/max, plus the OR of (x - x): zero exactly when every value is finite.
 // Returns false (results unusable) when a non-finite value was seen.
 template <class W, class T>
 bool minmax_all_finite(const T* x, std::int64_t n, T* lo, T* hi) {
     auto l0 = W::set1(*lo), h0 = W::set1(*hi), l1 = l0, h1 = h0, bad = W::zero();
     std::int64_t i = 0;
+    // Lines kReadAheadBytes ahead (hot_loops.hpp): often the first read of a tile in place.
     constexpr int kStepBytes = 2 * W::width * static_cast<int>(sizeof(T));
     for (; i + 2 * W::width <= n; i += 2 * W::width) {
         for (int b = 0; b < kStepBytes; b += 64)
-            __builtin_prefetch(reinterpret_cast<const char*>(x + i) + kMinmaxAheadBytes + b);
+            __builtin_prefetch(reinterpret_cast<const char*>(x + i) + kReadAheadBytes + b);
         const auto v0 = W::load(x + i), v1 = W::load(x + i + W::width);
         l0 = W::min(l0, v0);
         h0 = W::max(h0, v0);
