@@ -23,6 +23,12 @@ namespace fasttile {
 // 8 and 16 KB as 4). Prefetching past a buffer's end never faults.
 constexpr std::int64_t kReadAheadBytes = 4096;
 
+// Asks for the line kReadAheadBytes past p. In integers: that address may lie past the
+// buffer's end, where no pointer may point, and a prefetch never faults.
+inline void prefetch_ahead(const void* p) {
+    __builtin_prefetch(reinterpret_cast<const void*>(reinterpret_cast<std::uintptr_t>(p) + kReadAheadBytes));
+}
+
 struct HotLoops {
     const char* name;
     // Min and max over the finite values of x[0..n); returns how many were not

@@ -110,7 +110,7 @@ void widen_f16(const unsigned char* src, std::int64_t n, float* dst) {
     std::int64_t i = 0;
     if constexpr (W::has_f16)
         for (; i + W::width <= n; i += W::width) {
-            __builtin_prefetch(src + 2 * i + kReadAheadBytes);  // as the min/max does (hot_loops.hpp)
+            prefetch_ahead(src + 2 * i);  // as the min/max does (hot_loops.hpp)
             W::store(dst + i, W::from_f16(src + 2 * i));
         }
     scalar_loops().widen_f16(src + 2 * i, n - i, dst + i);
@@ -120,7 +120,7 @@ template <class W>
 void widen_bf16(const unsigned char* src, std::int64_t n, float* dst) {
     std::int64_t i = 0;
     for (; i + W::width <= n; i += W::width) {
-        __builtin_prefetch(src + 2 * i + kReadAheadBytes);  // as the min/max does (hot_loops.hpp)
+        prefetch_ahead(src + 2 * i);  // as the min/max does (hot_loops.hpp)
         W::store(dst + i, W::from_bf16(src + 2 * i));
     }
     scalar_loops().widen_bf16(src + 2 * i, n - i, dst + i);
