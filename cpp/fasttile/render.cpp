@@ -191,7 +191,9 @@ struct LaneWorker {
 
     // The cell of each lane; true when one of them holds a non-finite value (reported).
     // In display order (no rank) the cells follow the first by `step`, one division in
-    // all; the per-lane work is only for batches with a non-finite value or a rank.
+    // all, and so do a crossed batch's (one unit's consecutive inner tiles, shown
+    // together wherever the unit's rank puts it); the per-lane work is only for batches
+    // with a non-finite value, or with a rank and lanes of different units.
     bool locate(const LaneBatch& b, Cell* cells) {
         bool any_bad = false;
         for (int k = 0; k < kLanes; ++k) any_bad |= reader.bad[k] != 0;  // lanes past count repeat the last
@@ -201,7 +203,7 @@ struct LaneWorker {
         // The cell is stepped in registers: reloading one just stored stalls store forwarding.
         Cell cell = cell_of(job.m, job.display_tile(b.tile[0]));
         for (std::int64_t k = 0; k < b.count; ++k) {
-            if (k > 0) cell = job.rank ? cell_of(job.m, job.display_tile(b.tile[k])) : step.next(cell);
+            if (k > 0) cell = job.rank && !job.groups.crossed ? cell_of(job.m, job.display_tile(b.tile[k])) : step.next(cell);
             cells[k] = cell;
         }
         return any_bad;
