@@ -51,45 +51,92 @@ def spread(shape, seed, dtype):
 
 # (layout, bank, kwargs, the units' tiles in (y, x, channel) order as (units, inner, n))
 def cases():
-    rows = spread((20, 3072), 1, np.float32)  # 32x32 RGB rows: read in place
+    rows = spread((20, 3072), 1, np.float32)  # 32x32 RGB rows: norms read in place
     yield "rows f32", rows, {"layout": "rows"}, rows.reshape(20, 1, -1)
     yield "rows f64", rows.astype(np.float64), {"layout": "rows"}, rows.reshape(20, 1, -1)  # double lanes
-    big = spread((3, 100 * 100), 2, np.float32)  # too big for lanes: one tile at a time
+    big = spread((3, 100 * 100), 2, np.float32)  # statistics: too big for lanes, one tile at a time
     yield "rows 100x100", big, {"layout": "rows"}, big.reshape(3, 1, -1)
-    cols = spread((81, 40), 3, np.float32)  # 9x9 gray columns: adjacent units, slots of two runs
+    yield "rows 100x100 f64", big.astype(np.float64), {"layout": "rows"}, big.reshape(3, 1, -1)  # norms too
+    chw = spread((3, 3 * 40 * 40), 3, np.float32)  # planes in each row: one tile at a time, float lanes
+    yield "rows chw 40x40", chw, {"layout": "rows", "channel_order": "chw"}, (
+        chw.reshape(3, 3, 40, 40).transpose(0, 2, 3, 1).reshape(3, 1, -1)
+    )
+    cols = spread((81, 40), 4, np.float32)  # 9x9 gray columns: adjacent units, slots of two runs
     yield "cols", cols, {"layout": "cols"}, cols.T.reshape(40, 1, -1)
-    planes = spread((20, 3, 9, 9), 4, np.float32)  # RGB planes: float lane batches
-    yield "oihw rgb", planes, {"layout": "oihw"}, planes.transpose(0, 2, 3, 1).reshape(20, 1, -1)
-    hwio = spread((9, 9, 4, 20), 5, np.float32)  # 4 input channels as inner tiles
+    planes = spread((80, 3, 9, 9), 5, np.float32)  # RGB planes: float lane batches, groups of several
+    yield "oihw rgb", planes, {"layout": "oihw"}, planes.transpose(0, 2, 3, 1).reshape(80, 1, -1)
+    split = spread((20, 4, 9, 9), 6, np.float32)  # 4 gray tiles a unit, each in place
+    yield "oihw split", split, {"layout": "oihw", "channel": "split"}, split.reshape(20, 4, -1)
+    hwio = spread((9, 9, 4, 20), 7, np.float32)  # 4 input channels as inner tiles: adjacent units
     yield "hwio split", hwio, {"layout": "hwio", "channel": "split"}, hwio.transpose(3, 2, 0, 1).reshape(20, 4, -1)
 
 
 CASES = list(cases())
 
 
+def view_of(bank, kwargs):
+    data, dtype = as_weights(bank)
+    return resolve(data, dtype, **kwargs)
+
+
 @pytest.mark.parametrize("case", range(len(CASES)), ids=[c[0] for c in CASES])
 def test_norms_add_in_slot_order(simd_path, case):
     _, bank, kwargs, tiles = CASES[case]
-    data, dtype = as_weights(bank)
-    view = resolve(data, dtype, **kwargs)
+    view = view_of(bank, kwargs)
     squares = tiles.astype(np.float64) ** 2
     want = np.array([unit_sum(u) for u in squares])
     assert np.array_equal(reference.unit_sq_norms(view, None), want)
     for threads in (1, 2):
         assert np.array_equal(native.unit_sq_norms(view, None, threads), want)
         assert np.array_equal(native.unit_stats(view, None, threads)[:, 0], want)
+    picked = np.array([len(tiles) - 1, 0, 2, 2], dtype=np.int64)  # a selection, repeats included
+    assert np.array_equal(native.unit_sq_norms(view, picked, 2), want[picked])
     assert not np.array_equal(want, [left_to_right(u) for u in squares])
 
 
+def spoiled(tiles: np.ndarray) -> np.ndarray:
+    """Non-finite values in slots of several terms (and a unit whose first value is NaN,
+    so its shift is 0)."""
+    bad = tiles.copy()
+    bad[0, 0, 0] = np.nan
+    bad[1, -1, 70] = np.inf
+    bad[1, 0, 5] = -np.inf
+    bad[-1, 0, 130 % bad.shape[2]] = np.nan
+    return bad
+
+
+def want_stats(tiles: np.ndarray) -> np.ndarray:
+    """sum_sq, mean, variance and the non-finite count, as docs/design.md defines them,
+    the sums in slot order over the finite values (a skipped value adds nothing)."""
+    rows = []
+    for u in tiles.astype(np.float64):
+        finite = np.isfinite(u)
+        shift = u[0, 0] if finite[0, 0] else 0.0
+        x = np.where(finite, u, 0.0)
+        e = np.where(finite, u - shift, 0.0)
+        n = float(finite.sum())
+        d1, d2 = unit_sum(e), unit_sum(e * e)
+        rows.append([unit_sum(x * x), shift + d1 / n, max(0.0, (d2 - d1 * (d1 / n)) / n), u.size - n])
+    return np.array(rows)
+
+
 @pytest.mark.parametrize("case", range(len(CASES)), ids=[c[0] for c in CASES])
-def test_statistics_shifted_sums_add_in_slot_order(simd_path, case):
-    _, bank, kwargs, tiles = CASES[case]
-    data, dtype = as_weights(bank)
-    view = resolve(data, dtype, **kwargs)
-    values = tiles.astype(np.float64)
-    shift = values[:, 0, 0]
-    n = values[0].size
-    want_mean = np.array([s + unit_sum(u - s) / n for u, s in zip(values, shift)])
+def test_statistics_add_in_slot_order(simd_path, case):
+    name, bank, kwargs, tiles = CASES[case]
+    bad = spoiled(tiles)
+    if name.startswith("rows chw"):  # the bank's own order: the channel planes of each row
+        flat = bad.reshape(3, 40, 40, 3).transpose(0, 3, 1, 2).reshape(bank.shape)
+    elif name == "cols":
+        flat = bad.reshape(bank.shape[1], -1).T
+    elif name == "oihw rgb":
+        flat = bad.reshape(80, 9, 9, 3).transpose(0, 3, 1, 2)
+    elif name == "hwio split":
+        flat = bad.reshape(20, 4, 9, 9).transpose(2, 3, 1, 0)
+    else:
+        flat = bad.reshape(bank.shape)
+    view = view_of(np.ascontiguousarray(flat).astype(bank.dtype), kwargs)
+    want = want_stats(bad)
+    columns = [0, 1, 2, 5]  # sum_sq, mean, variance, non-finite count
+    assert np.array_equal(reference.unit_stats(view, None)[:, columns], want)
     for threads in (1, 2):
-        assert np.array_equal(native.unit_stats(view, None, threads)[:, 1], want_mean)
-    assert np.array_equal(reference.unit_stats(view, None)[:, 1], want_mean)
+        assert np.array_equal(native.unit_stats(view, None, threads)[:, columns], want)

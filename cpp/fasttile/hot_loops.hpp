@@ -16,7 +16,7 @@
 namespace fasttile {
 
 // How far ahead of its reading a loop that is the first to read a tile from the bank
-// (the all-finite min/max of a tile read in place, the half-float widening) asks for
+// (the all-finite min/max of a tile read in place; the half-float widening) asks for
 // lines. The hardware prefetcher alone kept one core's stream at half its rate while
 // tiles were drawn: L (805 MB of 3072-value rows) rendered in 36.5 ms on two threads,
 // 70.6 on one; with lines 4 KB ahead 28.8 and 52.8 ms (paired medians; 2 KB 32.0 ms,
@@ -70,10 +70,11 @@ struct HotLoops {
     // The picture rows of a quantized lane batch (lane_rows.hpp): for each of `rows`
     // tile rows, kLanes * plan.unit bytes into out, one row after another.
     void (*lane_rows)(const unsigned char* levels, std::int64_t rows, const LaneRows& plan, unsigned char* out);
-    // sq[g * kLanes + k] += lane k of batch g's sum of squares (in double, in slot order:
-    // slot_sums.hpp) over n positions of x[g * batch_stride + pos * kLanes + lane], for
-    // each of `batches` batches: the squared norms of order="norm", in the fixed order
-    // the NumPy backend reproduces.
+    // Lane k of batch g's sum of squares (in double, in slot order: slot_sums.hpp) over n
+    // positions of x[g * batch_stride + pos * kLanes + lane], for each of `batches`
+    // batches, each slot's sum added onto sq[g * kLanes + k] in slot order: sq must hold
+    // 0.0 on entry for the order to be the norms' (those of order="norm", which the NumPy
+    // backend reproduces).
     void (*lane_squares_f32)(const float* x, std::int64_t n, int batches, std::int64_t batch_stride, double* sq);
     // One tile's slots: acc[i % period] += x[i] * x[i] in double for i < n, in increasing
     // i (one multiply, one add each).

@@ -39,7 +39,10 @@ bool minmax_all_finite(const T* x, std::int64_t n, T* lo, T* hi) {
     // Lines kReadAheadBytes ahead (hot_loops.hpp): often the first read of a tile in place.
     constexpr int kStepBytes = 2 * W::width * static_cast<int>(sizeof(T));
     for (; i + 2 * W::width <= n; i += 2 * W::width) {
-        for (int b = 0; b < kStepBytes; b += 64) prefetch_ahead(reinterpret_cast<const char*>(x + i) + b);
+        if constexpr (kStepBytes >= 64)
+            for (int b = 0; b < kStepBytes; b += 64) prefetch_ahead(reinterpret_cast<const char*>(x + i) + b);
+        else if (i * static_cast<std::int64_t>(sizeof(T)) % 64 == 0)  // once per line
+            prefetch_ahead(x + i);
         const auto v0 = W::load(x + i), v1 = W::load(x + i + W::width);
         l0 = W::min(l0, v0);
         h0 = W::max(h0, v0);

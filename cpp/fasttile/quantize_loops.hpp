@@ -105,12 +105,18 @@ void lane_symmetric_affines(const float* lo, const float* hi, LaneAffines<float>
     symmetric_affines<float, W::width * static_cast<int>(sizeof(float))>(lo, hi, p);
 }
 
+// The widening is often the first read of a tile's bytes (a bfloat16 bank's rows): it
+// asks for the line kReadAheadBytes on (hot_loops.hpp), once per line. In the lane
+// gathers of cols and hwio banks that line is not the next read: a bfloat16 cols bank
+// took about 5% longer with it, a bfloat16 rows bank 35% less.
+constexpr std::int64_t kHalvesPerLine = 32;
+
 template <class W>
 void widen_f16(const unsigned char* src, std::int64_t n, float* dst) {
     std::int64_t i = 0;
     if constexpr (W::has_f16)
         for (; i + W::width <= n; i += W::width) {
-            prefetch_ahead(src + 2 * i);  // as the min/max does (hot_loops.hpp)
+            if (i % kHalvesPerLine == 0) prefetch_ahead(src + 2 * i);
             W::store(dst + i, W::from_f16(src + 2 * i));
         }
     scalar_loops().widen_f16(src + 2 * i, n - i, dst + i);
@@ -120,7 +126,7 @@ template <class W>
 void widen_bf16(const unsigned char* src, std::int64_t n, float* dst) {
     std::int64_t i = 0;
     for (; i + W::width <= n; i += W::width) {
-        prefetch_ahead(src + 2 * i);  // as the min/max does (hot_loops.hpp)
+        if (i % kHalvesPerLine == 0) prefetch_ahead(src + 2 * i);
         W::store(dst + i, W::from_bf16(src + 2 * i));
     }
     scalar_loops().widen_bf16(src + 2 * i, n - i, dst + i);

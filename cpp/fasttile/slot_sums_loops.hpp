@@ -104,8 +104,8 @@ void lane_squares(const float* x, std::int64_t n, int batches, std::int64_t batc
 }
 
 // The statistics pass's per-lane sums over finite values (hot_loops.hpp), chunk by
-// chunk of two vectors of lanes, so the sums stay in registers on every path; slot by
-// slot as lane_squares. The same operations in the same order as the portable loop
+// chunk of two vectors of lanes, slot by slot as lane_squares: the running sums stay
+// in registers on AVX-512 (32 of them); SSE2 and AVX2 spill some. The same operations in the same order as the portable loop
 // (unit_stats.cpp): masked values, then separately rounded multiplies and adds.
 template <class D>
 void lane_finite_sums(const float* x, std::int64_t n, const double* shift, double* sq, double* d1, double* d2,
