@@ -54,6 +54,6 @@ python - <<'PY'
 import fasttile, fasttile.kernel._core as core
 print("sanitized kernel:", core.__file__, fasttile.simd_info()["supported"])
 PY
-kernel_tests=(backends_agree errors fuzz geometry inputs layouts mosaic order_dead pixel_rule real_weights
-  reliability selection strategies stub unit_stats writers write_failures)
+kernel_tests=(backends_agree dense_passes errors fuzz geometry inputs layouts mosaic order_dead pixel_rule real_weights
+  reliability selection strategies stub sum_order unit_stats writers write_failures)
 python -m pytest $(printf "tests/test_%s.py " "${kernel_tests[@]}") -q -p no:cacheprovider
