@@ -54,6 +54,8 @@ def cases():
     rows = spread((20, 3072), 1, np.float32)  # 32x32 RGB rows: norms read in place
     yield "rows f32", rows, {"layout": "rows"}, rows.reshape(20, 1, -1)
     yield "rows f64", rows.astype(np.float64), {"layout": "rows"}, rows.reshape(20, 1, -1)  # double lanes
+    half = (spread((20, 3072), 8, np.float32) * 1e-2).clip(-6e4, 6e4).astype(np.float16)  # widened row by row
+    yield "rows f16", half, {"layout": "rows"}, half.reshape(20, 1, -1)
     big = spread((3, 100 * 100), 2, np.float32)  # statistics: too big for lanes, one tile at a time
     yield "rows 100x100", big, {"layout": "rows"}, big.reshape(3, 1, -1)
     yield "rows 100x100 f64", big.astype(np.float64), {"layout": "rows"}, big.reshape(3, 1, -1)  # norms too

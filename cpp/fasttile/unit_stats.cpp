@@ -550,6 +550,43 @@ inline bool norms_in_position_order(const TileSource& s, int threads, double* no
     return true;
 }
 
+// Norms of units whose long tiles are stored as whole rows but not read in place
+// (float16, bfloat16, strided rows): the render's per_tile strategy, more than kSlots
+// values a tile, float lanes. Each tile through the tile reader (its rows widened into
+// (y, x, channel) order), dealt into its slots, and the slots of kChains tiles added up
+// side by side, as the position-order pass does. RGB planes are left to the lanes:
+// interleaving them tile by tile measured slower. Returns false for any other view.
+template <class E>
+bool norms_row_by_row(const TileSource& s, int threads, double* norms) {
+    const std::int64_t es = static_cast<std::int64_t>(sizeof(E)), positions = s.height * s.width * s.channels;
+    const bool whole_rows = s.s_x == s.channels * es && (s.channels == 1 || s.s_channel == es);
+    if (positions <= kSlots || !whole_rows || choose_strategy(s) != Strategy::per_tile) return false;
+    const std::int64_t units = shown_units(s), per_item = std::max<std::int64_t>(1, kChains / s.n_inner);
+    const std::int64_t items = (units + per_item - 1) / per_item;
+    const int nthreads = threads_for(shown_values(s), threads, items);
+    const HotLoops& loops = active_loops();
+    BlockQueue queue(items, std::max<std::int64_t>(1, items / (std::int64_t{nthreads} * 16)));
+    run_threads(nthreads, [&](int) {
+        TileReader<E, float> reader(s, false, loops);
+        std::vector<double> slots(static_cast<std::size_t>(kSlots * per_item * s.n_inner));
+        std::vector<double> tile_sums(static_cast<std::size_t>(per_item * s.n_inner));
+        std::int64_t begin, end;
+        while (queue.pop(&begin, &end))
+            for (std::int64_t b = begin; b < end; ++b) {
+                const std::int64_t first = b * per_item, n = std::min(per_item, units - first);
+                for (std::int64_t t = 0; t < n * s.n_inner; ++t) {
+                    double* acc = slots.data() + t * kSlots;
+                    std::fill(acc, acc + kSlots, 0.0);
+                    const float* v = reader.read(unit_origin(s, first + t / s.n_inner, t % s.n_inner));
+                    loops.slot_squares_f32(v, positions, kSlots, acc);
+                }
+                all_row_sums(slots.data(), n * s.n_inner, kSlots, tile_sums.data());
+                all_row_sums(tile_sums.data(), n, s.n_inner, norms + first);
+            }
+    });
+    return true;
+}
+
 }  // namespace
 
 std::vector<double> unit_sq_norms(const TileSource& s, int threads) {
@@ -558,6 +595,8 @@ std::vector<double> unit_sq_norms(const TileSource& s, int threads) {
     std::vector<double> norms(static_cast<std::size_t>(shown_units(s)));
     if (norms_of_adjacent_units(s, threads, norms.data()) || norms_in_position_order(s, threads, norms.data())) return norms;
     with_types(s.type, [&]<class E, class T>() {
+        if constexpr (std::is_same_v<T, float>)
+            if (norms_row_by_row<E>(s, threads, norms.data())) return;
         for_each_unit<E, T>(s, true, threads,
                             [&](std::int64_t u, const UnitSums<T>& sums) { norms[static_cast<std::size_t>(u)] = sums.sq; });
     });
