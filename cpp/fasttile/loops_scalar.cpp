@@ -72,16 +72,7 @@ void lane_rows_scalar(const unsigned char* levels, std::int64_t rows, const Lane
 }
 
 void lane_squares_scalar(const float* x, std::int64_t n, int batches, std::int64_t batch_stride, double* sq) {
-    for (int g = 0; g < batches; ++g, x += batch_stride, sq += kLanes)
-        for (std::int64_t slot = 0; slot < filled_slots(n); ++slot) {
-            double acc[kLanes] = {};
-            for (std::int64_t i = slot; i < n; i += kSlots)
-                for (int k = 0; k < kLanes; ++k) {
-                    const double d = static_cast<double>(x[i * kLanes + k]);
-                    acc[k] += d * d;
-                }
-            for (int k = 0; k < kLanes; ++k) sq[k] += acc[k];
-        }
+    for (int g = 0; g < batches; ++g) lane_squares_portable(x + g * batch_stride, n, sq + g * kLanes);
 }
 
 void slot_squares_scalar(const float* x, std::int64_t n, std::int64_t period, double* acc) {

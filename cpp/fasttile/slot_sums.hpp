@@ -33,4 +33,20 @@ void slot_squares_portable(const T* x, std::int64_t n, std::int64_t period, doub
         }
 }
 
+// Lane k's squares over `positions` positions of x[pos * kLanes + k], slot by slot (each
+// slot's positions a whole line of lanes), each slot's sum added onto sq[k] in slot
+// order: sq must hold 0.0 on entry for the order to be the norms'.
+template <class T>
+void lane_squares_portable(const T* x, std::int64_t positions, double* sq) {
+    for (std::int64_t slot = 0; slot < filled_slots(positions); ++slot) {
+        double acc[kLanes] = {};
+        for (std::int64_t i = slot; i < positions; i += kSlots)
+            for (int k = 0; k < kLanes; ++k) {
+                const double d = static_cast<double>(x[i * kLanes + k]);
+                acc[k] += d * d;
+            }
+        for (int k = 0; k < kLanes; ++k) sq[k] += acc[k];
+    }
+}
+
 }  // namespace fasttile
