@@ -44,6 +44,11 @@ public:
     }
     void advance(Cell* c) const { *c = next(*c); }
 
+    // Whether n cells stepped from c sit side by side in one grid row.
+    bool side_by_side(Cell c, std::int64_t n) const {
+        return !column_fill_ && whole_ == 0 && rest_ == 1 && c.col + n <= line_;
+    }
+
 private:
     std::int64_t line_, whole_, rest_;  // line: cells per fill line
     bool column_fill_;

@@ -28,10 +28,12 @@ bool cpu_has_avx2_f16c() {
     return ebx & (1u << 5);
 }
 
-bool cpu_has_avx512f() {
+// F and BW: every AVX-512 CPU but the Xeon Phi (which then takes the AVX2 path).
+bool cpu_has_avx512() {
     if (!cpu_has_avx2_f16c()) return false;  // the AVX-512 table reuses AVX2 entries
     unsigned eax, ebx, ecx, edx;
-    if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) || !(ebx & (1u << 16))) return false;
+    const unsigned f = 1u << 16, bw = 1u << 30;
+    if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) || (ebx & (f | bw)) != (f | bw)) return false;
     // The OS must save the opmask and all 512-bit register state (XCR0 bits 5..7).
     unsigned xcr0_lo, xcr0_hi;
     __asm__ volatile("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
@@ -49,7 +51,7 @@ bool always() { return true; }
 
 const Path kPaths[] = {
 #if defined(__x86_64__) || defined(_M_X64)
-    {"avx512", avx512_loops, cpu_has_avx512f},
+    {"avx512", avx512_loops, cpu_has_avx512},
     {"avx2", avx2_loops, cpu_has_avx2_f16c},
     {"sse2", sse2_loops, always},
 #endif

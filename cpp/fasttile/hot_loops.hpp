@@ -45,8 +45,10 @@ struct HotLoops {
     void (*quantize_inrange_f32)(const float* x, std::int64_t n, const Affine<float>& p, unsigned char* q);
     // Across-tile ("lanes") forms: x holds kLanes tiles interleaved, x[pos * kLanes + lane].
     // Per-lane min/max over finite values and per-lane non-finite counts (lo/hi/bad
-    // have kLanes entries and are updated in place), and quantization with per-lane
-    // parameters. n is the number of positions.
+    // have kLanes entries, set here: +inf / -inf / 0 for a lane of no finite value; set
+    // in whole vectors, since a vector load of lanes just stored one by one waits for
+    // the stores: H's render spent a third of its time there), and quantization with
+    // per-lane parameters. n is the number of positions.
     void (*minmax_lanes_f32)(const float* x, std::int64_t n, float* lo, float* hi, std::int64_t* bad);
     void (*minmax_lanes_f64)(const double* x, std::int64_t n, double* lo, double* hi, std::int64_t* bad);
     // The maps of tile_range / tile_symmetric for kLanes float lanes from their finite
@@ -68,8 +70,10 @@ struct HotLoops {
     // instruction set has no byte lookup (SSE2): such tiles are interleaved as floats.
     void (*interleave_planes3)(const unsigned char* planes, std::int64_t n, unsigned char* out);
     // The picture rows of a quantized lane batch (lane_rows.hpp): for each of `rows`
-    // tile rows, kLanes * plan.unit bytes into out, one row after another.
-    void (*lane_rows)(const unsigned char* levels, std::int64_t rows, const LaneRows& plan, unsigned char* out);
+    // tile rows, kLanes * plan.unit bytes into out + row * out_stride (a buffer of
+    // rows back to back, or the picture itself when the cells sit side by side).
+    void (*lane_rows)(const unsigned char* levels, std::int64_t rows, const LaneRows& plan, unsigned char* out,
+                      std::int64_t out_stride);
     // Lane k of batch g's sum of squares (in double, in slot order: slot_sums.hpp) over n
     // positions of x[g * batch_stride + pos * kLanes + lane], for each of `batches`
     // batches, each slot's sum added onto sq[g * kLanes + k] in slot order: sq must hold

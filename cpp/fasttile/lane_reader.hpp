@@ -170,14 +170,7 @@ private:
                 for (int k = i + 1; k < kLanes; ++k) std::swap(v[i * size + p * kLanes + k], v[k * size + p * kLanes + i]);
     }
 
-    void find_range() {
-        for (int k = 0; k < kLanes; ++k) {
-            lo[k] = std::numeric_limits<T>::infinity();
-            hi[k] = -std::numeric_limits<T>::infinity();
-            bad[k] = 0;
-        }
-        minmax_lanes<T>(loops_, current_, positions_, lo, hi, bad);
-    }
+    void find_range() { minmax_lanes<T>(loops_, current_, positions_, lo, hi, bad); }
 
     const TileSource& s_;
     bool mean_;

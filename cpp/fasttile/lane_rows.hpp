@@ -25,8 +25,12 @@ struct LaneRows {
     // lanes[(c * run + i) * 16 + j]: the lane whose level at row position i goes to
     // byte j of the row's 16-byte chunk c, or 0x80 (a lookup gives 0) where none does.
     std::vector<unsigned char> lanes;
-    // pad[c * 16 + j]: the padding byte at that place of the row, 0 elsewhere.
+    // pad[c * 16 + j]: the padding byte at that place of the row, 0 elsewhere (zeros
+    // past the row up to a multiple of 64 bytes).
     std::vector<unsigned char> pad;
+    // The same lookups for four chunks at once (64-byte lookups in 16-byte lanes,
+    // AVX-512): wide[(g * run + i) * 64 + 16 * m + j] = lanes[((4 * g + m) * run + i) * 16 + j].
+    std::vector<unsigned char> wide;
 
     LaneRows() = default;
     // pad_bytes of padding after each tile row, repeating `pad_pattern` (one byte for
@@ -36,7 +40,7 @@ struct LaneRows {
         run = run_bytes;
         unit = run_bytes + pad_bytes;
         lanes.assign(static_cast<std::size_t>(unit * run * 16), 0x80);
-        pad.assign(static_cast<std::size_t>(unit * 16), 0);
+        pad.assign(static_cast<std::size_t>(wide_chunks() * 64), 0);
         for (int byte = 0; byte < 16 * unit; ++byte) {
             const int lane = byte / unit, at = byte % unit, chunk = byte / 16, j = byte % 16;
             if (at < run)
@@ -44,9 +48,16 @@ struct LaneRows {
             else
                 pad[static_cast<std::size_t>(byte)] = pad_pattern[(at - run) % pattern_length];
         }
+        wide.assign(static_cast<std::size_t>(wide_chunks() * run * 64), 0x80);
+        for (int c = 0; c < unit; ++c)
+            for (int i = 0; i < run; ++i)
+                for (int j = 0; j < 16; ++j)
+                    wide[static_cast<std::size_t>(((c / 4) * run + i) * 64 + 16 * (c % 4) + j)] =
+                        lanes[static_cast<std::size_t>((c * run + i) * 16 + j)];
     }
 
     bool usable() const { return run > 0; }
+    int wide_chunks() const { return (unit + 3) / 4; }  // 64-byte chunks of a row
     std::int64_t row_bytes() const { return std::int64_t{16} * unit; }
 };
 

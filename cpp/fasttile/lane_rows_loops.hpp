@@ -12,16 +12,42 @@
 namespace fasttile {
 namespace {
 
+// With 64-byte lookups (W::has_wide_lookup: AVX-512BW's vpshufb, four 16-byte lanes
+// at once), each position's sixteen levels are broadcast to the four lanes and a
+// 64-byte output chunk takes one lookup per position; a row's last chunk is stored
+// masked to the row's length.
 template <class W>
-void lane_rows(const unsigned char* levels, std::int64_t rows, const LaneRows& plan, unsigned char* out) {
+void lane_rows_wide(const unsigned char* levels, std::int64_t rows, const LaneRows& plan, unsigned char* out,
+                    std::int64_t out_stride) {
+    const unsigned char* wide = plan.wide.data();
+    const unsigned char* pad = plan.pad.data();
+    const int chunks = plan.wide_chunks();
+    const std::int64_t last_bytes = plan.row_bytes() - 64 * (chunks - 1);
+    typename W::Wide position[LaneRows::kMaxRun];
+    for (std::int64_t y = 0; y < rows; ++y, levels += plan.run * kLanes, out += out_stride) {
+        for (int i = 0; i < plan.run; ++i) position[i] = W::broadcast_bytes(levels + i * kLanes);
+        for (int g = 0; g < chunks; ++g) {
+            auto chunk = W::load_wide(pad + g * 64);
+            for (int i = 0; i < plan.run; ++i)
+                chunk = W::or_wide(chunk, W::lookup_wide(position[i], W::load_wide(wide + (g * plan.run + i) * 64)));
+            W::store_wide(out + g * 64, chunk, g + 1 < chunks ? 64 : last_bytes);
+        }
+    }
+}
+
+template <class W>
+void lane_rows(const unsigned char* levels, std::int64_t rows, const LaneRows& plan, unsigned char* out,
+               std::int64_t out_stride) {
     static_assert(kLanes == 16, "a lookup table holds one position's sixteen lanes");
-    if constexpr (!W::has_byte_lookup) {
-        scalar_loops().lane_rows(levels, rows, plan, out);
+    if constexpr (W::has_wide_lookup) {
+        lane_rows_wide<W>(levels, rows, plan, out, out_stride);
+    } else if constexpr (!W::has_byte_lookup) {
+        scalar_loops().lane_rows(levels, rows, plan, out, out_stride);
     } else {
         const unsigned char* lanes = plan.lanes.data();
         const unsigned char* pad = plan.pad.data();
         typename W::Bytes position[LaneRows::kMaxRun];
-        for (std::int64_t y = 0; y < rows; ++y, levels += plan.run * kLanes, out += plan.row_bytes()) {
+        for (std::int64_t y = 0; y < rows; ++y, levels += plan.run * kLanes, out += out_stride) {
             for (int i = 0; i < plan.run; ++i) position[i] = W::load_bytes(levels + i * kLanes);
             for (int c = 0; c < plan.unit; ++c) {
                 auto chunk = W::load_bytes(pad + c * 16);

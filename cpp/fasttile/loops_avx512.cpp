@@ -1,4 +1,4 @@
-// AVX-512 (F) hot loops, in their own target region like the AVX2 ones: this file is
+// AVX-512 (F and BW) hot loops, in their own target region like the AVX2 ones: this file is
 // its vector traits, the loops are minmax_loops.hpp and quantize_loops.hpp. A zmm
 // register holds exactly one across-tile position (16 float lanes).
 #if defined(__x86_64__) || defined(_M_X64)
@@ -10,7 +10,7 @@
 #include "hot_loops.hpp"
 
 #pragma GCC push_options
-#pragma GCC target("avx512f,avx2,f16c")
+#pragma GCC target("avx512f,avx512bw,avx2,f16c")
 
 #include "byte_lookup_x86.hpp"  // inside the region: pshufb
 
@@ -21,8 +21,27 @@ namespace {
 template <class T>
 struct Vec;
 
+// AVX-512BW's vpshufb: sixteen-byte tables in each 128-bit lane of a zmm, so a lane
+// batch's picture rows are laid out 64 bytes at a time (lane_rows_loops.hpp).
+struct WideBytes : PshufbBytes {
+    static constexpr bool has_wide_lookup = true;
+    using Wide = __m512i;
+    static Wide broadcast_bytes(const unsigned char* p) {
+        return _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+    }
+    static Wide load_wide(const unsigned char* p) { return _mm512_loadu_si512(p); }
+    static Wide or_wide(Wide a, Wide b) { return _mm512_or_si512(a, b); }
+    static Wide lookup_wide(Wide table, Wide index) { return _mm512_shuffle_epi8(table, index); }
+    static void store_wide(unsigned char* p, Wide v, std::int64_t bytes) {
+        if (bytes == 64)
+            _mm512_storeu_si512(p, v);
+        else
+            _mm512_mask_storeu_epi8(p, ~std::uint64_t{0} >> (64 - bytes), v);  // 0 < bytes < 64
+    }
+};
+
 template <>
-struct Vec<float> : PshufbBytes {  // and the byte lookups of byte_lookup_x86.hpp
+struct Vec<float> : WideBytes {  // and the byte lookups of byte_lookup_x86.hpp
     using V = __m512;
     static constexpr int width = 16;
     static V load(const float* p) { return _mm512_loadu_ps(p); }

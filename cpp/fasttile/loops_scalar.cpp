@@ -33,6 +33,11 @@ void quantize_scalar(const T* x, std::int64_t n, const Affine<T>& p, unsigned ch
 
 template <class T>
 void minmax_lanes_scalar(const T* x, std::int64_t n, T* lo, T* hi, std::int64_t* bad) {
+    for (int k = 0; k < kLanes; ++k) {
+        lo[k] = std::numeric_limits<T>::infinity();
+        hi[k] = -std::numeric_limits<T>::infinity();
+        bad[k] = 0;
+    }
     for (std::int64_t i = 0; i < n; ++i) {
         for (int k = 0; k < kLanes; ++k) {
             const T v = x[i * kLanes + k];
@@ -63,8 +68,9 @@ void widen_bf16_scalar(const unsigned char* src, std::int64_t n, float* dst) {
 }
 
 // Byte by byte, from the tables' meaning: the reference the lookup paths must equal.
-void lane_rows_scalar(const unsigned char* levels, std::int64_t rows, const LaneRows& plan, unsigned char* out) {
-    for (std::int64_t y = 0; y < rows; ++y, levels += plan.run * kLanes, out += plan.row_bytes())
+void lane_rows_scalar(const unsigned char* levels, std::int64_t rows, const LaneRows& plan, unsigned char* out,
+                      std::int64_t out_stride) {
+    for (std::int64_t y = 0; y < rows; ++y, levels += plan.run * kLanes, out += out_stride)
         for (std::int64_t byte = 0; byte < plan.row_bytes(); ++byte) {
             const std::int64_t lane = byte / plan.unit, at = byte % plan.unit;
             out[byte] = at < plan.run ? levels[at * kLanes + lane] : plan.pad[static_cast<std::size_t>(byte)];

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 
 #include "hot_loops.hpp"
 
@@ -89,14 +90,14 @@ std::int64_t minmax(const T* x, std::int64_t n, T* lo, T* hi) {
 // Across-tile form, for batches with only finite values (the common case): unmasked
 // min/max per lane plus the OR of (x - x) over the batch, as minmax_all_finite does.
 // The same min/max operations in the same operand order as the masked loop below, so
-// the same results. Returns false (lo and hi untouched) when a value is not finite.
+// the same results. Returns false (lo and hi not set) when a value is not finite.
 template <class W, class T>
 bool minmax_lanes_all_finite(const T* x, std::int64_t n, T* lo, T* hi) {
     constexpr int vectors = kLanes / W::width;
     typename W::V l[vectors], h[vectors], seen = W::zero();
     for (int k = 0; k < vectors; ++k) {
-        l[k] = W::load(lo + k * W::width);
-        h[k] = W::load(hi + k * W::width);
+        l[k] = W::set1(T(__builtin_inf()));
+        h[k] = W::set1(T(-__builtin_inf()));
     }
     for (std::int64_t i = 0; i < n; ++i) {
 #pragma GCC unroll 8
@@ -118,14 +119,15 @@ bool minmax_lanes_all_finite(const T* x, std::int64_t n, T* lo, T* hi) {
 // Across-tile form: a position holds kLanes tiles, in kLanes / width vectors.
 template <class W, class T>
 void minmax_lanes(const T* x, std::int64_t n, T* lo, T* hi, std::int64_t* bad) {
-    if (minmax_lanes_all_finite<W>(x, n, lo, hi)) return;  // no counts to add
+    std::memset(bad, 0, kLanes * sizeof *bad);  // in whole vectors, like lo and hi
+    if (minmax_lanes_all_finite<W>(x, n, lo, hi)) return;
     constexpr int vectors = kLanes / W::width;
     const auto inf = W::set1(T(__builtin_inf())), ninf = W::set1(T(-__builtin_inf()));
     typename W::V l[vectors], h[vectors];
     typename W::Counter not_finite[vectors];
     for (int k = 0; k < vectors; ++k) {
-        l[k] = W::load(lo + k * W::width);
-        h[k] = W::load(hi + k * W::width);
+        l[k] = inf;
+        h[k] = ninf;
         not_finite[k] = W::zero_counter();
     }
     // Unrolled, so the running minima, maxima and counts stay in registers (a loop over

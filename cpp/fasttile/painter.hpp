@@ -124,15 +124,28 @@ public:
     // sit side by side in one grid row, else tile by tile. Direct painting only.
     void place_lane_rows(const unsigned char* rows, std::int64_t row_bytes, std::int64_t count, const Cell* cells) {
         const std::int64_t unit = cell_w_ * out_.channels;
-        bool side_by_side = true;
-        for (std::int64_t k = 1; k < count; ++k)
-            side_by_side = side_by_side && cells[k].row == cells[0].row && cells[k].col == cells[0].col + k;
-        const std::int64_t width = side_by_side ? count : 1;
+        const std::int64_t width = side_by_side(cells, count) ? count : 1;
         for (std::int64_t k = 0; k < count; k += width) {
             unsigned char* dst = cell(cells[k]);
             for (std::int64_t y = 0; y < s_.height; ++y) copy_bytes(dst + y * stride_, rows + y * row_bytes + k * unit, width * unit);
             for (std::int64_t y = s_.height; y < cell_h_; ++y) pad(dst + y * stride_, width * cell_w_);
         }
+    }
+
+    // Whether the cells follow each other in one grid row.
+    static bool side_by_side(const Cell* cells, std::int64_t count) {
+        bool along = true;
+        for (std::int64_t k = 1; k < count; ++k) along = along && cells[k].row == cells[0].row && cells[k].col == cells[0].col + k;
+        return along;
+    }
+
+    // Where the lane rows of `count` cells side by side from c go (lane_rows then
+    // writes them straight into the picture, no copy), and the padding rows under them.
+    unsigned char* tile_rows_at(Cell c) const { return cell(c); }
+    std::int64_t row_stride() const { return stride_; }
+    void pad_under(Cell c, std::int64_t count) {
+        unsigned char* dst = cell(c);
+        for (std::int64_t y = s_.height; y < cell_h_; ++y) pad(dst + y * stride_, count * cell_w_);
     }
 
     void paint_empty(Cell c) {

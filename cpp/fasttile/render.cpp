@@ -189,34 +189,46 @@ struct LaneWorker {
             painter.paint(cells[k], TileLevels<T>{laid.data() + k * positions, nullptr, 1, false});
     }
 
-    // The cell of each lane; true when one of them holds a non-finite value (reported).
-    // In display order (no rank) the cells follow the first by `step`, one division in
-    // all, and so do a crossed batch's (one unit's consecutive inner tiles, shown
-    // together wherever the unit's rank puts it); the per-lane work is only for batches
-    // with a non-finite value, or with a rank and lanes of different units.
-    bool locate(const LaneBatch& b, Cell* cells) {
+    // Reports the lanes holding non-finite values; true when there are any.
+    bool report_bad(const LaneBatch& b) {
         bool any_bad = false;
         for (int k = 0; k < kLanes; ++k) any_bad |= reader.bad[k] != 0;  // lanes past count repeat the last
         if (any_bad)
             for (std::int64_t k = 0; k < b.count; ++k)
                 if (reader.bad[k]) job.report(thread, job.display_tile(b.tile[k]), reader.bad[k]);
+        return any_bad;
+    }
+
+    // The cell of each lane from that of the first. In display order (no rank) the
+    // cells follow the first by `step`, and so do a crossed batch's (one unit's
+    // consecutive inner tiles, shown together wherever the unit's rank puts it); only a
+    // batch with a rank and lanes of different units finds each by a division.
+    bool stepped() const { return !job.rank || job.groups.crossed; }
+    void locate(const LaneBatch& b, Cell first, Cell* cells) {
         // The cell is stepped in registers: reloading one just stored stalls store forwarding.
-        Cell cell = cell_of(job.m, job.display_tile(b.tile[0]));
+        Cell cell = first;
         for (std::int64_t k = 0; k < b.count; ++k) {
-            if (k > 0) cell = job.rank && !job.groups.crossed ? cell_of(job.m, job.display_tile(b.tile[k])) : step.next(cell);
+            if (k > 0) cell = stepped() ? step.next(cell) : cell_of(job.m, job.display_tile(b.tile[k]));
             cells[k] = cell;
         }
-        return any_bad;
     }
 
     // The batch is the reader's current one, its range found.
     void draw(const LaneBatch& b) {
-        Cell cells[kLanes];
-        const bool any_bad = locate(b, cells);
+        const bool any_bad = report_bad(b);
         if (job.stopped()) return;
+        const Cell first = cell_of(job.m, job.display_tile(b.tile[0]));
         const unsigned char* q = quantizer.lanes(reader.values(), reader.padded_positions(), reader.lo, reader.hi, !any_bad);
+        // The common case of tiny tiles: a full batch of cells side by side in one grid
+        // row, whose picture rows are laid out straight into the mosaic (no copy).
+        if (!any_bad && rows.usable() && b.count == kLanes && stepped() && step.side_by_side(first, kLanes)) {
+            job.loops.lane_rows(q, job.s.height, rows, painter.tile_rows_at(first), painter.row_stride());
+            return painter.pad_under(first, kLanes);
+        }
+        Cell cells[kLanes];
+        locate(b, first, cells);
         if (!any_bad && rows.usable()) {
-            job.loops.lane_rows(q, job.s.height, rows, laid.data());
+            job.loops.lane_rows(q, job.s.height, rows, laid.data(), rows.row_bytes());
             return painter.place_lane_rows(laid.data(), rows.row_bytes(), b.count, cells);
         }
         if (!any_bad && painter.direct() && wide_rows()) return paint_by_tile(q, b.count, cells);
