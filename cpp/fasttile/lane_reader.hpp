@@ -132,11 +132,8 @@ public:
         gather_lanes<E, T>(b.origin, b.stride, b.ahead, s_, mean_, values_.data(), loops_);
     }
 
-    // Gathers the batch and finds each lane's finite range and non-finite count.
-    void read(const LaneBatch& b) {
-        gather(b);
-        find_range();
-    }
+    // Finds each lane's finite range and non-finite count (lo, hi, bad) in the current batch.
+    void find_range() { minmax_lanes<T>(loops_, current_, positions_, lo, hi, bad); }
 
     // Gathers n batches (at most the group) into their buffers; then select(i) makes
     // batch i current. Batches of adjacent, consecutive units are read in one pass.
@@ -147,11 +144,7 @@ public:
     // tiles side by side, the lanes past n repeating the last.
     void gather_crossed(const LaneBatch& first, int n, std::int64_t ahead);
 
-    // range: find its lanes' finite ranges (lo, hi, bad).
-    void select(int i, bool range = true) {
-        current_ = values_.data() + i * batch_size();
-        if (range) find_range();
-    }
+    void select(int i) { current_ = values_.data() + i * batch_size(); }
 
     // Values between one batch's buffer and the next.
     std::int64_t batch_size() const { return padded_positions() * kLanes; }
@@ -169,8 +162,6 @@ private:
             for (int i = 0; i < kLanes; ++i)
                 for (int k = i + 1; k < kLanes; ++k) std::swap(v[i * size + p * kLanes + k], v[k * size + p * kLanes + i]);
     }
-
-    void find_range() { minmax_lanes<T>(loops_, current_, positions_, lo, hi, bad); }
 
     const TileSource& s_;
     bool mean_;

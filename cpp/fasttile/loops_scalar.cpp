@@ -99,6 +99,18 @@ void squares_scalar(const float* x, std::int64_t n, double* sq) {
     }
 }
 
+bool range_lanes_scalar(const float* x, std::int64_t positions, std::int64_t n, unsigned char* q) {
+    float lo[kLanes], hi[kLanes];
+    std::int64_t bad[kLanes];
+    minmax_lanes_scalar<float>(x, positions, lo, hi, bad);
+    for (int k = 0; k < kLanes; ++k)
+        if (bad[k]) return false;
+    LaneAffines<float> maps;
+    range_affines<float>(lo, hi, &maps);
+    quantize_lanes_scalar<float>(x, n, maps, q);
+    return true;
+}
+
 void lane_finite_sums_scalar(const float* x, std::int64_t n, const double* shift, double* sq, double* d1, double* d2,
                              double* count) {
     for (int k = 0; k < kLanes; ++k) {
@@ -137,6 +149,7 @@ const HotLoops& scalar_loops() {
         .quantize_lanes_f32 = quantize_lanes_scalar<float>,
         .quantize_lanes_f64 = quantize_lanes_scalar<double>,
         .quantize_lanes_inrange_f32 = quantize_lanes_scalar<float>,
+        .range_lanes_f32 = range_lanes_scalar,
         .widen_f16 = widen_f16_scalar,
         .widen_bf16 = widen_bf16_scalar,
         .interleave_planes3 = nullptr,  // the float gather interleaves instead

@@ -213,12 +213,26 @@ struct LaneWorker {
         }
     }
 
-    // The batch is the reader's current one, its range found.
+    // The levels of the reader's current batch: in one call when its values are all
+    // finite under tile_range, else from each lane's range (the non-finite values
+    // reported). Sets *any_bad.
+    const unsigned char* quantize(const LaneBatch& b, bool* any_bad) {
+        const std::int64_t padded = reader.padded_positions();
+        if (const unsigned char* q = quantizer.finite_range_lanes(reader.values(), reader.positions(), padded)) {
+            *any_bad = false;
+            return q;
+        }
+        reader.find_range();
+        *any_bad = report_bad(b);
+        return quantizer.lanes(reader.values(), padded, reader.lo, reader.hi, !*any_bad);
+    }
+
+    // The batch is the reader's current one.
     void draw(const LaneBatch& b) {
-        const bool any_bad = report_bad(b);
+        bool any_bad;
+        const unsigned char* q = quantize(b, &any_bad);
         if (job.stopped()) return;
         const Cell first = cell_of(job.m, job.display_tile(b.tile[0]));
-        const unsigned char* q = quantizer.lanes(reader.values(), reader.padded_positions(), reader.lo, reader.hi, !any_bad);
         // The common case of tiny tiles: a full batch of cells side by side in one grid
         // row, whose picture rows are laid out straight into the mosaic (no copy).
         if (!any_bad && rows.usable() && b.count == kLanes && stepped() && step.side_by_side(first, kLanes)) {
@@ -237,7 +251,7 @@ struct LaneWorker {
             if (!any_bad && painter.direct())
                 painter.paint_lanes_direct(q + k, 1, cells[k], step);
             else
-                painter.paint(cells[k], TileLevels<T>{q + k, reader.values() + k, kLanes, reader.bad[k] != 0});
+                painter.paint(cells[k], TileLevels<T>{q + k, reader.values() + k, kLanes, any_bad && reader.bad[k] != 0});
         }
     }
 
@@ -262,7 +276,7 @@ struct LaneWorker {
             for (std::int64_t item = begin; item < end; ++item) {
                 if (!job.groups.grouped) {  // one batch per item: no copies of batches
                     const LaneBatch b = lane_batch(job.s, job.strategy, item);
-                    reader.read(b);
+                    reader.gather(b);
                     draw(b);
                     continue;
                 }

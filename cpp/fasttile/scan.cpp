@@ -54,6 +54,7 @@ void scan_lanes(const TileSource& s, Strategy strategy, const LaneGroups& groups
             reader.gather_group(group, n, groups.ahead(s));
             for (int i = 0; i < n; ++i) {
                 reader.select(i);
+                reader.find_range();
                 for (std::int64_t k = 0; k < group[i].count; ++k)
                     part.add(group[i].tile[k], reader.lo[k], reader.hi[k], reader.bad[k]);
             }

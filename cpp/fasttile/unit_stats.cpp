@@ -197,7 +197,8 @@ public:
                 continue;
             }
             for (int j = 0; j < n; ++j) {
-                lanes_->select(j, !squares_only_);
+                lanes_->select(j);
+                if (!squares_only_) lanes_->find_range();
                 UnitSums<T>* u = units + j * kLanes;
                 if (i == 0)
                     for (int k = 0; k < kLanes; ++k) shift[j * kLanes + k] = u[k].shift = shift_of(lanes_->values()[k]);
@@ -213,10 +214,8 @@ private:
         double shift[kLanes] = {};
         for (std::int64_t i = 0; i < batches; ++i) {
             const LaneBatch b = lane_batch(s_, Strategy::inner_lanes, g * batches + i);
-            if (squares_only_)
-                lanes_->gather(b);
-            else
-                lanes_->read(b);  // gathers, and finds each lane's finite min and max
+            lanes_->gather(b);
+            if (!squares_only_) lanes_->find_range();  // each lane's finite min and max
             if (i == 0) unit.shift = shift_of(lanes_->values()[0]);
             for (int k = 0; k < kLanes; ++k) shift[k] = unit.shift;
             lane_sums(shift);
@@ -233,7 +232,7 @@ private:
     void add_group_squares(int n, const LaneBatch* b, UnitSums<T>* units) {
         if constexpr (std::is_same_v<T, float>) {
             double sq[kMaxGroup * kLanes] = {};
-            lanes_->select(0, false);
+            lanes_->select(0);
             active_loops().lane_squares_f32(lanes_->values(), lanes_->positions(), n, lanes_->batch_size(), sq);
             for (int j = 0; j < n; ++j)
                 for (int k = 0; k < b[j].count; ++k) units[j * kLanes + k].sq += sq[j * kLanes + k];
