@@ -62,11 +62,11 @@ struct HotLoops {
     // clamp bounds (as quantize_inrange_f32 for one tile): a path may skip the clamps.
     // Levels of positions outside the bounds (a batch's spare zero position) are unspecified.
     void (*quantize_lanes_inrange_f32)(const float* x, std::int64_t n, const LaneAffines<float>& p, unsigned char* q);
-    // For a batch of `positions` values per lane, all finite, under tile_range: the
-    // levels of n positions (n >= positions; past them, unspecified) as minmax_lanes,
-    // range_affines and quantize_lanes_inrange in turn would give them, in one call.
-    // False (nothing written that counts) when a value is not finite.
-    bool (*range_lanes_f32)(const float* x, std::int64_t positions, std::int64_t n, unsigned char* q);
+    // For a batch of n positions whose values are all finite, under tile_range: their
+    // levels as minmax_lanes, range_affines and quantize_lanes_inrange in turn would
+    // give them, in one call. False (nothing written that counts) when a value is not
+    // finite.
+    bool (*range_lanes_f32)(const float* x, std::int64_t n, unsigned char* q);
     // Widen contiguous half / bfloat16 bits to float.
     void (*widen_f16)(const unsigned char* src, std::int64_t n, float* dst);
     void (*widen_bf16)(const unsigned char* src, std::int64_t n, float* dst);

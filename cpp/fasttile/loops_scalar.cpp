@@ -99,10 +99,10 @@ void squares_scalar(const float* x, std::int64_t n, double* sq) {
     }
 }
 
-bool range_lanes_scalar(const float* x, std::int64_t positions, std::int64_t n, unsigned char* q) {
+bool range_lanes_scalar(const float* x, std::int64_t n, unsigned char* q) {
     float lo[kLanes], hi[kLanes];
     std::int64_t bad[kLanes];
-    minmax_lanes_scalar<float>(x, positions, lo, hi, bad);
+    minmax_lanes_scalar<float>(x, n, lo, hi, bad);
     for (int k = 0; k < kLanes; ++k)
         if (bad[k]) return false;
     LaneAffines<float> maps;

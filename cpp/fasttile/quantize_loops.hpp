@@ -107,15 +107,15 @@ void lane_symmetric_affines(const float* lo, const float* hi, LaneAffines<float>
 }
 
 // A lane batch under tile_range whose values are all finite, in one call: each lane's
-// range (minmax_lanes' all-finite form), its map (range_affines) and the levels of n
+// range (minmax_lanes' all-finite form), its map (range_affines) and the levels of its n
 // positions (quantize_lanes without clamps), the same code as the three loops one
 // after another, so the same bytes. For 3x3 tiles the calls and the round trips of
 // ranges and maps through memory cost as much as the work. Returns false (nothing
 // usable written) when a value is not finite.
 template <class W>
-bool range_lanes(const float* x, std::int64_t positions, std::int64_t n, unsigned char* q) {
+bool range_lanes(const float* x, std::int64_t n, unsigned char* q) {
     alignas(64) float lo[kLanes], hi[kLanes];
-    if (!minmax_lanes_all_finite<W, float>(x, positions, lo, hi)) return false;
+    if (!minmax_lanes_all_finite<W, float>(x, n, lo, hi)) return false;
     LaneAffines<float> maps;
     lane_range_affines<W>(lo, hi, &maps);
     quantize_lanes<W, float, false>(x, n, maps, q);

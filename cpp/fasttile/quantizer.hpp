@@ -95,11 +95,11 @@ public:
     }
 
     // The levels of a batch under tile_range whose values are all finite, in one call
-    // (HotLoops::range_lanes_f32), or null (another mode, or a non-finite value: the
-    // batch then takes find_range and lanes()).
-    const unsigned char* finite_range_lanes(const T* v, std::int64_t positions, std::int64_t padded) {
+    // (HotLoops::range_lanes_f32; of its positions only, not the spare one), or null
+    // (another mode, or a non-finite value: the batch then takes find_range and lanes()).
+    const unsigned char* finite_range_lanes(const T* v, std::int64_t positions) {
         if constexpr (std::is_same_v<T, float>) {
-            if (norm_.mode == NormMode::tile_range && loops_.range_lanes_f32(v, positions, padded, levels_.data()))
+            if (norm_.mode == NormMode::tile_range && loops_.range_lanes_f32(v, positions, levels_.data()))
                 return levels_.data();
         }
         return nullptr;

@@ -217,14 +217,13 @@ struct LaneWorker {
     // finite under tile_range, else from each lane's range (the non-finite values
     // reported). Sets *any_bad.
     const unsigned char* quantize(const LaneBatch& b, bool* any_bad) {
-        const std::int64_t padded = reader.padded_positions();
-        if (const unsigned char* q = quantizer.finite_range_lanes(reader.values(), reader.positions(), padded)) {
+        if (const unsigned char* q = quantizer.finite_range_lanes(reader.values(), reader.positions())) {
             *any_bad = false;
             return q;
         }
         reader.find_range();
         *any_bad = report_bad(b);
-        return quantizer.lanes(reader.values(), padded, reader.lo, reader.hi, !*any_bad);
+        return quantizer.lanes(reader.values(), reader.padded_positions(), reader.lo, reader.hi, !*any_bad);
     }
 
     // The batch is the reader's current one.
