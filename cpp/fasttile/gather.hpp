@@ -200,11 +200,19 @@ bool gather_lanes_planar(const unsigned char* const* origins, const TileSource& 
 // the same thread (0: unknown). When the lanes are adjacent, each position is one cache
 // line far from the others (a "cols" row is a whole row of the bank): each is a miss of
 // its own that no hardware prefetcher foresees, so the later batch's line is fetched now.
+constexpr std::int64_t kMaxPrefetchSpan = 4096;
+
 template <class E, class T>
 void gather_lanes(const unsigned char* const* origins, std::int64_t lane_stride, std::int64_t ahead,
                   const TileSource& s, bool mean, T* buf, const HotLoops& loops) {
     const std::int64_t C = s.channels, h = s.height, w = s.width;
     const bool adjacent = lane_stride == static_cast<std::int64_t>(sizeof(E));
+    // Tiles a constant stride apart (an oihw bank's inner tiles) are one stretch of
+    // memory per batch, the next batches' stretches following it. Asking for the later
+    // batch's lines now: T (3x3 tiles, bank and mosaic out of cache) 1.21-1.26 ->
+    // 1.03-1.09 ms, paired medians on two threads.
+    if (ahead && lane_stride > 0 && !adjacent && kLanes * lane_stride <= kMaxPrefetchSpan)
+        for (std::int64_t b = 0; b < kLanes * lane_stride; b += 64) __builtin_prefetch(origins[0] + ahead + b);
 #if defined(__SSE2__)
     if (!adjacent && !mean &&
         (gather_lanes_transposed<E, T>(origins, s, buf) || gather_lanes_planar<E, T>(origins, s, buf)))

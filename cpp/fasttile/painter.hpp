@@ -142,6 +142,12 @@ public:
     // Where the lane rows of `count` cells side by side from c go (lane_rows then
     // writes them straight into the picture, no copy), and the padding rows under them.
     unsigned char* tile_rows_at(Cell c) const { return cell(c); }
+    // Asks for the lines of the cell rows `bytes` to the right of c's, for writing:
+    // the mosaic is often out of cache, and every store to a line not held waits for it.
+    void prefetch_write(Cell c, std::int64_t bytes) const {
+        const unsigned char* dst = cell(c) + bytes;
+        for (std::int64_t y = 0; y < cell_h_; ++y) __builtin_prefetch(dst + y * stride_, 1);
+    }
     std::int64_t row_stride() const { return stride_; }
     void pad_under(Cell c, std::int64_t count) {
         unsigned char* dst = cell(c);
