@@ -67,6 +67,9 @@ struct HotLoops {
     // give them, in one call. False (nothing written that counts) when a value is not
     // finite.
     bool (*range_lanes_f32)(const float* x, std::int64_t n, unsigned char* q);
+    // The same under one map for every lane (a fixed range, or the global one): false
+    // also when a value lies outside [p.lo, p.hi].
+    bool (*fixed_lanes_f32)(const float* x, std::int64_t n, const Affine<float>& p, unsigned char* q);
     // Widen contiguous half / bfloat16 bits to float.
     void (*widen_f16)(const unsigned char* src, std::int64_t n, float* dst);
     void (*widen_bf16)(const unsigned char* src, std::int64_t n, float* dst);

@@ -111,6 +111,16 @@ bool range_lanes_scalar(const float* x, std::int64_t n, unsigned char* q) {
     return true;
 }
 
+bool fixed_lanes_scalar(const float* x, std::int64_t n, const Affine<float>& p, unsigned char* q) {
+    float lo[kLanes], hi[kLanes];
+    std::int64_t bad[kLanes];
+    minmax_lanes_scalar<float>(x, n, lo, hi, bad);
+    for (int k = 0; k < kLanes; ++k)
+        if (bad[k] || !(p.lo <= lo[k] && hi[k] <= p.hi)) return false;
+    quantize_scalar<float>(x, n * kLanes, p, q);
+    return true;
+}
+
 void lane_finite_sums_scalar(const float* x, std::int64_t n, const double* shift, double* sq, double* d1, double* d2,
                              double* count) {
     for (int k = 0; k < kLanes; ++k) {
@@ -150,6 +160,7 @@ const HotLoops& scalar_loops() {
         .quantize_lanes_f64 = quantize_lanes_scalar<double>,
         .quantize_lanes_inrange_f32 = quantize_lanes_scalar<float>,
         .range_lanes_f32 = range_lanes_scalar,
+        .fixed_lanes_f32 = fixed_lanes_scalar,
         .widen_f16 = widen_f16_scalar,
         .widen_bf16 = widen_bf16_scalar,
         .interleave_planes3 = nullptr,  // the float gather interleaves instead

@@ -25,6 +25,7 @@ HotLoops make_loops(const char* name) {
         .quantize_lanes_f64 = quantize_lanes<D, double, true>,
         .quantize_lanes_inrange_f32 = quantize_lanes<F, float, false>,
         .range_lanes_f32 = range_lanes<F>,
+        .fixed_lanes_f32 = fixed_lanes<F>,
         .widen_f16 = widen_f16<F>,
         .widen_bf16 = widen_bf16<F>,
         .interleave_planes3 = interleave_planes3_or_null<F>(),

@@ -122,6 +122,20 @@ bool range_lanes(const float* x, std::int64_t n, unsigned char* q) {
     return true;
 }
 
+// The same for a map fixed for every lane (a global or given range): the levels of a
+// batch whose values are all finite and inside [p.lo, p.hi], as quantize_lanes_inrange
+// gives them with p in every lane (the same element-wise rule, so the same bytes).
+template <class W>
+bool fixed_lanes(const float* x, std::int64_t n, const Affine<float>& p, unsigned char* q) {
+    alignas(64) float lo[kLanes], hi[kLanes];
+    if (!minmax_lanes_all_finite<W, float>(x, n, lo, hi)) return false;
+    bool inside = true;
+    for (int k = 0; k < kLanes; ++k) inside &= p.lo <= lo[k] && hi[k] <= p.hi;
+    if (!inside) return false;
+    quantize<W, float, false>(x, n * kLanes, p, q);
+    return true;
+}
+
 // The widening is often the first read of a tile's bytes (a bfloat16 bank's rows): it
 // asks for the line kReadAheadBytes on (hot_loops.hpp), once per line. In the lane
 // gathers of cols and hwio banks that line is not the next read: a bfloat16 cols bank

@@ -94,13 +94,16 @@ public:
         return levels_.data();
     }
 
-    // The levels of a batch under tile_range whose values are all finite, in one call
-    // (HotLoops::range_lanes_f32; of its positions only, not the spare one), or null
-    // (another mode, or a non-finite value: the batch then takes find_range and lanes()).
-    const unsigned char* finite_range_lanes(const T* v, std::int64_t positions) {
+    // The levels of a batch whose values are all finite under tile_range, or inside a
+    // fixed map, in one call (HotLoops::range_lanes_f32 / fixed_lanes_f32; of its
+    // positions only, not the spare one), or null (tile_symmetric, float64, or a value
+    // not finite or outside the map: the batch then takes find_range and lanes()).
+    const unsigned char* finite_lanes(const T* v, std::int64_t positions) {
         if constexpr (std::is_same_v<T, float>) {
-            if (norm_.mode == NormMode::tile_range && loops_.range_lanes_f32(v, positions, levels_.data()))
-                return levels_.data();
+            const bool done = norm_.mode == NormMode::tile_range ? loops_.range_lanes_f32(v, positions, levels_.data())
+                              : own_range_                      ? false
+                                          : loops_.fixed_lanes_f32(v, positions, fixed_, levels_.data());
+            if (done) return levels_.data();
         }
         return nullptr;
     }

@@ -206,10 +206,11 @@ struct LaneWorker {
     }
 
     // The cell of each lane from that of the first. In display order (no rank) the
-    // cells follow the first by `step`, and so do a crossed batch's (one unit's
-    // consecutive inner tiles, shown together wherever the unit's rank puts it); only a
-    // batch with a rank and lanes of different units finds each by a division.
-    bool stepped() const { return !job.rank || job.groups.crossed; }
+    // cells follow the first by `step`, and so do those of a batch of one unit's
+    // consecutive inner tiles (crossed, or inner_lanes), shown together wherever the
+    // unit's rank puts it; only a batch with a rank and lanes of different units finds
+    // each by a division.
+    bool stepped() const { return !job.rank || job.groups.crossed || job.strategy == Strategy::inner_lanes; }
     void locate(const LaneBatch& b, Cell first, Cell* cells) {
         // The cell is stepped in registers: reloading one just stored stalls store forwarding.
         Cell cell = first;
@@ -223,7 +224,7 @@ struct LaneWorker {
     // finite under tile_range, else from each lane's range (the non-finite values
     // reported). Sets *any_bad.
     const unsigned char* quantize(const LaneBatch& b, bool* any_bad) {
-        if (const unsigned char* q = quantizer.finite_range_lanes(reader.values(), reader.positions())) {
+        if (const unsigned char* q = quantizer.finite_lanes(reader.values(), reader.positions())) {
             *any_bad = false;
             return q;
         }
