@@ -212,7 +212,7 @@ void gather_lanes(const unsigned char* const* origins, std::int64_t lane_stride,
     // batch's lines now: T (3x3 tiles, bank and mosaic out of cache) 1.21-1.26 ->
     // 1.03-1.09 ms, paired medians on two threads.
     if (ahead && lane_stride > 0 && !adjacent && kLanes * lane_stride <= kMaxPrefetchSpan)
-        for (std::int64_t b = 0; b < kLanes * lane_stride; b += 64) __builtin_prefetch(origins[0] + ahead + b);
+        for (std::int64_t b = 0; b < kLanes * lane_stride; b += 64) prefetch_past(origins[0], ahead + b);
 #if defined(__SSE2__)
     if (!adjacent && !mean &&
         (gather_lanes_transposed<E, T>(origins, s, buf) || gather_lanes_planar<E, T>(origins, s, buf)))

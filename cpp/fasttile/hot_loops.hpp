@@ -29,6 +29,14 @@ inline void prefetch_ahead(const void* p) {
     __builtin_prefetch(reinterpret_cast<const void*>(reinterpret_cast<std::uintptr_t>(p) + kReadAheadBytes));
 }
 
+// The same for the line `bytes` past p, for reading or (write) for writing.
+inline void prefetch_past(const void* p, std::int64_t bytes) {
+    __builtin_prefetch(reinterpret_cast<const void*>(reinterpret_cast<std::uintptr_t>(p) + bytes));
+}
+inline void prefetch_write_past(const void* p, std::int64_t bytes) {
+    __builtin_prefetch(reinterpret_cast<const void*>(reinterpret_cast<std::uintptr_t>(p) + bytes), 1);
+}
+
 struct HotLoops {
     const char* name;
     // Min and max over the finite values of x[0..n); returns how many were not

@@ -145,8 +145,8 @@ public:
     // Asks for the lines of the cell rows `bytes` to the right of c's, for writing:
     // the mosaic is often out of cache, and every store to a line not held waits for it.
     void prefetch_write(Cell c, std::int64_t bytes) const {
-        const unsigned char* dst = cell(c) + bytes;
-        for (std::int64_t y = 0; y < cell_h_; ++y) __builtin_prefetch(dst + y * stride_, 1);
+        const unsigned char* dst = cell(c);
+        for (std::int64_t y = 0; y < cell_h_; ++y) prefetch_write_past(dst, y * stride_ + bytes);  // may lie past the end
     }
     std::int64_t row_stride() const { return stride_; }
     void pad_under(Cell c, std::int64_t count) {

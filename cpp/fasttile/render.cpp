@@ -221,8 +221,8 @@ struct LaneWorker {
     }
 
     // The levels of the reader's current batch: in one call when its values are all
-    // finite under tile_range, else from each lane's range (the non-finite values
-    // reported). Sets *any_bad.
+    // finite under tile_range (or inside a fixed map), else from each lane's range (the
+    // non-finite values reported). Sets *any_bad.
     const unsigned char* quantize(const LaneBatch& b, bool* any_bad) {
         if (const unsigned char* q = quantizer.finite_lanes(reader.values(), reader.positions())) {
             *any_bad = false;
