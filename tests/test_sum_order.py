@@ -69,6 +69,8 @@ def cases():
     yield "oihw rgb", planes, {"layout": "oihw"}, planes.transpose(0, 2, 3, 1).reshape(80, 1, -1)
     split = spread((20, 4, 9, 9), 6, np.float32)  # 4 gray tiles a unit, each in place
     yield "oihw split", split, {"layout": "oihw", "channel": "split"}, split.reshape(20, 4, -1)
+    tiny = spread((6, 70, 3, 3), 9, np.float32)  # short tiles: blocks of 64 through the lanes, 6 left over
+    yield "oihw 3x3", tiny, {"layout": "oihw", "channel": "split"}, tiny.reshape(6, 70, -1)
     hwio = spread((9, 9, 4, 20), 7, np.float32)  # 4 input channels as inner tiles: adjacent units
     yield "hwio split", hwio, {"layout": "hwio", "channel": "split"}, hwio.transpose(3, 2, 0, 1).reshape(20, 4, -1)
 
@@ -101,7 +103,7 @@ def spoiled(tiles: np.ndarray) -> np.ndarray:
     so its shift is 0)."""
     bad = tiles.copy()
     bad[0, 0, 0] = np.nan
-    bad[1, -1, 70] = np.inf
+    bad[1, -1, 70 % bad.shape[2]] = np.inf
     bad[1, 0, 5] = -np.inf
     bad[-1, 0, 130 % bad.shape[2]] = np.nan
     return bad
