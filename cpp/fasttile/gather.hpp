@@ -191,6 +191,10 @@ bool gather_lanes_planar(const unsigned char* const* origins, const TileSource& 
 }
 #endif
 
+// The longest stretch of a batch's tiles whose later lines the gather asks for (a few
+// lines for 3x3 tiles; beyond that the hardware prefetcher follows the stream).
+constexpr std::int64_t kMaxPrefetchSpan = 4096;
+
 // kLanes tiles side by side: buf[pos * kLanes + lane], positions in (y, x, c) order.
 // When the tiles sit one element apart (consecutive columns of a "cols" bank, or
 // consecutive output filters of an HWIO kernel), each position is one contiguous
@@ -200,8 +204,6 @@ bool gather_lanes_planar(const unsigned char* const* origins, const TileSource& 
 // the same thread (0: unknown). When the lanes are adjacent, each position is one cache
 // line far from the others (a "cols" row is a whole row of the bank): each is a miss of
 // its own that no hardware prefetcher foresees, so the later batch's line is fetched now.
-constexpr std::int64_t kMaxPrefetchSpan = 4096;
-
 template <class E, class T>
 void gather_lanes(const unsigned char* const* origins, std::int64_t lane_stride, std::int64_t ahead,
                   const TileSource& s, bool mean, T* buf, const HotLoops& loops) {

@@ -99,12 +99,18 @@ void squares_scalar(const float* x, std::int64_t n, double* sq) {
     }
 }
 
-bool range_lanes_scalar(const float* x, std::int64_t n, unsigned char* q) {
-    float lo[kLanes], hi[kLanes];
+// Each lane's range; false when a value is not finite.
+bool finite_lane_ranges(const float* x, std::int64_t n, float* lo, float* hi) {
     std::int64_t bad[kLanes];
     minmax_lanes_scalar<float>(x, n, lo, hi, bad);
     for (int k = 0; k < kLanes; ++k)
         if (bad[k]) return false;
+    return true;
+}
+
+bool range_lanes_scalar(const float* x, std::int64_t n, unsigned char* q) {
+    float lo[kLanes], hi[kLanes];
+    if (!finite_lane_ranges(x, n, lo, hi)) return false;
     LaneAffines<float> maps;
     range_affines<float>(lo, hi, &maps);
     quantize_lanes_scalar<float>(x, n, maps, q);
@@ -113,10 +119,9 @@ bool range_lanes_scalar(const float* x, std::int64_t n, unsigned char* q) {
 
 bool fixed_lanes_scalar(const float* x, std::int64_t n, const Affine<float>& p, unsigned char* q) {
     float lo[kLanes], hi[kLanes];
-    std::int64_t bad[kLanes];
-    minmax_lanes_scalar<float>(x, n, lo, hi, bad);
+    if (!finite_lane_ranges(x, n, lo, hi)) return false;
     for (int k = 0; k < kLanes; ++k)
-        if (bad[k] || !(p.lo <= lo[k] && hi[k] <= p.hi)) return false;
+        if (!(p.lo <= lo[k] && hi[k] <= p.hi)) return false;
     quantize_scalar<float>(x, n * kLanes, p, q);
     return true;
 }

@@ -100,10 +100,11 @@ public:
     // not finite or outside the map: the batch then takes find_range and lanes()).
     const unsigned char* finite_lanes(const T* v, std::int64_t positions) {
         if constexpr (std::is_same_v<T, float>) {
-            const bool done = norm_.mode == NormMode::tile_range ? loops_.range_lanes_f32(v, positions, levels_.data())
-                              : own_range_                      ? false
-                                          : loops_.fixed_lanes_f32(v, positions, fixed_, levels_.data());
-            if (done) return levels_.data();
+            if (norm_.mode == NormMode::tile_range) {
+                if (loops_.range_lanes_f32(v, positions, levels_.data())) return levels_.data();
+            } else if (!own_range_) {
+                if (loops_.fixed_lanes_f32(v, positions, fixed_, levels_.data())) return levels_.data();
+            }
         }
         return nullptr;
     }
