@@ -105,6 +105,18 @@ def test_large_mosaics_assembled_in_bands(simd_path, threads):
     assert_backends_agree(w, threads=threads)  # refused: the NaN, counted the same
 
 
+@pytest.mark.parametrize("padding, ncols, threads", [(1, None, 2), (0, 101, 1), (3, 77, 3)])
+def test_large_cols_mosaics_streamed_a_picture_row_at_a_time(padding, ncols, threads):
+    # >= 8 MB of output from a cols bank of 16x16 RGB columns: the cells of a lane batch
+    # side by side are stored a picture row at a time, the rows' whole lines streamed
+    # (stream_lines): rows starting at every alignment, grid rows that cut batches,
+    # the last grid row partial, and a batch with a NaN painted by the general painter.
+    w = rng.standard_normal((768, 11500)).astype(np.float32)
+    w[5, 4321] = np.nan
+    img = assert_backends_agree(w, layout="cols", nonfinite="mark", padding=padding, ncols=ncols, threads=threads)
+    assert img.nbytes >= 8 << 20
+
+
 def test_large_mosaics_in_bands_other_options():
     w = rng.standard_normal((700, 1024)).astype(np.float64)
     img = assert_backends_agree(w, zoom=4, normalize="global", padding=2)  # gray, float64, zoomed

@@ -12,6 +12,7 @@
 #include "cells.hpp"
 #include "hot_loops.hpp"
 #include "kernel.hpp"
+#include "stream_copy.hpp"
 
 namespace fasttile {
 
@@ -132,6 +133,31 @@ public:
         }
     }
 
+    // `count` tiles' levels back to back (tile k's at tiles + k * positions, in picture
+    // order) into cells side by side from c, direct painting: each picture row of the
+    // cells is assembled in a buffer and stored in one stretch, its whole lines
+    // streamed (stream_lines) when the mosaic is too large to stay in cache, so they
+    // are not read first. Painting tile by tile stored down sixteen cells' rows, 32
+    // streams at once for 32x32 tiles, each store waiting for its line.
+    void paint_tiles_along(const unsigned char* tiles, std::int64_t positions, std::int64_t count, Cell c) {
+        const std::int64_t run = s_.width * tile_channels_, unit = cell_w_ * out_.channels;
+        along_.resize(static_cast<std::size_t>(kLanes * unit));
+        unsigned char* dst = cell(c);
+        for (std::int64_t y = 0; y < s_.height; ++y) {
+            for (std::int64_t k = 0; k < count; ++k) {
+                copy_bytes(along_.data() + k * unit, tiles + k * positions + y * run, run);
+                pad(along_.data() + k * unit + run, m_.padding);
+            }
+            if (streaming_)
+                stream_lines(dst + y * stride_, along_.data(), count * unit);
+            else
+                copy_bytes(dst + y * stride_, along_.data(), count * unit);
+        }
+        pad_under(c, count);
+    }
+    // Whether paint_tiles_along streams its rows (the caller fences before finishing).
+    void stream_rows(bool on) { streaming_ = on; }
+
     // Whether the cells follow each other in one grid row.
     static bool side_by_side(const Cell* cells, std::int64_t count) {
         bool along = true;
@@ -227,6 +253,8 @@ private:
     std::int64_t tile_channels_, cell_h_, cell_w_;
     unsigned char pad_run_[240];  // 240 gray or 80 RGB pad pixels, for short strips
     std::vector<unsigned char> row_;
+    std::vector<unsigned char> along_;  // one picture row of up to kLanes cells
+    bool streaming_ = false;
     unsigned char* origin_ = nullptr;  // top-left pixel of cell (0, 0)
     std::int64_t stride_ = 0;          // bytes between rows where cells are drawn
 };

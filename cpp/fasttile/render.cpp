@@ -176,6 +176,7 @@ struct LaneWorker {
         : job(j), thread(t), reader(j.s, j.s.channel_mean, j.loops, j.groups.width),
           quantizer(j.norm, j.loops, reader.padded_positions() * kLanes), painter(j.s, j.m, j.out),
           step(j.m, j.groups.crossed ? 1 : lane_tile_step(j.s, j.strategy)) {
+        painter.stream_rows(j.out.height * j.out.width * j.out.channels >= kBandBytes);
         if (painter.direct()) {
             const std::int64_t run = j.s.width * j.out.channels, pad_bytes = j.m.padding * j.out.channels;
             if (run <= LaneRows::kMaxRun && pad_bytes <= LaneRows::kMaxUnit)
@@ -185,12 +186,16 @@ struct LaneWorker {
         }
     }
 
-    // Rows longer than 16 levels: each tile's levels made contiguous, then painted row
-    // by row with plain copies.
+    // Rows longer than 16 levels: each tile's levels made contiguous, then painted with
+    // plain copies: a picture row at a time across cells side by side (a cols bank of
+    // 32x32x3 columns, 3072 x 65536 float32: 73 -> 57 ms on two threads, paired
+    // medians, with the rows' whole lines streamed), else row by row in each cell.
     bool wide_rows() const { return job.s.width * job.out.channels > 16; }
     void paint_by_tile(const unsigned char* q, std::int64_t count, const Cell* cells) {
         const std::int64_t positions = reader.positions();
         levels_by_tile(q, positions, laid.data());
+        if (stepped() && step.side_by_side(cells[0], count))
+            return painter.paint_tiles_along(laid.data(), positions, count, cells[0]);
         for (std::int64_t k = 0; k < count; ++k)
             painter.paint(cells[k], TileLevels<T>{laid.data() + k * positions, nullptr, 1, false});
     }
@@ -299,6 +304,7 @@ struct LaneWorker {
                     draw(group[i]);
                 }
             }
+        stream_fence();  // paint_tiles_along's streamed rows
     }
 };
 

@@ -36,6 +36,27 @@ inline void stream_copy(unsigned char* dst, const unsigned char* src, std::int64
     std::memcpy(dst, src, static_cast<std::size_t>(n));
 }
 
+// dst[0, n) = src[0, n) with non-temporal stores for the whole 64-byte lines of the
+// destination only, and plain stores for the partial lines at its ends: a line
+// streamed in part is merged in memory, and another writer (the next cells' rows) may
+// own the rest of it.
+inline void stream_lines(unsigned char* dst, const unsigned char* src, std::int64_t n) {
+#if defined(__x86_64__) || defined(_M_X64)
+    const std::int64_t head = static_cast<std::int64_t>((64 - reinterpret_cast<std::uintptr_t>(dst) % 64) % 64);
+    if (n >= head + 64) {
+        std::memcpy(dst, src, static_cast<std::size_t>(head));
+        std::int64_t i = head;
+        for (; i + 64 <= n; i += 64)
+            for (int k = 0; k < 64; k += 16)
+                _mm_stream_si128(reinterpret_cast<__m128i*>(dst + i + k),
+                                 _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i + k)));
+        std::memcpy(dst + i, src + i, static_cast<std::size_t>(n - i));
+        return;
+    }
+#endif
+    std::memcpy(dst, src, static_cast<std::size_t>(n));
+}
+
 // Orders the streaming stores before anything that follows (the caller reads the
 // mosaic once the threads have joined).
 inline void stream_fence() {
