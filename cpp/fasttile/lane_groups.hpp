@@ -158,17 +158,19 @@ void gather_wide(const unsigned char* origin, int batches, std::int64_t ahead, c
     constexpr std::int64_t run = kLanes * static_cast<std::int64_t>(sizeof(E));
     const std::int64_t span = batches * run;
     PositionWalk at{s}, soon{s};
-    const unsigned char* soon_base = origin;
+    std::int64_t soon_group = 0;  // bytes from this group to the one `soon` walks
+    bool asking = true;
     for (std::int64_t k = 0; k < kAheadPositions && !soon.done(); ++k) soon.next();
     for (std::int64_t pos = 0; !at.done(); at.next(), ++pos) {
         if (soon.done()) {  // past this group's end: the next group's first positions
             soon.restart();
-            soon_base = ahead ? origin + ahead : nullptr;
+            soon_group = ahead;
+            asking = ahead != 0;
         }
-        if (soon_base) {
-            const unsigned char* line = soon_base + soon.offset();
-            for (std::int64_t b = 0; b < span; b += 64) __builtin_prefetch(line + b);
-            __builtin_prefetch(line + span - 1);
+        if (asking) {  // addresses in integers: the next group may lie past the bank's end
+            const unsigned char* here = origin + soon.offset();
+            for (std::int64_t b = 0; b < span; b += 64) prefetch_past(here, soon_group + b);
+            prefetch_past(here, soon_group + span - 1);
         }
         soon.next();
         const unsigned char* src = origin + at.offset();
