@@ -234,7 +234,7 @@ void gather_lanes(const unsigned char* const* origins, std::int64_t lane_stride,
                 const std::int64_t off = px + c * s.s_channel;
                 T* dst = buf + pos * kLanes;
                 if (adjacent) {
-                    if (ahead) __builtin_prefetch(origins[0] + off + ahead);
+                    if (ahead) prefetch_past(origins[0] + off, ahead);
                     convert_run<E, T>(origins[0] + off, kLanes, dst, loops);
                 } else if (lane_stride) {
                     const unsigned char* src = origins[0] + off;

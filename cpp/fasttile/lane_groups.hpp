@@ -211,7 +211,7 @@ bool gather_crossed_blocks(const LaneBatch& first, int n, std::int64_t ahead, co
                     const unsigned char* at = first.origin[0] + y * s.s_y + x * s.s_x + c * s.s_channel;
                     for (int i = 0; i < kLanes; ++i) rows[i] = at + std::min(i, n - 1) * s.s_inner;
                     if (ahead)
-                        for (int i = 0; i < n; ++i) __builtin_prefetch(rows[i] + ahead);
+                        for (int i = 0; i < n; ++i) prefetch_past(rows[i], ahead);
                     for (std::int64_t k = 0; k < kLanes; k += block)
                         for (std::int64_t i = 0; i < kLanes; i += block)
                             transpose_block(rows + i, k, v + k * size + pos * kLanes + i, size);
