@@ -25,6 +25,10 @@ namespace {
 
 constexpr std::int64_t kBandBytes = std::int64_t{8} << 20;
 
+// A mosaic this large is written past the cache (bands streamed out, lane rows'
+// whole lines streamed): it would not stay there for the caller anyway.
+bool streamed_out(const Output& out) { return out.height * out.width * out.channels >= kBandBytes; }
+
 void check_output(const TileSource& s, const Mosaic& m, const Output& out) {
     std::int64_t height, width;
     mosaic_shape(s, m, &height, &width);
@@ -176,7 +180,7 @@ struct LaneWorker {
         : job(j), thread(t), reader(j.s, j.s.channel_mean, j.loops, j.groups.width),
           quantizer(j.norm, j.loops, reader.padded_positions() * kLanes), painter(j.s, j.m, j.out),
           step(j.m, j.groups.crossed ? 1 : lane_tile_step(j.s, j.strategy)) {
-        painter.stream_rows(j.out.height * j.out.width * j.out.channels >= kBandBytes);
+        painter.stream_rows(streamed_out(j.out));
         if (painter.direct()) {
             const std::int64_t run = j.s.width * j.out.channels, pad_bytes = j.m.padding * j.out.channels;
             if (run <= LaneRows::kMaxRun && pad_bytes <= LaneRows::kMaxUnit)
@@ -328,8 +332,7 @@ void paint_empty_cells(Job& job, int thread, int nthreads) {
 
 bool use_bands(const TileSource& s, const Mosaic& m, const Output& out, Strategy strategy) {
     const std::int64_t band_bytes = (s.height * m.zoom + m.padding) * out.width * out.channels;
-    return strategy == Strategy::per_tile && !m.column_fill && band_bytes <= kBandBytes &&
-           out.height * out.width * out.channels >= kBandBytes;
+    return strategy == Strategy::per_tile && !m.column_fill && band_bytes <= kBandBytes && streamed_out(out);
 }
 
 // A selection read by kLanes units side by side is read in ascending unit order, so
