@@ -66,6 +66,7 @@ def adjacent_banks(units: int):
     r = np.random.default_rng(units)
     yield view_of(r.standard_normal((27, units)).astype(np.float32), layout="cols")  # 3x3 RGB columns
     yield view_of(r.standard_normal((1, units)).astype(np.float32), layout="cols")  # one value each
+    yield view_of(r.standard_normal((81, units)).astype(np.float32), layout="cols")  # 9x9: slots of two runs
     hwio = r.standard_normal((3, 3, 5, units)).astype(np.float32)
     yield view_of(hwio, layout="hwio")
     yield view_of(hwio, layout="hwio", channel="split")

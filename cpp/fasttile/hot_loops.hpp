@@ -104,6 +104,10 @@ struct HotLoops {
     void (*run_squares_f32)(const float* x, std::int64_t n, double* sq);
     // sq[i] = x[i] * x[i] in double for i < n (the squares alone, for sums added later).
     void (*squares_f32)(const float* x, std::int64_t n, double* sq);
+    // The squared norms of the `strip_units` adjacent units of a strip (slot_sums.hpp)
+    // into norms[0, strip_units), their sums held in registers.
+    void (*strip_norms_f32)(const UnitStrip& strip, double* norms);
+    int strip_units;
     // The statistics pass's sums over the finite values of each of kLanes lanes of x
     // (n positions, x[pos * kLanes + lane]), in double, in slot order, from 0.0:
     // sq += d * d, d1 += e, d2 += e * e, count += 1 with d = x and e = d - shift[lane];

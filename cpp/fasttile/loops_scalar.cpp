@@ -92,6 +92,9 @@ void run_squares_scalar(const float* x, std::int64_t n, double* sq) {
     }
 }
 
+// Units of a strip without vectors: eight chains of adds side by side.
+constexpr int kScalarStripUnits = 8;
+
 void squares_scalar(const float* x, std::int64_t n, double* sq) {
     for (std::int64_t i = 0; i < n; ++i) {
         const double d = static_cast<double>(x[i]);
@@ -174,6 +177,8 @@ const HotLoops& scalar_loops() {
         .slot_squares_f32 = slot_squares_scalar,
         .run_squares_f32 = run_squares_scalar,
         .squares_f32 = squares_scalar,
+        .strip_norms_f32 = strip_norms_portable<kScalarStripUnits>,
+        .strip_units = kScalarStripUnits,
         .lane_finite_sums_f32 = lane_finite_sums_scalar,
     };
     return loops;

@@ -34,6 +34,8 @@ HotLoops make_loops(const char* name) {
         .slot_squares_f32 = slot_squares<D>,
         .run_squares_f32 = run_squares<D>,
         .squares_f32 = squares<D>,
+        .strip_norms_f32 = strip_norms<D>,
+        .strip_units = strip_vectors<D>() * D::width,
         .lane_finite_sums_f32 = lane_finite_sums<D>,
     };
 }

@@ -49,4 +49,42 @@ void lane_squares_portable(const T* x, std::int64_t positions, double* sq) {
     }
 }
 
+// A strip of adjacent float32 units (a cols bank or an hwio kernel, one element apart)
+// whose norms are summed with the strip's sums held in registers: the units from
+// `first`; for each of n_inner tiles (s_inner bytes apart), its value positions'
+// runs at byte offsets at[], slot by slot (slot j's runs end at slot_end[j]).
+struct UnitStrip {
+    const unsigned char* first;
+    std::int64_t n_inner, s_inner;
+    const std::int64_t* at;
+    const std::int64_t* slot_end;
+    std::int64_t slots;
+};
+
+// The squared norms of the strip's `Units` units into norms[0, Units), in the order
+// of the adjacent-units pass (unit_stats.cpp norms_of_run_block): per tile, a slot of
+// one run adds its squares to the tile's sums directly, a longer slot sums its runs
+// from 0.0 first; the tiles' sums are added to the units' in inner order.
+template <int Units>
+void strip_norms_portable(const UnitStrip& s, double* norms) {
+    double unit[Units] = {};
+    for (std::int64_t i = 0; i < s.n_inner; ++i) {
+        const unsigned char* base = s.first + i * s.s_inner;
+        double tile[Units] = {};
+        std::int64_t q = 0;
+        for (std::int64_t j = 0; j < s.slots; ++j) {
+            double slot[Units] = {};
+            double* into = s.slot_end[j] - q == 1 ? tile : slot;
+            for (; q < s.slot_end[j]; ++q) {
+                const float* run = reinterpret_cast<const float*>(base + s.at[q]);
+                for (int k = 0; k < Units; ++k) into[k] += static_cast<double>(run[k]) * static_cast<double>(run[k]);
+            }
+            if (into == slot)
+                for (int k = 0; k < Units; ++k) tile[k] += slot[k];
+        }
+        for (int k = 0; k < Units; ++k) unit[k] += tile[k];
+    }
+    std::copy(unit, unit + Units, norms);
+}
+
 }  // namespace fasttile

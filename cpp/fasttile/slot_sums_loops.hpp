@@ -33,9 +33,34 @@ void run_squares(const float* x, std::int64_t n, double* sq) {
 
 // acc[i % period] += x[i] * x[i]: one tile's slots (period kSlots) in memory, in L1;
 // a slot's next term is a whole period later, so its adds never wait on each other.
+// The whole periods of kSlots values of slot_squares, the slots held in registers
+// (eight AVX-512 vectors): through memory, each period's adds waited on the last
+// period's stores (a tile of 3072 float32 values in L1: 33 against 12.6 us for 100
+// tiles). The same adds in the same order. Returns the values consumed.
+template <class D>
+std::int64_t whole_periods_in_registers(const float* x, std::int64_t n, double* acc) {
+    constexpr int vectors = kSlots / D::width;
+    static_assert(vectors * D::width == kSlots, "whole vectors per period");
+    typename D::V slot[vectors];
+#pragma GCC unroll 32
+    for (int j = 0; j < vectors; ++j) slot[j] = D::load(acc + j * D::width);
+    std::int64_t at = 0;
+    for (; at + kSlots <= n; at += kSlots)
+#pragma GCC unroll 32
+        for (int j = 0; j < vectors; ++j) {
+            const auto v = D::from_floats(x + at + j * D::width);
+            slot[j] = D::add(slot[j], D::mul(v, v));
+        }
+#pragma GCC unroll 32
+    for (int j = 0; j < vectors; ++j) D::store(acc + j * D::width, slot[j]);
+    return at;
+}
+
 template <class D>
 void slot_squares(const float* x, std::int64_t n, std::int64_t period, double* acc) {
-    for (std::int64_t at = 0; at < n; at += period) run_squares<D>(x + at, std::min(period, n - at), acc);
+    std::int64_t at = 0;
+    if (period == kSlots) at = whole_periods_in_registers<D>(x, n, acc);
+    for (; at < n; at += period) run_squares<D>(x + at, std::min(period, n - at), acc);
 }
 
 // The squares alone, stored (short tiles fold them afterwards: unit_stats.cpp).
@@ -150,6 +175,72 @@ void lane_finite_sums(const float* x, std::int64_t n, const double* shift, doubl
             D::store(count + at, cnt[j]);
         }
     }
+}
+
+// Units of one strip: eight vectors where the registers hold three sets of them
+// (AVX-512, 32 registers), four elsewhere.
+template <class D>
+constexpr int strip_vectors() {
+    return D::width >= 8 ? 8 : 4;
+}
+
+// strip_norms_portable over strip_vectors<D>() vectors of units, the unit's, tile's
+// and slot's sums in registers (the same adds in the same order). Through memory, as
+// the block pass keeps them, an hwio bank of 3x3x256x512 in the last-level cache
+// took 129 against 83 us on one thread (AVX-512).
+constexpr std::int64_t kStripRunsAhead = 8;
+
+// sums[k] += run[k]^2 for the strip's vectors of units.
+template <class D, int vectors>
+inline void add_run_squares(const float* run, typename D::V (&sums)[vectors]) {
+#pragma GCC unroll 8
+    for (int k = 0; k < vectors; ++k) {
+        const auto v = D::from_floats(run + k * D::width);
+        sums[k] = D::add(sums[k], D::mul(v, v));
+    }
+}
+
+template <class D>
+void strip_norms(const UnitStrip& s, double* norms) {
+    constexpr int vectors = strip_vectors<D>();
+    using V = typename D::V;
+    V unit[vectors], tile[vectors], slot[vectors];
+#pragma GCC unroll 8
+    for (int k = 0; k < vectors; ++k) unit[k] = D::zero();
+    // The run kStripRunsAhead reads later is asked for (counting on into the next tile).
+    const std::int64_t runs = s.slot_end[s.slots - 1];
+    std::int64_t ahead_i = kStripRunsAhead / runs, ahead_q = kStripRunsAhead % runs;
+    auto read_run = [&](const unsigned char* base, std::int64_t q) {
+        if (ahead_i < s.n_inner) {
+            const unsigned char* next = s.first + ahead_i * s.s_inner + s.at[ahead_q];
+            for (int b = 0; b < vectors * D::width * 4; b += 64) __builtin_prefetch(next + b);
+            if (++ahead_q == runs) ahead_q = 0, ++ahead_i;
+        }
+        return reinterpret_cast<const float*>(base + s.at[q]);
+    };
+    for (std::int64_t i = 0; i < s.n_inner; ++i) {
+        const unsigned char* base = s.first + i * s.s_inner;
+#pragma GCC unroll 8
+        for (int k = 0; k < vectors; ++k) tile[k] = D::zero();
+        std::int64_t q = 0;
+        for (std::int64_t j = 0; j < s.slots; ++j) {
+            // (Two loops naming their sums: through one pointer to either, the sums
+            // were kept in memory.)
+            if (s.slot_end[j] - q == 1) {
+                add_run_squares<D, vectors>(read_run(base, q++), tile);
+                continue;
+            }
+#pragma GCC unroll 8
+            for (int k = 0; k < vectors; ++k) slot[k] = D::zero();
+            for (; q < s.slot_end[j]; ++q) add_run_squares<D, vectors>(read_run(base, q), slot);
+#pragma GCC unroll 8
+            for (int k = 0; k < vectors; ++k) tile[k] = D::add(tile[k], slot[k]);
+        }
+#pragma GCC unroll 8
+        for (int k = 0; k < vectors; ++k) unit[k] = D::add(unit[k], tile[k]);
+    }
+#pragma GCC unroll 8
+    for (int k = 0; k < vectors; ++k) D::store(norms + k * D::width, unit[k]);
 }
 
 }  // namespace

@@ -403,9 +403,41 @@ inline void norms_of_run_block(const TileSource& s, const SlotOrder& order, std:
     std::copy(unit, unit + n, norms + first);
 }
 
+// Norms of all the adjacent units of a cache-sized bank: whole strips of
+// loops.strip_units units across threads, the units left over as one short block.
+inline void norms_in_strips(const TileSource& s, const SlotOrder& order, int threads, double* norms,
+                            const HotLoops& loops) {
+    const std::int64_t width = loops.strip_units, whole = s.n_outer / width, rest = s.n_outer % width;
+    const std::int64_t items = whole + (rest ? 1 : 0);
+    const int nthreads = threads_for(shown_values(s), threads, items);
+    BlockQueue queue(items, 1);
+    run_threads(nthreads, [&](int) {
+        std::int64_t begin, end;
+        while (queue.pop(&begin, &end))
+            for (std::int64_t b = begin; b < end; ++b) {
+                if (b == whole) {
+                    norms_of_run_block(s, order, whole * width, rest, norms, loops);
+                    continue;
+                }
+                const UnitStrip strip{s.origin + b * width * s.s_outer,  s.n_inner,
+                                      s.s_inner,
+                                      order.at.data(),
+                                      order.slot_end.data(),
+                                      static_cast<std::int64_t>(order.slot_end.size())};
+                loops.strip_norms_f32(strip, norms + b * width);
+            }
+    });
+}
+
+// Banks of adjacent units up to this size are summed a strip of units at a time
+// (strip_norms_f32), the sums in registers: read from the last-level cache, the adds
+// are the cost. Larger banks come from memory, where the block pass's 1 KB runs read
+// faster than a strip's 256-byte ones (see kRunBlock).
+constexpr double kStripBankBytes = 16.0 * 1024 * 1024;
+
 // The squared norms of float32 units one element apart (a cols bank, an hwio kernel),
-// all shown: blocks of units split evenly across threads, no lane buffers. Returns
-// false for any other view.
+// all shown: strips or blocks of units across threads, no lane buffers. Returns false
+// for any other view.
 inline bool norms_of_adjacent_units(const TileSource& s, int threads, double* norms) {
     // (s.channel_mean is set by the binding only to admit any channel count: these
     // passes never average channels.)
@@ -413,14 +445,18 @@ inline bool norms_of_adjacent_units(const TileSource& s, int threads, double* no
         reinterpret_cast<std::uintptr_t>(s.origin) % 4 || s.s_inner % 4 || s.s_y % 4 || s.s_x % 4 || s.s_channel % 4 ||
         s.n_outer < 1 || s.n_inner < 1 || s.height * s.width * s.channels < 1)
         return false;
+    const SlotOrder order(position_offsets(s));
+    const HotLoops& loops = active_loops();
+    if (shown_values(s) * 4 <= kStripBankBytes) {
+        norms_in_strips(s, order, threads, norms, loops);
+        return true;
+    }
     const std::int64_t units = s.n_outer;
     const int nthreads = threads_for(shown_values(s), threads, (units + kLanes - 1) / kLanes);
     // Whole lanes per block, and blocks enough for every thread.
     const std::int64_t per_thread = (units + nthreads - 1) / nthreads;
     const std::int64_t block = std::min(kRunBlock, (per_thread + kLanes - 1) / kLanes * kLanes);
     const std::int64_t blocks = (units + block - 1) / block;
-    const SlotOrder order(position_offsets(s));
-    const HotLoops& loops = active_loops();
     BlockQueue queue(blocks, 1);
     run_threads(nthreads, [&](int) {
         std::int64_t begin, end;
