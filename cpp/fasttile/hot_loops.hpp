@@ -108,6 +108,11 @@ struct HotLoops {
     // into norms[0, strip_units), their sums held in registers.
     void (*strip_norms_f32)(const UnitStrip& strip, double* norms);
     int strip_units;
+    // The squared norms of `short_strip_units` units of short tiles in position order,
+    // each unit `values` floats from rows[r], tiles of `positions` values (slot_sums_loops.hpp).
+    void (*short_strip_norms_f32)(const float* const* rows, std::int64_t values, std::int64_t positions,
+                                  double* norms);
+    int short_strip_units;
     // The statistics pass's sums over the finite values of each of kLanes lanes of x
     // (n positions, x[pos * kLanes + lane]), in double, in slot order, from 0.0:
     // sq += d * d, d1 += e, d2 += e * e, count += 1 with d = x and e = d - shift[lane];

@@ -11,6 +11,7 @@
 #pragma GCC target("avx2,f16c")
 
 #include "byte_lookup_x86.hpp"  // inside the region: pshufb
+#include "float_transpose_x86.hpp"
 
 namespace fasttile {
 namespace {
@@ -83,6 +84,18 @@ struct Vec<double> {
     static V load(const double* p) { return _mm256_loadu_pd(p); }
     // width floats widened to double (exact), for the squared-norm sums
     static V from_floats(const float* p) { return _mm256_cvtps_pd(_mm_loadu_ps(p)); }
+    // The short-tile norms' transposed reads (slot_sums_loops.hpp): `block` floats
+    // from each of `block` rows, at rows[r] + at, widened; value k of row r lands in
+    // vector k * (block / width) + r / width, lane r % width.
+    static constexpr int block = 8;
+    static void widen_columns(const float* const* rows, std::int64_t at, V* columns) {
+        __m256 c[8];
+        transpose8_floats(rows, at, c);
+        for (int k = 0; k < 8; ++k) {
+            columns[2 * k] = _mm256_cvtps_pd(_mm256_castps256_ps128(c[k]));
+            columns[2 * k + 1] = _mm256_cvtps_pd(_mm256_extractf128_ps(c[k], 1));
+        }
+    }
     static void store(double* p, V v) { _mm256_storeu_pd(p, v); }
     static V set1(double v) { return _mm256_set1_pd(v); }
     static V zero() { return _mm256_setzero_pd(); }

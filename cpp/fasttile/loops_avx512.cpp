@@ -13,6 +13,7 @@
 #pragma GCC target("avx512f,avx512bw,avx2,f16c")
 
 #include "byte_lookup_x86.hpp"  // inside the region: pshufb
+#include "float_transpose_x86.hpp"
 
 namespace fasttile {
 namespace {
@@ -103,6 +104,15 @@ struct Vec<double> {
     static V load(const double* p) { return _mm512_loadu_pd(p); }
     // width floats widened to double (exact), for the squared-norm sums
     static V from_floats(const float* p) { return _mm512_cvtps_pd(_mm256_loadu_ps(p)); }
+    // The short-tile norms' transposed reads (slot_sums_loops.hpp): `block` floats
+    // from each of `block` rows, at rows[r] + at, widened; value k of row r lands in
+    // vector k * (block / width) + r / width, lane r % width.
+    static constexpr int block = 8;
+    static void widen_columns(const float* const* rows, std::int64_t at, V* columns) {
+        __m256 c[8];
+        transpose8_floats(rows, at, c);
+        for (int k = 0; k < 8; ++k) columns[k] = _mm512_cvtps_pd(c[k]);
+    }
     static void store(double* p, V v) { _mm512_storeu_pd(p, v); }
     static V set1(double v) { return _mm512_set1_pd(v); }
     static V zero() { return _mm512_setzero_pd(); }

@@ -80,6 +80,24 @@ struct Vec<double> {
     static V load(const double* p) { return vld1q_f64(p); }
     // width floats widened to double (exact), for the squared-norm sums
     static V from_floats(const float* p) { return vcvt_f64_f32(vld1_f32(p)); }
+    // The short-tile norms' transposed reads (slot_sums_loops.hpp): `block` floats
+    // from each of `block` rows, at rows[r] + at, widened; value k of row r lands in
+    // vector k * (block / width) + r / width, lane r % width.
+    static constexpr int block = 4;
+    static void widen_columns(const float* const* rows, std::int64_t at, V* columns) {
+        // vtrnq pairs rows 0-1 and 2-3 ({a0, b0, a2, b2}, {a1, b1, a3, b3}); the halves
+        // then meet.
+        const float32x4x2_t top = vtrnq_f32(vld1q_f32(rows[0] + at), vld1q_f32(rows[1] + at));
+        const float32x4x2_t bottom = vtrnq_f32(vld1q_f32(rows[2] + at), vld1q_f32(rows[3] + at));
+        const float32x4_t c[4] = {vcombine_f32(vget_low_f32(top.val[0]), vget_low_f32(bottom.val[0])),
+                                  vcombine_f32(vget_low_f32(top.val[1]), vget_low_f32(bottom.val[1])),
+                                  vcombine_f32(vget_high_f32(top.val[0]), vget_high_f32(bottom.val[0])),
+                                  vcombine_f32(vget_high_f32(top.val[1]), vget_high_f32(bottom.val[1]))};
+        for (int k = 0; k < 4; ++k) {
+            columns[2 * k] = vcvt_f64_f32(vget_low_f32(c[k]));
+            columns[2 * k + 1] = vcvt_high_f64_f32(c[k]);
+        }
+    }
     static void store(double* p, V v) { vst1q_f64(p, v); }
     static V set1(double v) { return vdupq_n_f64(v); }
     static V zero() { return vdupq_n_f64(0.0); }

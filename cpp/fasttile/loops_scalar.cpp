@@ -179,6 +179,8 @@ const HotLoops& scalar_loops() {
         .squares_f32 = squares_scalar,
         .strip_norms_f32 = strip_norms_portable<kScalarStripUnits>,
         .strip_units = kScalarStripUnits,
+        .short_strip_norms_f32 = short_strip_norms_portable<kScalarStripUnits>,
+        .short_strip_units = kScalarStripUnits,
         .lane_finite_sums_f32 = lane_finite_sums_scalar,
     };
     return loops;

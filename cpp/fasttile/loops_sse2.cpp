@@ -80,6 +80,20 @@ struct Vec<double> {
         std::memcpy(&pair, p, sizeof pair);
         return _mm_cvtps_pd(_mm_castpd_ps(_mm_set_sd(pair)));
     }
+    // The short-tile norms' transposed reads (slot_sums_loops.hpp): `block` floats
+    // from each of `block` rows, at rows[r] + at, widened; value k of row r lands in
+    // vector k * (block / width) + r / width, lane r % width.
+    static constexpr int block = 4;
+    static void widen_columns(const float* const* rows, std::int64_t at, V* columns) {
+        __m128 r0 = _mm_loadu_ps(rows[0] + at), r1 = _mm_loadu_ps(rows[1] + at);
+        __m128 r2 = _mm_loadu_ps(rows[2] + at), r3 = _mm_loadu_ps(rows[3] + at);
+        _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+        const __m128 c[4] = {r0, r1, r2, r3};
+        for (int k = 0; k < 4; ++k) {
+            columns[2 * k] = _mm_cvtps_pd(c[k]);
+            columns[2 * k + 1] = _mm_cvtps_pd(_mm_movehl_ps(c[k], c[k]));
+        }
+    }
     static void store(double* p, V v) { _mm_storeu_pd(p, v); }
     static V set1(double v) { return _mm_set1_pd(v); }
     static V zero() { return _mm_setzero_pd(); }

@@ -36,6 +36,8 @@ HotLoops make_loops(const char* name) {
         .squares_f32 = squares<D>,
         .strip_norms_f32 = strip_norms<D>,
         .strip_units = strip_vectors<D>() * D::width,
+        .short_strip_norms_f32 = short_strip_norms<D>,
+        .short_strip_units = D::block,
         .lane_finite_sums_f32 = lane_finite_sums<D>,
     };
 }

@@ -49,6 +49,21 @@ void lane_squares_portable(const T* x, std::int64_t positions, double* sq) {
     }
 }
 
+// short_strip_norms (slot_sums_loops.hpp) of `Units` units, one at a time.
+template <int Units>
+void short_strip_norms_portable(const float* const* rows, std::int64_t values, std::int64_t positions,
+                                double* norms) {
+    for (int r = 0; r < Units; ++r) {
+        double unit = 0.0, tile = 0.0;
+        for (std::int64_t at = 0; at < values; ++at) {
+            const double d = static_cast<double>(rows[r][at]);
+            tile = at % positions == 0 ? d * d : tile + d * d;
+            if (at % positions == positions - 1) unit += tile;
+        }
+        norms[r] = unit;
+    }
+}
+
 // A strip of adjacent float32 units (a cols bank or an hwio kernel, one element apart)
 // whose norms are summed with the strip's sums held in registers: the units from
 // `first`; for each of n_inner tiles (s_inner bytes apart), its value positions'

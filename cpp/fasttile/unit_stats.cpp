@@ -478,6 +478,8 @@ constexpr std::int64_t kShortSquares = 2048;
 // Units per work item at least, so that their tile sums add up side by side.
 constexpr std::int64_t kShortUnits = 8;
 constexpr int kChains = 16;
+// Units of a short-tile strip at most (loops.short_strip_units).
+constexpr std::int64_t kMaxShortStrip = 8;
 
 // Each unit's float32 tiles stored back to back, each in (y, x, channel) order: the
 // unit is one contiguous run whose memory order is the order of the adds.
@@ -519,7 +521,21 @@ struct ShortTileNorms {
           squares(static_cast<std::size_t>(std::max(kShortSquares, unit_values))),
           tile_sums(static_cast<std::size_t>(units_per_item * src.n_inner)) {}
 
+    // Whole strips of loops.short_strip_units units transposed in registers; the units
+    // left over through their stored squares.
     void run(std::int64_t first, std::int64_t n, double* norms) {
+        const std::int64_t strip = loops.short_strip_units;
+        std::int64_t done = 0;
+        for (; done + strip <= n; done += strip) {
+            const float* rows[kMaxShortStrip];
+            for (std::int64_t r = 0; r < strip; ++r)
+                rows[r] = reinterpret_cast<const float*>(unit_origin(s, first + done + r, 0));
+            loops.short_strip_norms_f32(rows, unit_values, positions, norms + first + done);
+        }
+        if (done < n) run_stored(first + done, n - done, norms);
+    }
+
+    void run_stored(std::int64_t first, std::int64_t n, double* norms) {
         const std::int64_t per_chunk = std::max<std::int64_t>(1, kShortSquares / unit_values);
         for (std::int64_t u = 0; u < n; u += per_chunk) {
             const std::int64_t m = std::min(per_chunk, n - u);
