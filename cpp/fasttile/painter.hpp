@@ -91,6 +91,7 @@ public:
         unsigned char* dst = cell(c);
         const std::int64_t zoom = m_.zoom, oc = out_.channels, run = s_.width * tile_channels_;
         const bool plain = direct() && !t.has_nonfinite;
+        if (plain && t.stride == 1) return paint_plain(dst, t.q);
         for (std::int64_t y = 0; y < s_.height; ++y) {
             unsigned char* line = dst + y * zoom * stride_;
             const std::int64_t first = y * run;
@@ -104,6 +105,28 @@ public:
             for (std::int64_t z = 1; z < zoom; ++z) copy_bytes(line + z * stride_, line, cell_w_ * oc);
         }
         for (std::int64_t y = s_.height * zoom; y < cell_h_; ++y) pad(dst + y * stride_, cell_w_);
+    }
+
+    // The common cell (levels stored as they are shown, each row followed by its
+    // padding), with the sizes held in locals: every byte stored may alias the
+    // painter's members, so the general loop above reloaded them after each copy (M's
+    // 14x14 RGB cells: 28% of its render in paint).
+    void paint_plain(unsigned char* dst, const unsigned char* q) {
+        const std::int64_t run = s_.width * tile_channels_, height = s_.height, stride = stride_;
+        const std::int64_t pad_bytes = m_.padding * out_.channels, cell_h = cell_h_, cell_w = cell_w_;
+        if (pad_bytes > static_cast<std::int64_t>(sizeof pad_run_)) {
+            for (std::int64_t y = 0; y < height; ++y) {
+                copy_bytes(dst + y * stride, q + y * run, run);
+                pad(dst + y * stride + run, m_.padding);
+            }
+        } else {
+            for (std::int64_t y = 0; y < height; ++y, dst += stride, q += run) {
+                copy_bytes(dst, q, run);
+                copy_bytes(dst + run, pad_run_, pad_bytes);
+            }
+            dst -= height * stride;
+        }
+        for (std::int64_t y = height; y < cell_h; ++y) pad(dst + y * stride, cell_w);
     }
 
     // `count` tiles of an across-tile batch whose cells follow each other by `step`,
