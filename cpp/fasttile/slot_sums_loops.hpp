@@ -234,10 +234,6 @@ constexpr int strip_vectors() {
     return D::width >= 8 ? 8 : 4;
 }
 
-// strip_norms_portable over strip_vectors<D>() vectors of units, the unit's, tile's
-// and slot's sums in registers (the same adds in the same order). Through memory, as
-// the block pass keeps them, an hwio bank of 3x3x256x512 in the last-level cache
-// took 129 against 83 us on one thread (AVX-512).
 constexpr std::int64_t kStripRunsAhead = 8;
 
 // sums[k] += run[k]^2 for the strip's vectors of units.
@@ -250,6 +246,11 @@ inline void add_run_squares(const float* run, typename D::V (&sums)[vectors]) {
     }
 }
 
+// strip_norms_portable over strip_vectors<D>() vectors of units, the unit's, tile's
+// and slot's sums in registers (the same adds in the same order). Through memory, as
+// the block pass keeps them, an hwio bank of 3x3x256x512 in the last-level cache
+// took 109-125 against 85-102 us on two threads (AVX-512); the run eight reads on is
+// asked for, as in the block pass.
 template <class D>
 void strip_norms(const UnitStrip& s, double* norms) {
     constexpr int vectors = strip_vectors<D>();

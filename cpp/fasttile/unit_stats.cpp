@@ -419,11 +419,8 @@ inline void norms_in_strips(const TileSource& s, const SlotOrder& order, int thr
                     norms_of_run_block(s, order, whole * width, rest, norms, loops);
                     continue;
                 }
-                const UnitStrip strip{s.origin + b * width * s.s_outer,  s.n_inner,
-                                      s.s_inner,
-                                      order.at.data(),
-                                      order.slot_end.data(),
-                                      static_cast<std::int64_t>(order.slot_end.size())};
+                const UnitStrip strip{s.origin + b * width * s.s_outer, s.n_inner, s.s_inner, order.at.data(),
+                                      order.slot_end.data(), static_cast<std::int64_t>(order.slot_end.size())};
                 loops.strip_norms_f32(strip, norms + b * width);
             }
     });
