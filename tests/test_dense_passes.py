@@ -98,7 +98,8 @@ def short_tile_banks(units: int):
 
 @pytest.mark.parametrize("units", [1, 5, 17, 300])
 def test_norms_of_short_tiles_every_path(simd_path, units):
-    picked = np.array([units - 1, 0, units // 2, units // 2] * 3, dtype=np.int64)  # a strip of eight and more
+    # a strip of eight and more: distinct units in a scrambled order, and a repeat
+    picked = np.array([units - 1, 0, units // 2, units // 2, *range(units)[1:9][::-1]], dtype=np.int64)
     for view in short_tile_banks(units):
         for indices in (None, picked):
             want = reference.unit_sq_norms(view, indices)
@@ -159,3 +160,52 @@ def test_rgb_tiles_stored_as_planes_every_path(simd_path, side, dtype):
                 continue
             ours = fasttile.render(bank, backend="native", layout="oihw", **options)
             assert np.array_equal(ours, fasttile.render(bank, backend="numpy", layout="oihw", **options))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_finite_values_whose_sums_overflow_every_path(simd_path, dtype):
+    """The all-finite min/max keeps running sums of the values to tell that every one is
+    finite. Values near the type's largest make those sums overflow though every value
+    is finite: the tile must then take the masked loop, with the same range, not be
+    called non-finite."""
+    big = np.finfo(dtype).max
+    r = np.random.default_rng(7)
+    w = (r.uniform(0.5, 1.0, (6, 3 * 16 * 16)) * big).astype(dtype)
+    w[1] *= -1  # sums that overflow to -inf
+    w[2, ::2] *= -1  # sums that stay finite
+    w[3, :100] = r.standard_normal(100)  # overflow late in the tile
+    view = view_of(w, layout="rows")
+    want = reference.scan_range(view, None)
+    assert np.isfinite(want[:2]).all() and want[2][0] == 0  # no value is non-finite
+    for threads in (1, 2):
+        assert native.scan_range(view, None, threads) == want
+        for normalize in ("tile", "global"):
+            got = fasttile.render(w, normalize=normalize, threads=threads)
+            assert np.array_equal(got, fasttile.render(w, normalize=normalize, backend="numpy"))
+
+
+# Banks large enough for two threads (threads_for gives each at least 512 K values): a
+# cols bank in strips, one past 16 MB in 1 KB-run blocks, 3x3 short tiles in strips.
+TWO_THREAD_BANKS = [
+    ("cols", lambda r: r.standard_normal((27, 40000)), {}),
+    ("cols", lambda r: r.standard_normal((9, 500003)), {}),
+    ("oihw", lambda r: r.standard_normal((601, 256, 3, 3)), {"channel": "split"}),
+]
+
+
+@pytest.mark.parametrize("case", range(len(TWO_THREAD_BANKS)))
+def test_norms_on_two_threads(case):
+    layout, make, kwargs = TWO_THREAD_BANKS[case]
+    view = view_of(make(np.random.default_rng(case)).astype(np.float32), layout=layout, **kwargs)
+    want = reference.unit_sq_norms(view, None)
+    for threads in (1, 2):
+        assert np.array_equal(native.unit_sq_norms(view, None, threads), want)
+
+
+def test_plain_cells_with_padding_wider_than_the_pad_run():
+    """Cells painted plainly copy their padding from a run of 80 RGB pixels; wider
+    padding is filled pixel by pixel."""
+    w = np.random.default_rng(3).standard_normal((5, 4 * 4 * 3)).astype(np.float32)
+    for padding in (80, 90):
+        got = fasttile.render(w, padding=padding, pad_value=(200, 10, 30))
+        assert np.array_equal(got, fasttile.render(w, padding=padding, pad_value=(200, 10, 30), backend="numpy"))

@@ -63,16 +63,16 @@ def cases():
     yield "rows chw 40x40", chw, {"layout": "rows", "channel_order": "chw"}, (
         chw.reshape(3, 3, 40, 40).transpose(0, 2, 3, 1).reshape(3, 1, -1)
     )
-    cols = spread((81, 40), 4, np.float32)  # 9x9 gray columns: adjacent units, slots of two runs
-    yield "cols", cols, {"layout": "cols"}, cols.T.reshape(40, 1, -1)
+    cols = spread((81, 200), 4, np.float32)  # 9x9 gray columns: adjacent units, slots of two runs
+    yield "cols", cols, {"layout": "cols"}, cols.T.reshape(200, 1, -1)  # strips of 64 and 8 left
     planes = spread((80, 3, 9, 9), 5, np.float32)  # RGB planes: float lane batches, groups of several
     yield "oihw rgb", planes, {"layout": "oihw"}, planes.transpose(0, 2, 3, 1).reshape(80, 1, -1)
     split = spread((20, 4, 9, 9), 6, np.float32)  # 4 gray tiles a unit, each in place
     yield "oihw split", split, {"layout": "oihw", "channel": "split"}, split.reshape(20, 4, -1)
-    tiny = spread((6, 70, 3, 3), 9, np.float32)  # short tiles: blocks of 64 through the lanes, 6 left over
-    yield "oihw 3x3", tiny, {"layout": "oihw", "channel": "split"}, tiny.reshape(6, 70, -1)
-    hwio = spread((9, 9, 4, 20), 7, np.float32)  # 4 input channels as inner tiles: adjacent units
-    yield "hwio split", hwio, {"layout": "hwio", "channel": "split"}, hwio.transpose(3, 2, 0, 1).reshape(20, 4, -1)
+    tiny = spread((19, 70, 3, 3), 9, np.float32)  # short tiles: strips of 8 or 4 units, some left over
+    yield "oihw 3x3", tiny, {"layout": "oihw", "channel": "split"}, tiny.reshape(19, 70, -1)
+    hwio = spread((9, 9, 4, 130), 7, np.float32)  # 4 input channels as inner tiles: adjacent units
+    yield "hwio split", hwio, {"layout": "hwio", "channel": "split"}, hwio.transpose(3, 2, 0, 1).reshape(130, 4, -1)
 
 
 CASES = list(cases())
@@ -135,7 +135,7 @@ def test_statistics_add_in_slot_order(simd_path, case):
     elif name == "oihw rgb":
         flat = bad.reshape(80, 9, 9, 3).transpose(0, 3, 1, 2)
     elif name == "hwio split":
-        flat = bad.reshape(20, 4, 9, 9).transpose(2, 3, 1, 0)
+        flat = bad.reshape(130, 4, 9, 9).transpose(2, 3, 1, 0)
     else:
         flat = bad.reshape(bank.shape)
     view = view_of(np.ascontiguousarray(flat).astype(bank.dtype), kwargs)

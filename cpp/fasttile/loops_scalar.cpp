@@ -94,6 +94,7 @@ void run_squares_scalar(const float* x, std::int64_t n, double* sq) {
 
 // Units of a strip without vectors: eight chains of adds side by side.
 constexpr int kScalarStripUnits = 8;
+static_assert(kScalarStripUnits <= kMaxShortStrip, "the short-tile norms keep kMaxShortStrip row pointers");
 
 void squares_scalar(const float* x, std::int64_t n, double* sq) {
     for (std::int64_t i = 0; i < n; ++i) {

@@ -10,6 +10,7 @@ namespace {
 
 template <class F, class D>
 HotLoops make_loops(const char* name) {
+    static_assert(D::block <= kMaxShortStrip, "the short-tile norms keep kMaxShortStrip row pointers");
     return HotLoops{
         .name = name,
         .minmax_f32 = minmax<F, float>,

@@ -49,6 +49,10 @@ void lane_squares_portable(const T* x, std::int64_t positions, double* sq) {
     }
 }
 
+// Units of a short-tile strip at most (HotLoops::short_strip_units: the callers keep
+// that many row pointers).
+constexpr std::int64_t kMaxShortStrip = 8;
+
 // short_strip_norms (slot_sums_loops.hpp) of `Units` units, one at a time.
 template <int Units>
 void short_strip_norms_portable(const float* const* rows, std::int64_t values, std::int64_t positions,

@@ -475,8 +475,6 @@ constexpr std::int64_t kShortSquares = 2048;
 // Units per work item at least, so that their tile sums add up side by side.
 constexpr std::int64_t kShortUnits = 8;
 constexpr int kChains = 16;
-// Units of a short-tile strip at most (loops.short_strip_units).
-constexpr std::int64_t kMaxShortStrip = 8;
 
 // Each unit's float32 tiles stored back to back, each in (y, x, channel) order: the
 // unit is one contiguous run whose memory order is the order of the adds.

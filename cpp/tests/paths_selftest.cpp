@@ -272,6 +272,46 @@ int affines_selftest(std::mt19937_64& rng) {
 
 }  // namespace
 
+// Fixed float32 banks for the norm strips, which random cases seldom reach (NEON runs
+// only this self-test): adjacent units with slots of two runs (81-value cols, 19
+// units), adjacent units over inner tiles (hwio 3x3x5x70: a strip of 64 and 6 left),
+// and short tiles in position order (oihw 13x7x3x3: strips of 8 or 4, some left).
+// Each path's squared norms against the scalar path's, bit for bit. Returns failures.
+int norm_strips_selftest(std::mt19937_64& rng, const std::vector<std::string>& paths) {
+    struct Bank {
+        std::int64_t n, inner, h, w, s_outer, s_inner, s_y, s_x;
+    };
+    const Bank banks[] = {
+        {19, 1, 9, 9, 4, 0, 9 * 19 * 4, 19 * 4},
+        {70, 5, 3, 3, 4, 70 * 4, 3 * 5 * 70 * 4, 5 * 70 * 4},
+        {13, 7, 3, 3, 7 * 9 * 4, 9 * 4, 3 * 4, 4},
+    };
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    int failures = 0;
+    for (const Bank& b : banks) {
+        std::vector<float> values(static_cast<std::size_t>(b.n * b.inner * b.h * b.w));
+        for (float& v : values) v = normal(rng) * std::pow(10.0f, normal(rng));
+        TileSource src{};
+        src.type = ElemType::f32;
+        src.origin = reinterpret_cast<const unsigned char*>(values.data());
+        src.readable_begin = src.origin;
+        src.readable_end = src.origin + values.size() * sizeof(float);
+        src.n_outer = b.n, src.n_inner = b.inner, src.channels = 1, src.height = b.h, src.width = b.w;
+        src.s_outer = b.s_outer, src.s_inner = b.s_inner, src.s_channel = 4, src.s_y = b.s_y, src.s_x = b.s_x;
+        select_path("scalar");
+        const std::vector<double> want = unit_sq_norms(src, 1);
+        for (const auto& path : paths) {
+            select_path(path);
+            if (unit_sq_norms(src, 2) != want) {
+                std::printf("norm strips: path %s differs from scalar (%lld units)\n", path.c_str(),
+                            static_cast<long long>(b.n));
+                ++failures;
+            }
+        }
+    }
+    return failures;
+}
+
 int main(int argc, char** argv) {
     const int cases = argc > 1 ? std::atoi(argv[1]) : 2000;
     const std::vector<std::string> paths = supported_paths();
@@ -301,6 +341,9 @@ int main(int argc, char** argv) {
     const int affine_failures = affines_selftest<float>(rng) + affines_selftest<double>(rng);
     std::printf("lane maps: %s\n", affine_failures ? "FAILED" : "ok");
     if (affine_failures) ++failed;
+    const int strip_failures = norm_strips_selftest(rng, paths);
+    std::printf("norm strips: %s\n", strip_failures ? "FAILED" : "ok");
+    if (strip_failures) ++failed;
     const int pool_failures = pool_selftest();
     std::printf("worker pool: %s\n", pool_failures ? "FAILED" : "ok");
     if (pool_failures) ++failed;
