@@ -95,9 +95,7 @@ public:
         for (std::int64_t y = 0; y < s_.height; ++y) {
             unsigned char* line = dst + y * zoom * stride_;
             const std::int64_t first = y * run;
-            if (plain && t.stride == 1)
-                copy_bytes(line, t.q + first, run);
-            else if (plain)
+            if (plain)  // (stride 1 went to paint_plain)
                 for (std::int64_t i = 0; i < run; ++i) line[i] = t.q[(first + i) * t.stride];
             else
                 copy_bytes(line, expand_row(t, first), s_.width * zoom * oc);
@@ -114,17 +112,14 @@ public:
     void paint_plain(unsigned char* dst, const unsigned char* q) {
         const std::int64_t run = s_.width * tile_channels_, height = s_.height, stride = stride_;
         const std::int64_t pad_bytes = m_.padding * out_.channels, cell_h = cell_h_, cell_w = cell_w_;
-        if (pad_bytes > static_cast<std::int64_t>(sizeof pad_run_)) {
-            for (std::int64_t y = 0; y < height; ++y) {
-                copy_bytes(dst + y * stride, q + y * run, run);
-                pad(dst + y * stride + run, m_.padding);
-            }
-        } else {
-            for (std::int64_t y = 0; y < height; ++y, dst += stride, q += run) {
-                copy_bytes(dst, q, run);
-                copy_bytes(dst + run, pad_run_, pad_bytes);
-            }
-            dst -= height * stride;
+        const bool short_pad = pad_bytes <= static_cast<std::int64_t>(sizeof pad_run_);
+        for (std::int64_t y = 0; y < height; ++y, q += run) {
+            unsigned char* line = dst + y * stride;
+            copy_bytes(line, q, run);
+            if (short_pad)
+                copy_bytes(line + run, pad_run_, pad_bytes);
+            else
+                pad(line + run, m_.padding);
         }
         for (std::int64_t y = height; y < cell_h; ++y) pad(dst + y * stride, cell_w);
     }

@@ -68,6 +68,28 @@ void short_strip_norms_portable(const float* const* rows, std::int64_t values, s
     }
 }
 
+// The adjacent-units norm passes (a block of 1 KB runs in unit_stats.cpp, a strip in
+// registers in slot_sums_loops.hpp) ask for the run this many reads on while they read
+// one (measurements at unit_stats.cpp kRunBlock).
+constexpr std::int64_t kRunsAhead = 8;
+
+// The run kRunsAhead reads after the present one, counting on into the next inner
+// tile. ask() requests its first `bytes` (nothing once it lies past the last tile) and
+// steps on; called once per run read.
+struct RunsAhead {
+    std::int64_t tile, run;
+
+    explicit RunsAhead(std::int64_t runs) : tile(kRunsAhead / runs), run(kRunsAhead % runs) {}
+
+    void ask(const unsigned char* first, std::int64_t s_inner, std::int64_t n_inner, const std::int64_t* at,
+             std::int64_t runs, std::int64_t bytes) {
+        if (tile >= n_inner) return;
+        const unsigned char* next = first + tile * s_inner + at[run];
+        for (std::int64_t b = 0; b < bytes; b += 64) __builtin_prefetch(next + b);
+        if (++run == runs) run = 0, ++tile;
+    }
+};
+
 // A strip of adjacent float32 units (a cols bank or an hwio kernel, one element apart)
 // whose norms are summed with the strip's sums held in registers: the units from
 // `first`; for each of n_inner tiles (s_inner bytes apart), its value positions'

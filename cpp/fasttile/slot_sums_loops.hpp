@@ -234,8 +234,6 @@ constexpr int strip_vectors() {
     return D::width >= 8 ? 8 : 4;
 }
 
-constexpr std::int64_t kStripRunsAhead = 8;
-
 // sums[k] += run[k]^2 for the strip's vectors of units.
 template <class D, int vectors>
 inline void add_run_squares(const float* run, typename D::V (&sums)[vectors]) {
@@ -258,15 +256,10 @@ void strip_norms(const UnitStrip& s, double* norms) {
     V unit[vectors], tile[vectors], slot[vectors];
 #pragma GCC unroll 8
     for (int k = 0; k < vectors; ++k) unit[k] = D::zero();
-    // The run kStripRunsAhead reads later is asked for (counting on into the next tile).
     const std::int64_t runs = s.slot_end[s.slots - 1];
-    std::int64_t ahead_i = kStripRunsAhead / runs, ahead_q = kStripRunsAhead % runs;
+    RunsAhead ahead(runs);
     auto read_run = [&](const unsigned char* base, std::int64_t q) {
-        if (ahead_i < s.n_inner) {
-            const unsigned char* next = s.first + ahead_i * s.s_inner + s.at[ahead_q];
-            for (int b = 0; b < vectors * D::width * 4; b += 64) __builtin_prefetch(next + b);
-            if (++ahead_q == runs) ahead_q = 0, ++ahead_i;
-        }
+        ahead.ask(s.first, s.s_inner, s.n_inner, s.at, runs, vectors * D::width * 4);
         return reinterpret_cast<const float*>(base + s.at[q]);
     };
     for (std::int64_t i = 0; i < s.n_inner; ++i) {

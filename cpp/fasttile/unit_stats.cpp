@@ -331,12 +331,11 @@ void for_each_unit(const TileSource& s, bool squares_only, int threads, Emit&& e
 }
 
 // The adjacent-units norm pass reads a block of units' value positions one run at a
-// time, runs a bank row apart, and prefetches the run kRunsAhead positions later. On
+// time, runs a bank row apart, and prefetches the run kRunsAhead reads later. On
 // a cols bank of 65536 columns (2 threads, AVX-512) blocks of 256 units (1 KB runs)
 // with 8 runs ahead reached 72% of the read bound, 1024-unit blocks with 4 ahead 55%,
 // and 16 runs ahead or 128-byte prefetch steps were slower again.
 constexpr std::int64_t kRunBlock = 256;
-constexpr std::int64_t kRunsAhead = 8;
 
 // Byte offsets of a tile's value positions, in (y, x, channel) order.
 inline std::vector<std::int64_t> position_offsets(const TileSource& s) {
@@ -375,14 +374,9 @@ inline void norms_of_run_block(const TileSource& s, const SlotOrder& order, std:
     double tile[kRunBlock], slot[kRunBlock], unit[kRunBlock] = {};
     const std::int64_t runs = static_cast<std::int64_t>(order.at.size());
     const unsigned char* block = s.origin + first * s.s_outer;
-    // The run kRunsAhead reads later (counting on into the next inner tile).
-    std::int64_t ahead_i = kRunsAhead / runs, ahead_q = kRunsAhead % runs;
+    RunsAhead ahead(runs);
     auto read = [&](const unsigned char* base, std::int64_t q, double* into) {
-        if (ahead_i < s.n_inner) {
-            const unsigned char* next = block + ahead_i * s.s_inner + order.at[static_cast<std::size_t>(ahead_q)];
-            for (std::int64_t b = 0; b < n * 4; b += 64) __builtin_prefetch(next + b);
-            if (++ahead_q == runs) ahead_q = 0, ++ahead_i;
-        }
+        ahead.ask(block, s.s_inner, s.n_inner, order.at.data(), runs, n * 4);
         loops.run_squares_f32(reinterpret_cast<const float*>(base + order.at[static_cast<std::size_t>(q)]), n, into);
     };
     for (std::int64_t i = 0; i < s.n_inner; ++i) {
