@@ -191,6 +191,19 @@ bool gather_lanes_planar(const unsigned char* const* origins, const TileSource& 
 }
 #endif
 
+// Whether a batch's sixteen float tiles are nine gray values each, stored back to back
+// in reading order (3x3 kernels of an oihw bank): HotLoops::gather_nine_lanes_f32.
+template <class E, class T>
+bool nine_back_to_back(std::int64_t lane_stride, const TileSource& s, bool mean) {
+    if constexpr (!std::is_same_v<E, float> || !std::is_same_v<T, float>) {
+        return false;
+    } else {
+        constexpr std::int64_t es = sizeof(float);
+        return !mean && s.channels == 1 && s.height * s.width == 9 && lane_stride == 9 * es && s.s_x == es &&
+               s.s_y == s.width * es;
+    }
+}
+
 // The longest stretch of a batch's tiles whose later lines the gather asks for (a few
 // lines for 3x3 tiles; beyond that the hardware prefetcher follows the stream).
 constexpr std::int64_t kMaxPrefetchSpan = 4096;
@@ -215,6 +228,8 @@ void gather_lanes(const unsigned char* const* origins, std::int64_t lane_stride,
     // 1.03-1.09 ms, paired medians on two threads.
     if (ahead && lane_stride > 0 && !adjacent && kLanes * lane_stride <= kMaxPrefetchSpan)
         for (std::int64_t b = 0; b < kLanes * lane_stride; b += 64) prefetch_past(origins[0], ahead + b);
+    if (nine_back_to_back<E, T>(lane_stride, s, mean) && loops.gather_nine_lanes_f32)
+        return loops.gather_nine_lanes_f32(reinterpret_cast<const float*>(origins[0]), reinterpret_cast<float*>(buf));
 #if defined(__SSE2__)
     if (!adjacent && !mean &&
         (gather_lanes_transposed<E, T>(origins, s, buf) || gather_lanes_planar<E, T>(origins, s, buf)))

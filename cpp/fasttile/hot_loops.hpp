@@ -119,6 +119,10 @@ struct HotLoops {
     // a non-finite value adds 0.0 to each. Each array has kLanes entries (stored).
     void (*lane_finite_sums_f32)(const float* x, std::int64_t n, const double* shift, double* sq, double* d1,
                                  double* d2, double* count);
+    // Sixteen tiles of nine floats stored back to back (3x3 kernels), position-major:
+    // buf[p * kLanes + k] = tiles[9 * k + p] (nine_lanes_avx512.hpp). Null where the
+    // instruction set has no two-table permute; the general lane gather does it there.
+    void (*gather_nine_lanes_f32)(const float* tiles, float* buf);
 };
 
 // Implementations, each defined in its own translation unit.

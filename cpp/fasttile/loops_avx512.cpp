@@ -162,6 +162,7 @@ struct Vec<double> {
 #include "quantize_loops.hpp"  // ...
 #include "lane_rows_loops.hpp"  // ...
 #include "slot_sums_loops.hpp"  // ...
+#include "nine_lanes_avx512.hpp"  // ...
 
 #pragma GCC pop_options
 
@@ -170,7 +171,11 @@ struct Vec<double> {
 namespace fasttile {
 
 const HotLoops& avx512_loops() {
-    static const HotLoops loops = make_loops<Vec<float>, Vec<double>>("avx512");
+    static const HotLoops loops = [] {
+        HotLoops table = make_loops<Vec<float>, Vec<double>>("avx512");
+        table.gather_nine_lanes_f32 = gather_nine_lanes;  // the two-table permutes are AVX-512's alone
+        return table;
+    }();
     return loops;
 }
 

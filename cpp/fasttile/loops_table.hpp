@@ -40,6 +40,7 @@ HotLoops make_loops(const char* name) {
         .short_strip_norms_f32 = short_strip_norms<D>,
         .short_strip_units = D::block,
         .lane_finite_sums_f32 = lane_finite_sums<D>,
+        .gather_nine_lanes_f32 = nullptr,
     };
 }
 

@@ -312,6 +312,31 @@ int norm_strips_selftest(std::mt19937_64& rng, const std::vector<std::string>& p
     return failures;
 }
 
+// The 3x3 lane gather (HotLoops::gather_nine_lanes_f32, where a path has one): a pure
+// permutation, so every bit pattern (NaN payloads, infinities, signed zeros) must land
+// where the plain loop puts it. Returns failures.
+int nine_lanes_selftest(std::mt19937_64& rng, const std::vector<std::string>& paths) {
+    int failures = 0;
+    for (const auto& path : paths) {
+        select_path(path);
+        const HotLoops& loops = active_loops();
+        if (!loops.gather_nine_lanes_f32) continue;
+        for (int round = 0; round < 50; ++round) {
+            std::vector<std::uint32_t> bits(9 * kLanes + 1);  // + 1: tiles start misaligned in odd rounds
+            for (auto& b : bits) b = static_cast<std::uint32_t>(rng());
+            const float* tiles = reinterpret_cast<const float*>(bits.data() + (round & 1));
+            std::vector<float> got(9 * kLanes);
+            loops.gather_nine_lanes_f32(tiles, got.data());
+            for (int p = 0; p < 9; ++p)
+                for (int k = 0; k < kLanes; ++k)
+                    if (std::memcmp(&got[p * kLanes + k], &tiles[9 * k + p], sizeof(float)) != 0) {
+                        if (failures++ < 5) std::printf("nine lanes: path %s, position %d lane %d\n", path.c_str(), p, k);
+                    }
+        }
+    }
+    return failures;
+}
+
 int main(int argc, char** argv) {
     const int cases = argc > 1 ? std::atoi(argv[1]) : 2000;
     const std::vector<std::string> paths = supported_paths();
@@ -344,6 +369,9 @@ int main(int argc, char** argv) {
     const int strip_failures = norm_strips_selftest(rng, paths);
     std::printf("norm strips: %s\n", strip_failures ? "FAILED" : "ok");
     if (strip_failures) ++failed;
+    const int nine_failures = nine_lanes_selftest(rng, paths);
+    std::printf("nine lanes: %s\n", nine_failures ? "FAILED" : "ok");
+    if (nine_failures) ++failed;
     const int pool_failures = pool_selftest();
     std::printf("worker pool: %s\n", pool_failures ? "FAILED" : "ok");
     if (pool_failures) ++failed;
