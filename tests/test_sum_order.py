@@ -6,6 +6,9 @@ slot from 0.0 in position order, the slots from 0.0 in slot order, the tiles' su
 0.0 in inner order. The values span twelve decades, so any other order of adds gives
 other doubles (the test checks that the plain left-to-right sum differs)."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -67,6 +70,11 @@ def cases():
     yield "cols", cols, {"layout": "cols"}, cols.T.reshape(200, 1, -1)  # strips of 64 and 8 left
     planes = spread((80, 3, 9, 9), 5, np.float32)  # RGB planes: float lane batches, groups of several
     yield "oihw rgb", planes, {"layout": "oihw"}, planes.transpose(0, 2, 3, 1).reshape(80, 1, -1)
+    # RGB planes dealt into slots from the planes (AVX-512): 5x5 one period, then single
+    # values; 10x10 a block of three periods, one period, single values; 14x14 (M) three blocks
+    for side in (5, 10, 14):
+        rgb = spread((40, 3, side, side), 10 + side, np.float32)
+        yield f"oihw rgb {side}x{side}", rgb, {"layout": "oihw"}, rgb.transpose(0, 2, 3, 1).reshape(40, 1, -1)
     split = spread((20, 4, 9, 9), 6, np.float32)  # 4 gray tiles a unit, each in place
     yield "oihw split", split, {"layout": "oihw", "channel": "split"}, split.reshape(20, 4, -1)
     tiny = spread((19, 70, 3, 3), 9, np.float32)  # short tiles: strips of 8 or 4 units, some left over
@@ -132,8 +140,9 @@ def test_statistics_add_in_slot_order(simd_path, case):
         flat = bad.reshape(3, 40, 40, 3).transpose(0, 3, 1, 2).reshape(bank.shape)
     elif name == "cols":
         flat = bad.reshape(bank.shape[1], -1).T
-    elif name == "oihw rgb":
-        flat = bad.reshape(80, 9, 9, 3).transpose(0, 3, 1, 2)
+    elif name.startswith("oihw rgb"):
+        units, _, h, w = bank.shape
+        flat = bad.reshape(units, h, w, 3).transpose(0, 3, 1, 2)
     elif name == "hwio split":
         flat = bad.reshape(130, 4, 9, 9).transpose(2, 3, 1, 0)
     else:
@@ -144,3 +153,37 @@ def test_statistics_add_in_slot_order(simd_path, case):
     assert np.array_equal(reference.unit_stats(view, None)[:, columns], want)
     for threads in (1, 2):
         assert np.array_equal(native.unit_stats(view, None, threads)[:, columns], want)
+
+
+GUARDED = r"""
+import ctypes, mmap, sys
+import numpy as np
+from fasttile.kernel import _core, native
+from fasttile.kernel import numpy_backend as reference
+from fasttile.kernel.arrays import as_weights
+from fasttile.tiling.layout import resolve
+
+_core.select_simd(sys.argv[1])
+page = mmap.PAGESIZE
+for h, w in [(8, 8), (5, 13), (6, 11), (10, 13), (14, 14)]:  # 64, 65, 66, 130, 196 pixels a plane
+    nbytes = 2 * 3 * h * w * 4
+    span = (nbytes // page + 2) * page
+    memory = mmap.mmap(-1, span)
+    start = ctypes.addressof(ctypes.c_char.from_buffer(memory))
+    assert ctypes.CDLL(None).mprotect(ctypes.c_void_p(start + span - page), page, 0) == 0  # PROT_NONE
+    bank = np.frombuffer(memory, np.float32, 2 * 3 * h * w, span - page - nbytes).reshape(2, 3, h, w)
+    bank[...] = np.random.default_rng(h * w).standard_normal(bank.shape)  # before the page is shut
+    data, dtype = as_weights(bank)
+    view = resolve(data, dtype, layout="oihw")
+    assert np.array_equal(native.unit_sq_norms(view, None, 1), reference.unit_sq_norms(view, None))
+print("ok")
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="mprotect")
+def test_plane_reads_end_at_the_bank_end(simd_path):
+    """The RGB plane deal reads 8-float windows: none may reach past the bank, here
+    ending at a page that cannot be read (a read there kills the child process)."""
+    child = [sys.executable, "-c", GUARDED, simd_path]
+    done = subprocess.run(child, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]

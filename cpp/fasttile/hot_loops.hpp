@@ -123,6 +123,11 @@ struct HotLoops {
     // buf[p * kLanes + k] = tiles[9 * k + p] (nine_lanes_avx512.hpp). Null where the
     // instruction set has no two-table permute; the general lane gather does it there.
     void (*gather_nine_lanes_f32)(const float* tiles, float* buf);
+    // An RGB tile stored as three planes of `pixels` floats, its squares dealt into its
+    // 64 slots (acc) in position order: acc[i % 64] += x[i] * x[i] in double, x[3 * j +
+    // c] = planes[c][j] (plane_squares_avx512.hpp). Null where the instruction set has no
+    // two-table permute: the norms read such tiles as lanes there.
+    void (*plane_slot_squares_f32)(const float* const* planes, std::int64_t pixels, double* acc);
 };
 
 // Implementations, each defined in its own translation unit.

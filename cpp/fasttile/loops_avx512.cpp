@@ -163,6 +163,7 @@ struct Vec<double> {
 #include "lane_rows_loops.hpp"  // ...
 #include "slot_sums_loops.hpp"  // ...
 #include "nine_lanes_avx512.hpp"  // ...
+#include "plane_squares_avx512.hpp"  // ...
 
 #pragma GCC pop_options
 
@@ -174,6 +175,7 @@ const HotLoops& avx512_loops() {
     static const HotLoops loops = [] {
         HotLoops table = make_loops<Vec<float>, Vec<double>>("avx512");
         table.gather_nine_lanes_f32 = gather_nine_lanes;  // the two-table permutes are AVX-512's alone
+        table.plane_slot_squares_f32 = plane_slot_squares;
         return table;
     }();
     return loops;

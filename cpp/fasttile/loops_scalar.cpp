@@ -184,6 +184,7 @@ const HotLoops& scalar_loops() {
         .short_strip_units = kScalarStripUnits,
         .lane_finite_sums_f32 = lane_finite_sums_scalar,
         .gather_nine_lanes_f32 = nullptr,
+        .plane_slot_squares_f32 = nullptr,
     };
     return loops;
 }

@@ -41,6 +41,7 @@ HotLoops make_loops(const char* name) {
         .short_strip_units = D::block,
         .lane_finite_sums_f32 = lane_finite_sums<D>,
         .gather_nine_lanes_f32 = nullptr,
+        .plane_slot_squares_f32 = nullptr,
     };
 }
 

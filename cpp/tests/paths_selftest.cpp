@@ -337,6 +337,33 @@ int nine_lanes_selftest(std::mt19937_64& rng, const std::vector<std::string>& pa
     return failures;
 }
 
+// The RGB plane deal (HotLoops::plane_slot_squares_f32, where a path has one) against
+// the slots dealt one value at a time in position order, bit for bit, for plane
+// lengths around its three-period blocks and single periods. Returns failures.
+int plane_squares_selftest(std::mt19937_64& rng, const std::vector<std::string>& paths) {
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    int failures = 0;
+    for (const auto& path : paths) {
+        select_path(path);
+        const HotLoops& loops = active_loops();
+        if (!loops.plane_slot_squares_f32) continue;
+        for (std::int64_t pixels = 1; pixels <= 200; ++pixels) {
+            std::vector<float> values(static_cast<std::size_t>(3 * pixels));
+            for (float& v : values) v = normal(rng) * std::pow(10.0f, 3.0f * normal(rng));
+            const float* planes[3] = {values.data(), values.data() + pixels, values.data() + 2 * pixels};
+            std::vector<double> got(kSlots, 0.5), want(kSlots, 0.5);  // onto sums already there
+            loops.plane_slot_squares_f32(planes, pixels, got.data());
+            for (std::int64_t i = 0; i < 3 * pixels; ++i) {
+                const double d = static_cast<double>(planes[i % 3][i / 3]);
+                want[static_cast<std::size_t>(i % kSlots)] += d * d;
+            }
+            if (got != want && failures++ < 5) std::printf("plane squares: path %s, %lld pixels\n", path.c_str(),
+                                                          static_cast<long long>(pixels));
+        }
+    }
+    return failures;
+}
+
 int main(int argc, char** argv) {
     const int cases = argc > 1 ? std::atoi(argv[1]) : 2000;
     const std::vector<std::string> paths = supported_paths();
@@ -372,6 +399,9 @@ int main(int argc, char** argv) {
     const int nine_failures = nine_lanes_selftest(rng, paths);
     std::printf("nine lanes: %s\n", nine_failures ? "FAILED" : "ok");
     if (nine_failures) ++failed;
+    const int plane_failures = plane_squares_selftest(rng, paths);
+    std::printf("plane squares: %s\n", plane_failures ? "FAILED" : "ok");
+    if (plane_failures) ++failed;
     const int pool_failures = pool_selftest();
     std::printf("worker pool: %s\n", pool_failures ? "FAILED" : "ok");
     if (pool_failures) ++failed;
