@@ -141,6 +141,26 @@ def test_selections_are_read_in_unit_order_and_painted_in_display_order(layout, 
 
 
 @pytest.mark.parametrize(
+    "layout, shape, kwargs",
+    [("rows", (70, 192), {}), ("oihw", (70, 3, 8, 8), {}), ("oihw", (70, 2, 9, 9), {"channel": "split"})],
+)
+@pytest.mark.parametrize("nonfinite", ["raise", "mark"])
+def test_selections_of_tiles_drawn_one_by_one_are_read_sorted(layout, shape, kwargs, nonfinite):
+    """Tiles drawn one at a time (rows of 192 values, RGB planes, split channels) are read
+    in ascending unit order too, each painted at its display position and reported by it."""
+    w = bank(shape)
+    w[[3, 40, 41, 69], ..., 1] = np.nan
+    picks = [
+        np.random.default_rng(2).permutation(70),
+        np.array([5, 69, 3, 3, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 0, 41]),
+    ]
+    for indices in picks:
+        assert_backends_agree(w, layout=layout, indices=indices, nonfinite=nonfinite, threads=3, **kwargs)
+        assert_backends_agree(w, layout=layout, indices=indices, nonfinite=nonfinite, zoom=2, fill="columns", **kwargs)
+    assert_backends_agree(w, layout=layout, order="norm", nonfinite="mark", **kwargs)
+
+
+@pytest.mark.parametrize(
     "shape, layout",
     [((4, 40, 3, 3), "oihw"), ((3, 20, 5, 5), "oihw"), ((3, 3, 3, 37), "hwio"), ((2, 2, 1, 50), "hwio")],
 )

@@ -118,12 +118,21 @@ struct TileWorker {
         return true;
     }
 
+    // Tiles in reading order; with a rank (a selection read sorted), each painted at its
+    // display position.
     void run(BlockQueue& queue) {
         TileCursor at{job.s, job.m};
         std::int64_t begin, end;
         while (queue.pop(&begin, &end)) {
             at.seek(begin);
-            for (std::int64_t t = begin; t < end; ++t, at.next()) draw(t, at, at.cell);
+            for (std::int64_t t = begin; t < end; ++t, at.next()) {
+                if (!job.rank) {
+                    draw(t, at, at.cell);
+                    continue;
+                }
+                const std::int64_t shown = job.display_tile(t);
+                draw(shown, at, cell_of(job.m, shown));
+            }
         }
     }
 
@@ -337,7 +346,12 @@ bool use_bands(const TileSource& s, const Mosaic& m, const Output& out, Strategy
 
 // A selection read by kLanes units side by side is read in ascending unit order, so
 // that neighbouring units share cache lines (a permutation of a "cols" bank then reads
-// like the bank itself); each tile is still painted at its display position.
+// like the bank itself); each tile is still painted at its display position. So is one
+// read tile by tile (unless banded, which paints grid rows in turn): in display order
+// every tile of order="norm" began a new stream for the prefetcher (M, its 1024 RGB
+// tiles of 2.3 KB from the last-level cache, one thread: 1.22-1.29x the plain render
+// read in display order, 1.01-1.10x sorted; two threads stay at about 1.25x, their
+// cells scattered over each other's cache lines).
 // Fills `sorted` (the selection, ascending) and `rank` (display position of each).
 void sort_selection(const TileSource& s, std::vector<std::int64_t>& sorted, std::vector<std::int64_t>& rank) {
     rank.resize(static_cast<std::size_t>(s.n_indices));
@@ -353,7 +367,8 @@ NonFinite render_typed(const TileSource& shown, const Normalization& norm, const
     const Strategy strategy = choose_strategy(shown);
     TileSource s = shown;
     std::vector<std::int64_t> sorted, rank;
-    if (strategy == Strategy::unit_lanes && s.indices) {
+    const bool sorted_tiles = strategy == Strategy::per_tile && !use_bands(s, m, out, strategy);
+    if ((strategy == Strategy::unit_lanes || sorted_tiles) && s.indices) {
         sort_selection(s, sorted, rank);
         s.indices = sorted.data();
     }
