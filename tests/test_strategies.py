@@ -156,7 +156,9 @@ def test_selections_of_tiles_drawn_one_by_one_are_read_sorted(layout, shape, kwa
     ]
     for indices in picks:
         assert_backends_agree(w, layout=layout, indices=indices, nonfinite=nonfinite, threads=3, **kwargs)
-        assert_backends_agree(w, layout=layout, indices=indices, nonfinite=nonfinite, zoom=2, fill="columns", **kwargs)
+        assert_backends_agree(
+            w, layout=layout, indices=indices, nonfinite=nonfinite, zoom=2, fill="columns", **kwargs
+        )
     assert_backends_agree(w, layout=layout, order="norm", nonfinite="mark", **kwargs)
 
 
