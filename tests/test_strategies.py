@@ -142,16 +142,21 @@ def test_selections_are_read_in_unit_order_and_painted_in_display_order(layout, 
 
 @pytest.mark.parametrize(
     "layout, shape, kwargs",
-    [("rows", (70, 192), {}), ("oihw", (70, 3, 8, 8), {}), ("oihw", (70, 2, 9, 9), {"channel": "split"})],
+    [
+        ("rows", (3000, 192), {}),
+        ("oihw", (3000, 3, 8, 8), {}),
+        ("oihw", (3000, 2, 9, 9), {"channel": "split"}),
+    ],
 )
 @pytest.mark.parametrize("nonfinite", ["raise", "mark"])
 def test_selections_of_tiles_drawn_one_by_one_are_read_sorted(layout, shape, kwargs, nonfinite):
     """Tiles drawn one at a time (rows of 192 values, RGB planes, split channels) are read
-    in ascending unit order too, each painted at its display position and reported by it."""
+    in ascending unit order too, each painted at its display position and reported by it;
+    large enough banks for two threads, each reading its own blocks of the sorted order."""
     w = bank(shape)
     w[[3, 40, 41, 69], ..., 1] = np.nan
     picks = [
-        np.random.default_rng(2).permutation(70),
+        np.random.default_rng(2).permutation(3000),
         np.array([5, 69, 3, 3, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 0, 41]),
     ]
     for indices in picks:

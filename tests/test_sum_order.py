@@ -75,6 +75,9 @@ def cases():
     for side in (5, 10, 14):
         rgb = spread((40, 3, side, side), 10 + side, np.float32)
         yield f"oihw rgb {side}x{side}", rgb, {"layout": "oihw"}, rgb.transpose(0, 2, 3, 1).reshape(40, 1, -1)
+    shifted = np.zeros(rgb.nbytes + 1, np.uint8)[1:].view(np.float32).reshape(rgb.shape)  # a byte off
+    shifted[...] = rgb  # the sanitizer build holds every read of it to be unaligned-safe
+    yield "oihw rgb misaligned", shifted, {"layout": "oihw"}, rgb.transpose(0, 2, 3, 1).reshape(40, 1, -1)
     split = spread((20, 4, 9, 9), 6, np.float32)  # 4 gray tiles a unit, each in place
     yield "oihw split", split, {"layout": "oihw", "channel": "split"}, split.reshape(20, 4, -1)
     tiny = spread((19, 70, 3, 3), 9, np.float32)  # short tiles: strips of 8 or 4 units, some left over
@@ -172,7 +175,7 @@ for h, w in [(8, 8), (5, 13), (6, 11), (10, 13), (14, 14)]:  # 64, 65, 66, 130, 
     start = ctypes.addressof(ctypes.c_char.from_buffer(memory))
     assert ctypes.CDLL(None).mprotect(ctypes.c_void_p(start + span - page), page, 0) == 0  # PROT_NONE
     bank = np.frombuffer(memory, np.float32, 2 * 3 * h * w, span - page - nbytes).reshape(2, 3, h, w)
-    bank[...] = np.random.default_rng(h * w).standard_normal(bank.shape)  # before the page is shut
+    bank[...] = np.random.default_rng(h * w).standard_normal(bank.shape)  # ends where the shut page begins
     data, dtype = as_weights(bank)
     view = resolve(data, dtype, layout="oihw")
     assert np.array_equal(native.unit_sq_norms(view, None, 1), reference.unit_sq_norms(view, None))

@@ -120,13 +120,15 @@ struct HotLoops {
     void (*lane_finite_sums_f32)(const float* x, std::int64_t n, const double* shift, double* sq, double* d1,
                                  double* d2, double* count);
     // Sixteen tiles of nine floats stored back to back (3x3 kernels), position-major:
-    // buf[p * kLanes + k] = tiles[9 * k + p] (nine_lanes_avx512.hpp). Null where the
-    // instruction set has no two-table permute; the general lane gather does it there.
+    // buf[p * kLanes + k] = tiles[9 * k + p] (nine_lanes_avx512.hpp). Written for
+    // AVX-512's two-table permute and null in the other tables, where the general lane
+    // gather does it.
     void (*gather_nine_lanes_f32)(const float* tiles, float* buf);
     // An RGB tile stored as three planes of `pixels` floats, its squares dealt into its
     // 64 slots (acc) in position order: acc[i % 64] += x[i] * x[i] in double, x[3 * j +
-    // c] = planes[c][j] (plane_squares_avx512.hpp). Null where the instruction set has no
-    // two-table permute: the norms read such tiles as lanes there.
+    // c] = planes[c][j] (plane_squares_avx512.hpp), planes at any alignment. Written for
+    // AVX-512's two-table permute and null in the other tables, whose norms read such
+    // tiles as lanes.
     void (*plane_slot_squares_f32)(const float* const* planes, std::int64_t pixels, double* acc);
 };
 

@@ -12,6 +12,7 @@
 #include <immintrin.h>
 
 #include <cstdint>
+#include <cstring>
 
 #include "slot_sums.hpp"
 
@@ -80,8 +81,10 @@ inline void plane_slot_squares(const float* const* planes, std::int64_t pixels, 
             add_sixteen(red, green, blue, first / 3, index[first % 3], slot[2 * v], slot[2 * v + 1]);
         }
     for (int k = 0; k < 8; ++k) _mm512_storeu_pd(acc + 8 * k, slot[k]);
-    for (; at < 3 * pixels; ++at) {
-        const double d = static_cast<double>(planes[at % 3][at / 3]);
+    for (; at < 3 * pixels; ++at) {  // a bank may be misaligned: the value copied, not read as a float
+        float value;
+        std::memcpy(&value, planes[at % 3] + at / 3, sizeof value);
+        const double d = static_cast<double>(value);
         acc[at % kSlots] += d * d;
     }
 }

@@ -348,13 +348,21 @@ int plane_squares_selftest(std::mt19937_64& rng, const std::vector<std::string>&
         const HotLoops& loops = active_loops();
         if (!loops.plane_slot_squares_f32) continue;
         for (std::int64_t pixels = 1; pixels <= 200; ++pixels) {
-            std::vector<float> values(static_cast<std::size_t>(3 * pixels));
-            for (float& v : values) v = normal(rng) * std::pow(10.0f, 3.0f * normal(rng));
-            const float* planes[3] = {values.data(), values.data() + pixels, values.data() + 2 * pixels};
+            // Odd lengths start the planes a byte off, as a misaligned bank does.
+            std::vector<unsigned char> memory(static_cast<std::size_t>(12 * pixels + 1));
+            unsigned char* start = memory.data() + (pixels & 1);
+            for (std::int64_t i = 0; i < 3 * pixels; ++i) {
+                const float v = normal(rng) * std::pow(10.0f, 3.0f * normal(rng));
+                std::memcpy(start + 4 * i, &v, sizeof v);
+            }
+            const float* first = reinterpret_cast<const float*>(start);
+            const float* planes[3] = {first, first + pixels, first + 2 * pixels};
             std::vector<double> got(kSlots, 0.5), want(kSlots, 0.5);  // onto sums already there
             loops.plane_slot_squares_f32(planes, pixels, got.data());
             for (std::int64_t i = 0; i < 3 * pixels; ++i) {
-                const double d = static_cast<double>(planes[i % 3][i / 3]);
+                float v;
+                std::memcpy(&v, start + 4 * ((i % 3) * pixels + i / 3), sizeof v);
+                const double d = static_cast<double>(v);
                 want[static_cast<std::size_t>(i % kSlots)] += d * d;
             }
             if (got != want && failures++ < 5) std::printf("plane squares: path %s, %lld pixels\n", path.c_str(),
