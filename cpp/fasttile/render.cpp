@@ -126,12 +126,8 @@ struct TileWorker {
         while (queue.pop(&begin, &end)) {
             at.seek(begin);
             for (std::int64_t t = begin; t < end; ++t, at.next()) {
-                if (!job.rank) {
-                    draw(t, at, at.cell);
-                    continue;
-                }
-                const std::int64_t shown = job.display_tile(t);
-                draw(shown, at, cell_of(job.m, shown));
+                const std::int64_t shown = job.display_tile(t);  // t itself without a rank
+                draw(shown, at, job.rank ? cell_of(job.m, shown) : at.cell);
             }
         }
     }

@@ -29,6 +29,12 @@ inline const unsigned char* tile_origin(const TileSource& s, std::int64_t t) {
     return unit_origin(s, t / s.n_inner, t % s.n_inner);
 }
 
+// Whether each tile is three channel planes whose rows of es-byte elements lie back to
+// back (an oihw bank of RGB filters): each plane one contiguous run of pixels.
+inline bool rgb_planes_of_whole_rows(const TileSource& s, std::int64_t es) {
+    return s.channels == 3 && s.s_x == es && s.s_y == s.width * es;
+}
+
 // Where every element of the view is shown once and the elements fill one contiguous
 // block of memory exactly (some order of the five axes is a dense C-order array: a
 // whole rows, cols, oihw or hwio bank), sets *first and *count and returns true.

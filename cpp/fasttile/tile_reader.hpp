@@ -28,7 +28,7 @@ public:
         in_place_ = std::is_same_v<E, T> && !mean && s.s_x == s.channels * es &&
                     (s.channels == 1 || s.s_channel == es) && s.s_y == s.width * s.channels * es;
         dense_ = std::is_same_v<E, T> && !mean && dense_block(s, es);
-        planar_ = std::is_same_v<E, T> && !mean && s.channels == 3 && s.s_x == es && s.s_y == s.width * es &&
+        planar_ = std::is_same_v<E, T> && !mean && rgb_planes_of_whole_rows(s, es) &&
                   s.s_channel == s.height * s.width * es && loops.interleave_planes3 != nullptr;
     }
 

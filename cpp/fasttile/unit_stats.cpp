@@ -571,8 +571,8 @@ bool norms_row_by_row(const TileSource& s, int threads, double* norms) {
     const std::int64_t es = static_cast<std::int64_t>(sizeof(E)), positions = s.height * s.width * s.channels;
     const HotLoops& loops = active_loops();
     const bool whole_rows = s.s_x == s.channels * es && (s.channels == 1 || s.s_channel == es);
-    const bool whole_planes = std::is_same_v<E, float> && s.channels == 3 && s.s_x == es && s.s_y == s.width * es &&
-                              loops.plane_slot_squares_f32;
+    const bool whole_planes =
+        std::is_same_v<E, float> && rgb_planes_of_whole_rows(s, es) && loops.plane_slot_squares_f32;
     if (positions <= kSlots || !(whole_rows || whole_planes) || choose_strategy(s) != Strategy::per_tile) return false;
     const std::int64_t units = shown_units(s), per_item = std::max<std::int64_t>(1, kChains / s.n_inner);
     const std::int64_t items = (units + per_item - 1) / per_item;
