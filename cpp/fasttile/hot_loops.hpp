@@ -51,6 +51,9 @@ struct HotLoops {
     // clamps are no-ops then (the level stays within what the clamps allow, as at
     // p.lo and p.hi themselves), so a path may skip them.
     void (*quantize_inrange_f32)(const float* x, std::int64_t n, const Affine<float>& p, unsigned char* q);
+    // quantize_inrange_f32 for values read here for the first time (a tile in place
+    // under a scanned map): it asks for the lines ahead as a range pass would.
+    void (*quantize_first_read_f32)(const float* x, std::int64_t n, const Affine<float>& p, unsigned char* q);
     // Across-tile ("lanes") forms: x holds kLanes tiles interleaved, x[pos * kLanes + lane].
     // Per-lane min/max over finite values and per-lane non-finite counts (lo/hi/bad
     // have kLanes entries, set here: +inf / -inf / 0 for a lane of no finite value; set

@@ -38,6 +38,10 @@ enum class NormMode { tile_range, tile_symmetric, fixed_range, fixed_symmetric }
 struct Normalization {
     NormMode mode;
     double lo, hi;  // fixed_range: the range; fixed_symmetric: hi is max |x|
+    // A fixed map from a range scan of these same values that met no non-finite one
+    // (normalize="global"): every value is finite and inside it, so no tile is ranged
+    // again and every level skips the clamps (docs/design.md, section 4).
+    bool scanned = false;
 };
 
 struct Mosaic {

@@ -161,6 +161,7 @@ const HotLoops& scalar_loops() {
         .quantize_f32 = quantize_scalar<float>,
         .quantize_f64 = quantize_scalar<double>,
         .quantize_inrange_f32 = quantize_scalar<float>,
+        .quantize_first_read_f32 = quantize_scalar<float>,
         .minmax_lanes_f32 = minmax_lanes_scalar<float>,
         .minmax_lanes_f64 = minmax_lanes_scalar<double>,
         .range_affines_f32 = range_affines<float>,

@@ -18,6 +18,7 @@ HotLoops make_loops(const char* name) {
         .quantize_f32 = quantize<F, float, true>,
         .quantize_f64 = quantize<D, double, true>,
         .quantize_inrange_f32 = quantize<F, float, false>,
+        .quantize_first_read_f32 = quantize<F, float, false, true>,
         .minmax_lanes_f32 = minmax_lanes<F, float>,
         .minmax_lanes_f64 = minmax_lanes<D, double>,
         .range_affines_f32 = lane_range_affines<F>,

@@ -50,7 +50,11 @@ void quantize_tail(const T* x, std::int64_t n, const Affine<T>& p, unsigned char
         scalar_loops().quantize_f64(x, n, p, q);
 }
 
-template <class W, class T, bool Clamp>
+// Ahead: the values are read here for the first time (a tile in place under a scanned
+// map, Normalization::scanned, with no range pass before to bring it into cache), so
+// lines kReadAheadBytes on are asked for, as the range pass does (L, 1/8 scale: 5.1 ->
+// 3.5 ms with, against 4.4 ms ranged first).
+template <class W, class T, bool Clamp, bool Ahead = false>
 void quantize(const T* x, std::int64_t n, const Affine<T>& p, unsigned char* q) {
     constexpr int step = W::pack * W::width;
     const Params<W, T> k(p);
@@ -61,7 +65,12 @@ void quantize(const T* x, std::int64_t n, const Affine<T>& p, unsigned char* q) 
         for (int j = 0; j < W::pack; ++j) v[j] = level<W, T, Clamp>(W::load(x + at + j * W::width), k);
         W::store_levels(q + at, v);
     };
-    for (; i + step <= n; i += step) one_step(i);
+    constexpr int kStepBytes = step * static_cast<int>(sizeof(T));
+    for (; i + step <= n; i += step) {
+        if constexpr (Ahead && kStepBytes >= 64)
+            for (int b = 0; b < kStepBytes; b += 64) prefetch_ahead(reinterpret_cast<const char*>(x + i) + b);
+        one_step(i);
+    }
     if (i < n && n >= step)
         one_step(n - step);  // the last step once more, overlapping: the same levels, no scalar tail
     else

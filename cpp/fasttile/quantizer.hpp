@@ -55,10 +55,15 @@ public:
 
     // Levels of one tile of n values whose finite range is [lo, hi]. A finite tile
     // inside the map's clamp bounds cannot leave them, so the clamps can be skipped:
-    // always for a map from its own range, and for a fixed range that holds it (a
-    // global range scanned from the bank holds every tile).
+    // always for a map from its own range, and for a fixed range that holds it. Under
+    // a scanned map every tile is inside and none was ranged (lo, hi unused), so a tile
+    // used in place is read here for the first time.
     const unsigned char* tile(const T* v, std::int64_t n, const Affine<T>& p, T lo, T hi, bool has_nonfinite) {
         if constexpr (std::is_same_v<T, float>) {
+            if (norm_.scanned) {
+                loops_.quantize_first_read_f32(v, n, p, levels_.data());
+                return levels_.data();
+            }
             if (!has_nonfinite && (own_range_ || (p.lo <= lo && hi <= p.hi))) {
                 loops_.quantize_inrange_f32(v, n, p, levels_.data());
                 return levels_.data();
@@ -85,7 +90,7 @@ public:
             symmetric_affines<T>(lo, hi, &lane_maps_);
         }
         if constexpr (std::is_same_v<T, float>) {
-            if (all_finite && (own_range_ || inside_fixed(lo, hi)))
+            if (all_finite && (own_range_ || norm_.scanned || inside_fixed(lo, hi)))
                 loops_.quantize_lanes_inrange_f32(v, positions, lane_maps_, levels_.data());
             else
                 loops_.quantize_lanes_f32(v, positions, lane_maps_, levels_.data());
@@ -96,10 +101,15 @@ public:
 
     // The levels of a batch whose values are all finite under tile_range, or inside a
     // fixed map, in one call (HotLoops::range_lanes_f32 / fixed_lanes_f32; of its
-    // positions only, not the spare one), or null (tile_symmetric, float64, or a value
-    // not finite or outside the map: the batch then takes find_range and lanes()).
+    // positions only, not the spare one; a scanned map needs no range at all), or null
+    // (tile_symmetric, float64, or a value not finite or outside the map: the batch
+    // then takes find_range and lanes()).
     const unsigned char* finite_lanes(const T* v, std::int64_t positions) {
         if constexpr (std::is_same_v<T, float>) {
+            if (norm_.scanned) {  // finite and inside: no lane's range is needed
+                loops_.quantize_inrange_f32(v, positions * kLanes, fixed_, levels_.data());
+                return levels_.data();
+            }
             if (norm_.mode == NormMode::tile_range) {
                 if (loops_.range_lanes_f32(v, positions, levels_.data())) return levels_.data();
             } else if (!own_range_) {

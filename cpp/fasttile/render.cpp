@@ -95,9 +95,9 @@ struct TileWorker {
     void draw(std::int64_t t, const TileCursor& at, Cell cell) {
         const unsigned char* origin = unit_origin(job.s, at.unit_pos, at.inner);
         if (reader.planar() && draw_planes(origin, cell)) return;
-        T lo, hi;
-        std::int64_t bad;
-        const T* v = reader.read(origin, &lo, &hi, &bad);
+        T lo = 0, hi = 0;  // a scanned map needs no range of the tile (Normalization::scanned)
+        std::int64_t bad = 0;
+        const T* v = job.norm.scanned ? reader.read(origin) : reader.read(origin, &lo, &hi, &bad);
         if (bad) job.report(thread, t, bad);
         if (job.stopped()) return;
         const unsigned char* q = quantizer.tile(v, reader.size(), quantizer.affine(lo, hi), lo, hi, bad != 0);
@@ -108,8 +108,8 @@ struct TileWorker {
     // its levels interleaved into pixels (a third of the bytes the values would be).
     // False, with nothing done, for a tile this cannot draw (draw's reading takes it).
     bool draw_planes(const unsigned char* origin, Cell cell) {
-        T lo, hi;
-        const T* v = reader.read_planes(origin, &lo, &hi);
+        T lo = 0, hi = 0;
+        const T* v = job.norm.scanned ? reader.planes_in_place(origin) : reader.read_planes(origin, &lo, &hi);
         if (!v) return false;
         if (job.stopped()) return true;
         const unsigned char* q = quantizer.tile(v, reader.size(), quantizer.affine(lo, hi), lo, hi, false);
@@ -241,6 +241,10 @@ struct LaneWorker {
         if (const unsigned char* q = quantizer.finite_lanes(reader.values(), reader.positions())) {
             *any_bad = false;
             return q;
+        }
+        if (job.norm.scanned) {  // float64: every value finite and inside the map, no range needed
+            *any_bad = false;
+            return quantizer.lanes(reader.values(), reader.padded_positions(), reader.lo, reader.hi, true);
         }
         reader.find_range();
         *any_bad = report_bad(b);

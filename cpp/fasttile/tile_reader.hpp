@@ -39,9 +39,14 @@ public:
     // Such a tile in place, in its stored (channel, y, x) order, with its finite range,
     // when it is aligned and all its values are finite; else null.
     const T* read_planes(const unsigned char* origin, T* lo, T* hi) const {
+        const T* v = planes_in_place(origin);
+        return v && minmax(v, lo, hi) == 0 ? v : nullptr;
+    }
+
+    // Such a tile in place when it is aligned, else null.
+    const T* planes_in_place(const unsigned char* origin) const {
         if (reinterpret_cast<std::uintptr_t>(origin) % alignof(T) != 0) return nullptr;
-        const T* v = reinterpret_cast<const T*>(origin);
-        return minmax(v, lo, hi) == 0 ? v : nullptr;
+        return reinterpret_cast<const T*>(origin);
     }
 
     std::int64_t size() const { return static_cast<std::int64_t>(values_.size()); }

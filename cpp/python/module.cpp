@@ -76,6 +76,14 @@ fasttile::NormMode norm_mode(const std::string& name) {
     throw py::value_error("unknown normalization mode '" + name + "'");
 }
 
+// "scanned-range" and "scanned-symmetric": the fixed maps of a global range whose scan
+// found every value finite (Normalization::scanned).
+fasttile::Normalization normalization(const std::string& name, double lo, double hi) {
+    if (name == "scanned-range") return {fasttile::NormMode::fixed_range, lo, hi, true};
+    if (name == "scanned-symmetric") return {fasttile::NormMode::fixed_symmetric, lo, hi, true};
+    return {norm_mode(name), lo, hi};
+}
+
 py::tuple nonfinite_result(const fasttile::NonFinite& nf) {
     return py::make_tuple(nf.count, py::cast(nf.tiles));
 }
@@ -88,7 +96,7 @@ py::tuple render(const py::array& data, const std::string& dtype, std::int64_t o
                  const std::optional<py::array_t<unsigned char, py::array::c_style>>& lut, bool mark_nonfinite,
                  const std::array<unsigned char, 3>& marker, py::array& out, int threads) {
     const fasttile::TileSource src = make_source(data, dtype, offset, shape, strides, indices, channel_mean);
-    const fasttile::Normalization norm{norm_mode(mode), lo, hi};
+    const fasttile::Normalization norm = normalization(mode, lo, hi);
     fasttile::Mosaic m{};
     m.nrows = nrows;
     m.ncols = ncols;

@@ -163,6 +163,8 @@ struct Result {
     NonFinite nonfinite;
     std::string error;
     std::vector<double> facts;  // the global range and every unit's statistics
+    std::vector<unsigned char> global;  // drawn with the scanned range (all values finite)
+    bool scanned_differs = false;       // ... and differently with Normalization::scanned
 };
 
 // Facts (the global range, every unit's statistics and squared norm) are equal as values (a minimum may be 0.0 on one path and -0.0 on another:
@@ -172,7 +174,25 @@ bool same(const Result& a, const Result& b) {
     for (std::size_t i = 0; i < a.facts.size(); ++i)
         if (!(a.facts[i] == b.facts[i] || (std::isnan(a.facts[i]) && std::isnan(b.facts[i])))) return false;
     return a.error == b.error && a.image == b.image && a.nonfinite.count == b.nonfinite.count &&
-           a.nonfinite.tiles == b.nonfinite.tiles;
+           a.nonfinite.tiles == b.nonfinite.tiles && a.global == b.global;
+}
+
+// The mosaic of normalize="global" (or "global-symmetric", for a symmetric case) from
+// the scanned range, drawn without and with Normalization::scanned: the same bytes.
+void draw_global(const Case& c, const Range& range, std::int64_t height, std::int64_t width, Result* r) {
+    const bool symmetric = c.norm.mode == NormMode::fixed_symmetric || c.norm.mode == NormMode::tile_symmetric;
+    const double lo = range.lo <= range.hi ? range.lo : 0.0, hi = range.lo <= range.hi ? range.hi : 0.0;
+    Normalization norm{NormMode::fixed_range, lo, hi};
+    if (symmetric) norm = {NormMode::fixed_symmetric, 0.0, std::max(std::fabs(lo), std::fabs(hi))};
+    const auto draw = [&](bool scanned) {
+        std::vector<unsigned char> image(static_cast<std::size_t>(height * width * c.out_channels), 0xEE);
+        const Output out{image.data(), height, width, c.out_channels, width * c.out_channels};
+        norm.scanned = scanned;
+        render(c.src, norm, c.mosaic, out, c.threads);
+        return image;
+    };
+    r->global = draw(false);
+    r->scanned_differs = draw(true) != r->global;
 }
 
 Result run(const Case& c) {
@@ -190,6 +210,7 @@ Result run(const Case& c) {
         r.facts.push_back(range.lo);
         r.facts.push_back(range.hi);
         r.facts.push_back(static_cast<double>(range.nonfinite.count));
+        if (range.nonfinite.count == 0) draw_global(c, range, height, width, &r);
     } catch (const std::exception& e) {
         r.error = e.what();
     }
@@ -388,7 +409,7 @@ int main(int argc, char** argv) {
         for (const auto& path : paths) {
             select_path(path);
             const Result got = run(c);
-            if (!same(got, reference)) {
+            if (!same(got, reference) || got.scanned_differs) {  // (scanned: checked on every path, scalar too)
                 if (failed < 10)
                     std::printf("case %d: path %s differs from scalar (type %d, %lld tiles%s%s)\n", k, path.c_str(),
                                 static_cast<int>(c.type), static_cast<long long>(tile_count(c.src)),

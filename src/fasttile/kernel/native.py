@@ -35,7 +35,7 @@ def render(
     return _core.render(
         *_view_args(view, indices),
         view.channel_mean,
-        plan.mode,
+        plan.kernel_mode,
         plan.lo,
         plan.hi,
         plan.nrows,

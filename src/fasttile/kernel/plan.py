@@ -27,11 +27,31 @@ class Plan:
     mark_nonfinite: bool
     marker: tuple[int, int, int]
     threads: int
+    # lo, hi of a global range scanned from these same values, none of them non-finite:
+    # every value lies inside, so the kernel ranges no tile again (kernel_mode). A hint
+    # only: the NumPy backend's bytes are the same without it.
+    scanned: bool = False
+
+    @property
+    def kernel_mode(self) -> str:
+        """The mode as the kernel's binding takes it (cpp/python/module.cpp normalization)."""
+        return kernel_mode(self.mode, self.scanned)
 
     def cell_of(self, t: Any) -> tuple[Any, Any]:
         """(row, col) of display tile t (an int or an integer array): row by row, or
         column by column with column_fill."""
         return cell_of(t, self.nrows, self.ncols, self.column_fill)
+
+
+def kernel_mode(mode: str, scanned: bool) -> str:
+    """A fixed mode named for the kernel: "scanned-range" / "scanned-symmetric" when its
+    range came from a scan of the same values that found them all finite."""
+    if scanned and mode in _SCANNED:
+        return _SCANNED[mode]
+    return mode
+
+
+_SCANNED = {"range": "scanned-range", "fixed-symmetric": "scanned-symmetric"}
 
 
 def cell_of(t: Any, nrows: int, ncols: int, column_fill: bool) -> tuple[Any, Any]:

@@ -25,6 +25,7 @@ import numpy as np
 from ..kernel import backends
 from ..kernel import native as _native_backend
 from ..kernel.arrays import _from_torch
+from ..kernel.plan import kernel_mode
 from .hints import hint_for, maps_hint
 from .options import CACHEABLE
 from .prepare import global_range_mode, prepare
@@ -132,6 +133,7 @@ def _head_after_passes(data: np.ndarray, head: tuple, passes: tuple, threads: in
         if count:
             return None
         mode, lo, hi = global_range_mode(normalize, glo, ghi)
+        mode = kernel_mode(mode, scanned=True)  # no value was non-finite
     return head[:4] + (sel,) + head[5:6] + (mode, lo, hi) + head[9:]
 
 
@@ -209,7 +211,7 @@ def _plan(weights: np.ndarray, options: dict) -> Any:
         threads = None  # all cores, counted per call
     view_as = None if view.data.dtype == weights.dtype else view.data.dtype
     head = (view.dtype, view.offset, view.shape, view.strides, prep.selection, view.channel_mean)
-    head += (p.mode, p.lo, p.hi, p.nrows, p.ncols, p.column_fill, p.padding, p.zoom)
+    head += (p.kernel_mode, p.lo, p.hi, p.nrows, p.ncols, p.column_fill, p.padding, p.zoom)
     head += (p.pad_value, p.lut, p.mark_nonfinite, p.marker)
     pixel = 3 if len(prep.shape) == 3 else 1
     out_strides = (prep.shape[1] * pixel, pixel, 1)[: len(prep.shape)]  # C order

@@ -66,7 +66,7 @@ def prepare(weights: Any, *, _allocate_out: bool = False, **options: Any) -> Pre
     elif _allocate_out:
         out = _allocate(drawn.shape)
     sel = _ordered(view, drawn.selection, o["order"], drawn.top, impl, nthreads)
-    mode, lo, hi = _range_mode(view, sel, normalize, drawn.fixed, impl, nthreads, colours["mark_nonfinite"])
+    mode, lo, hi, scanned = _range_mode(view, sel, normalize, drawn.fixed, impl, nthreads, colours["mark_nonfinite"])
     grid = drawn.grid
     plan = Plan(
         mode=mode,
@@ -82,6 +82,7 @@ def prepare(weights: Any, *, _allocate_out: bool = False, **options: Any) -> Pre
         mark_nonfinite=colours["mark_nonfinite"],
         marker=MARKER,
         threads=nthreads,
+        scanned=scanned,
     )
     return Prepared(view, sel, plan, drawn.shape, impl, out)
 
@@ -94,17 +95,18 @@ def _range_mode(
     impl: Any,
     threads: int,
     mark: bool,
-) -> tuple[str, float, float]:
-    """(mode, lo, hi) for the plan: a fixed value_range, or a global range scanned once
-    over the shown units (the kernel's one read-only pass), or the per-tile modes."""
+) -> tuple[str, float, float, bool]:
+    """(mode, lo, hi, scanned) for the plan: a fixed value_range, or a global range
+    scanned once over the shown units (the kernel's one read-only pass; scanned when it
+    met no non-finite value, Plan.scanned), or the per-tile modes."""
     if fixed is not None:
-        return "range", fixed[0], fixed[1]
+        return "range", fixed[0], fixed[1], False
     if normalize not in ("global", "global-symmetric"):
-        return normalize, 0.0, 0.0
+        return normalize, 0.0, 0.0, False
     glo, ghi, (count, bad_tiles) = impl.scan_range(view, sel, threads)
     if count and not mark:
         raise _nonfinite_error(count, bad_tiles, view, sel)
-    return global_range_mode(normalize, glo, ghi)
+    return (*global_range_mode(normalize, glo, ghi), count == 0)
 
 
 def global_range_mode(normalize: str, glo: float, ghi: float) -> tuple[str, float, float]:
