@@ -30,7 +30,7 @@ from ..codecs.bands import STRIP_BYTES
 from ..kernel.arrays import as_weights
 from ..kernel.view import TileView
 from ..tiling.checks import _nonfinite_error
-from ..tiling.selection import _sort_key
+from ..tiling.selection import _sort_key, descending_order
 from ..tiling.stats import dead_mask
 from . import dask_graph as _dask_graph
 from .checks import Checked, check_options, unit_axis
@@ -117,7 +117,7 @@ def _display_units(bank: Any, axis: int, checked: Checked, scheduler: Any) -> np
             key = _dask_graph.sq_norms(bank, axis, checked.spec, base, scheduler)
         else:
             key = _sort_key(_dask_graph.unit_stats(bank, axis, checked.spec, base, scheduler), checked.order)
-        sel = base[np.argsort(-key, kind="stable")]  # largest first; NaN last, as render
+        sel = base[descending_order(key)]  # as render's
     units = sel if sel is not None else np.arange(checked.view.units, dtype=np.int64)
     if checked.top is not None:
         units = units[: checked.top]
