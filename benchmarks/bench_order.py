@@ -18,7 +18,9 @@ from fasttile.tiling.selection import descending_order
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--units", type=int, default=1_000_000)
     parser.add_argument("--dead", type=float, default=0.05, help="fraction of keys tied at 0")
     parser.add_argument("--repeat", type=int, default=9)
@@ -26,7 +28,10 @@ def main() -> None:
     rng = np.random.default_rng(0)
     key = rng.random(args.units) * 10
     key[rng.random(args.units) < args.dead] = 0.0
-    fns = {"np.argsort(-key, kind='stable')": lambda: np.argsort(-key, kind="stable"), "descending_order": lambda: descending_order(key)}
+    fns = {
+        "np.argsort(-key, kind='stable')": lambda: np.argsort(-key, kind="stable"),
+        "descending_order": lambda: descending_order(key),
+    }
     assert np.array_equal(fns["descending_order"](), fns["np.argsort(-key, kind='stable')"]())
     times: dict = {k: [] for k in fns}
     for _ in range(args.repeat):

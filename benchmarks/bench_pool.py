@@ -29,8 +29,9 @@ SETTINGS = {"spin (default)": None, "sleep at once (FASTTILE_SPIN_US=0)": "0"}
 def child(key: str, calls: int) -> dict:
     """Runs in the child: median microseconds of each way of calling."""
     sys.path.insert(0, HERE)
-    import fasttile
     from workloads import BY_KEY
+
+    import fasttile
 
     w = BY_KEY[key]
     bank = w.make()
@@ -60,13 +61,18 @@ def run_child(key: str, calls: int, spin) -> dict:
     env.pop("FASTTILE_SPIN_US", None)
     if spin is not None:
         env["FASTTILE_SPIN_US"] = spin
-    code = f"import sys, json; sys.path.insert(0, {HERE!r}); import bench_pool; print(json.dumps(bench_pool.child({key!r}, {calls})))"
+    code = (
+        f"import sys, json; sys.path.insert(0, {HERE!r}); import bench_pool; "
+        f"print(json.dumps(bench_pool.child({key!r}, {calls})))"
+    )
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--only", default="M,T,H")
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--calls", type=int, default=300)
@@ -77,12 +83,15 @@ def main() -> None:
             for name, spin in SETTINGS.items():
                 runs[name].append(run_child(key, args.calls, spin))
         medians = {name: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for name, rs in runs.items()}
-        print(f"{key}: medians in us over {args.rounds} rounds (each a median of {args.calls} renders into out=)")
+        print(f"{key}: medians in us over {args.rounds} rounds (each the median of {args.calls} renders)")
         spin, sleep = (medians[name] for name in SETTINGS)
         for k in spin:
-            print(f"  {k:15s}  spin {spin[k]:8.1f}   sleep at once {sleep[k]:8.1f}   ratio {sleep[k] / spin[k]:5.2f}x")
-        print(f"  two threads against one, warm: spin {spin['warm 1 thread'] / spin['warm 2 threads']:.2f}x, "
-              f"sleep at once {sleep['warm 1 thread'] / sleep['warm 2 threads']:.2f}x")
+            ratio = sleep[k] / spin[k]
+            print(f"  {k:15s}  spin {spin[k]:8.1f}   sleep at once {sleep[k]:8.1f}   ratio {ratio:5.2f}x")
+        print(
+            f"  two threads against one, warm: spin {spin['warm 1 thread'] / spin['warm 2 threads']:.2f}x, "
+            f"sleep at once {sleep['warm 1 thread'] / sleep['warm 2 threads']:.2f}x"
+        )
 
 
 if __name__ == "__main__":

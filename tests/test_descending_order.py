@@ -13,7 +13,9 @@ SPECIAL = [0.0, -0.0, 1.0, 2.5, np.inf, -np.inf, np.nan]
 
 @settings(max_examples=60, deadline=None)
 @given(
-    size=st.sampled_from([1, 2, 100, _UNSTABLE_FROM - 1, _UNSTABLE_FROM, _UNSTABLE_FROM + 7, 3 * _UNSTABLE_FROM]),
+    size=st.sampled_from(
+        [1, 2, 100, _UNSTABLE_FROM - 1, _UNSTABLE_FROM, _UNSTABLE_FROM + 7, 3 * _UNSTABLE_FROM]
+    ),
     distinct=st.integers(1, 40),
     special=st.floats(0, 1),
     seed=st.integers(0, 2**32 - 1),

@@ -66,7 +66,9 @@ def prepare(weights: Any, *, _allocate_out: bool = False, **options: Any) -> Pre
     elif _allocate_out:
         out = _allocate(drawn.shape)
     sel = _ordered(view, drawn.selection, o["order"], drawn.top, impl, nthreads)
-    mode, lo, hi, scanned = _range_mode(view, sel, normalize, drawn.fixed, impl, nthreads, colours["mark_nonfinite"])
+    mode, lo, hi, scanned = _range_mode(
+        view, sel, normalize, drawn.fixed, impl, nthreads, colours["mark_nonfinite"]
+    )
     grid = drawn.grid
     plan = Plan(
         mode=mode,
