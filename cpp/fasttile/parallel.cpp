@@ -144,10 +144,11 @@ private:
         for (;;) {
             Job* job;
             int i;
-            spin_until([&] { return queued_.load(std::memory_order_acquire) > 0; });
+            const bool seen = spin_until([&] { return queued_.load(std::memory_order_acquire) > 0; });
             {
                 std::unique_lock<std::mutex> lock(mutex_);
-                wake_.wait(lock, [&] { return !jobs_.empty(); });
+                if (!seen) wake_.wait(lock, [&] { return !jobs_.empty(); });
+                if (jobs_.empty()) continue;  // its caller took it all before this worker came: spin again
                 job = jobs_.front();
                 if (job->next >= job->n) {  // all handed out (its caller dequeues it too)
                     erase(jobs_.begin());
