@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from conftest import assert_backends_agree
 
+import fasttile
 from fasttile.kernel import native
 from fasttile.tiling.prepare import prepare
 
@@ -70,3 +71,20 @@ def test_only_a_scan_that_met_no_non_finite_value_marks_the_plan():
         assert prep.plan.kernel_mode == mode, name
         assert prep.plan.scanned == mode.startswith("scanned-"), name
     assert_backends_agree(spoiled, layout="rows", normalize="global", nonfinite="mark")
+
+
+def test_a_mosaic_changed_after_its_scan_is_drawn_as_render_draws_it():
+    """A mosaic's global range is scanned when it is made; its parts are drawn later, so
+    they never take the hint: values changed since are clamped, or reported."""
+    w = np.random.default_rng(5).standard_normal((40, 3, 6, 6)).astype(np.float32)
+    native_mosaic = fasttile.mosaic(w, layout="oihw", normalize="global")
+    reference = fasttile.mosaic(w, layout="oihw", normalize="global", backend="numpy")
+    w[3] *= 1e12  # far outside the scanned range: past what a level can hold before its clamp
+    w[7] = -w[7] * 1e3
+    assert np.array_equal(
+        native_mosaic.render_rows(0, native_mosaic.nrows), reference.render_rows(0, reference.nrows)
+    )
+    w[11, 0, 2, 2] = np.nan
+    for m in (native_mosaic, reference):
+        with pytest.raises(ValueError, match="in tile 11"):
+            m.render_rows(0, m.nrows)

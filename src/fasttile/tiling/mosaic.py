@@ -10,6 +10,7 @@ shows, byte-identical to the same pixels of `render` (docs/design.md, "Strips").
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any, Optional
 
 import numpy as np
@@ -30,7 +31,10 @@ class Mosaic:
     """
 
     def __init__(self, prepared: Prepared):
-        self._prep = prepared
+        # Parts are drawn later, perhaps after the caller changed the values: they take
+        # the ranged draw, not a scanned range's (Plan.scanned), so a value changed since
+        # the scan is clamped, or reported if not finite, as render would.
+        self._prep = replace(prepared, plan=replace(prepared.plan, scanned=False))
         self._tile_units = tile_selection(prepared.view, prepared.selection)
 
     # -- geometry ---------------------------------------------------------------
