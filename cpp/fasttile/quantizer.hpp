@@ -90,7 +90,7 @@ public:
             symmetric_affines<T>(lo, hi, &lane_maps_);
         }
         if constexpr (std::is_same_v<T, float>) {
-            if (all_finite && (own_range_ || norm_.scanned || inside_fixed(lo, hi)))
+            if (all_finite && (own_range_ || inside_fixed(lo, hi)))
                 loops_.quantize_lanes_inrange_f32(v, positions, lane_maps_, levels_.data());
             else
                 loops_.quantize_lanes_f32(v, positions, lane_maps_, levels_.data());

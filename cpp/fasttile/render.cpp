@@ -242,7 +242,9 @@ struct LaneWorker {
             *any_bad = false;
             return q;
         }
-        if (job.norm.scanned) {  // float64: every value finite and inside the map, no range needed
+        // Scanned float64 (a float batch was quantized above): no range is needed, and
+        // lanes() keeps its clamps, which change nothing inside the map.
+        if (job.norm.scanned) {
             *any_bad = false;
             return quantizer.lanes(reader.values(), reader.padded_positions(), reader.lo, reader.hi, true);
         }
