@@ -22,7 +22,7 @@ template <class T>
 struct Vec;
 
 template <>
-struct Vec<float> : PshufbBytes {  // and the byte lookups of byte_lookup_x86.hpp
+struct Vec<float> : PairBytes {  // and the byte lookups of byte_lookup_x86.hpp
     using V = __m256;
     static constexpr int width = 8;
     static V load(const float* p) { return _mm256_loadu_ps(p); }
