@@ -95,6 +95,10 @@ void gather_tile(const unsigned char* p, const TileSource& s, bool mean, T* buf,
     }
     const bool rows_contiguous = s.s_x == C * es && (C == 1 || s.s_channel == es);
     const bool rgb_planes = std::is_same_v<E, T> && C == 3 && s.s_x == es;  // CHW: three planar rows
+    if (rgb_planes && s.s_y == w * es) {  // three whole planes: one run, no tail per row
+        interleave_rgb(p, s.s_channel, h * w, buf);
+        return;
+    }
     for (std::int64_t y = 0; y < h; ++y) {
         const unsigned char* row = p + y * s.s_y;
         T* dst = buf + y * w * C;

@@ -564,15 +564,17 @@ inline bool norms_of_short_tiles(const TileSource& s, int threads, double* norms
 // tiles added up side by side. RGB float tiles stored as three whole planes (oihw
 // first layers) are dealt into their slots from the planes where the table can
 // (HotLoops::plane_slot_squares_f32; M's norms 118 -> 88 us on two threads, paired
-// medians); elsewhere they are left to the lanes, since interleaving them tile by
-// tile first measured slower (M: 136 against 114 us). Returns false for any other view.
+// medians); elsewhere the tile reader interleaves them first. On AVX-512 that
+// measured slower than the lanes (M: 136 against 114 us), but the table has the plane
+// deal there. On AVX2 it is the faster (M's norms, paired minimums: 199 -> 183 us on
+// one thread, 101 -> 96 on two; SSE2 265 -> 240). Returns false for any other view.
 template <class E>
 bool norms_row_by_row(const TileSource& s, int threads, double* norms) {
     const std::int64_t es = static_cast<std::int64_t>(sizeof(E)), positions = s.height * s.width * s.channels;
     const HotLoops& loops = active_loops();
     const bool whole_rows = s.s_x == s.channels * es && (s.channels == 1 || s.s_channel == es);
-    const bool whole_planes =
-        std::is_same_v<E, float> && rgb_planes_of_whole_rows(s, es) && loops.plane_slot_squares_f32;
+    const bool whole_planes = std::is_same_v<E, float> && rgb_planes_of_whole_rows(s, es);
+    const bool planes_dealt = whole_planes && loops.plane_slot_squares_f32;
     if (positions <= kSlots || !(whole_rows || whole_planes) || choose_strategy(s) != Strategy::per_tile) return false;
     const std::int64_t units = shown_units(s), per_item = std::max<std::int64_t>(1, kChains / s.n_inner);
     const std::int64_t items = (units + per_item - 1) / per_item;
@@ -584,7 +586,7 @@ bool norms_row_by_row(const TileSource& s, int threads, double* norms) {
         std::vector<double> slots(static_cast<std::size_t>(kSlots * per_item * s.n_inner));
         std::vector<double> tile_sums(static_cast<std::size_t>(per_item * s.n_inner));
         const auto deal = [&](const unsigned char* tile, double* acc) {
-            if (whole_planes) {
+            if (planes_dealt) {
                 const float* planes[3];
                 for (int c = 0; c < 3; ++c) planes[c] = reinterpret_cast<const float*>(tile + c * s.s_channel);
                 return loops.plane_slot_squares_f32(planes, s.height * s.width, acc);
