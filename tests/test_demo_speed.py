@@ -1,4 +1,4 @@
-"""`fasttile demo` promises about a second: its learning runs BLAS on one thread (a BLAS
+"""`fasttile demo` promises a few seconds: its learning runs BLAS on one thread (a BLAS
 pool over two busy cores made it 3-10x slower), and gives the pool back afterwards."""
 
 import numpy as np

@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 import fasttile
 from fasttile.demo import learn_filters
 
-filters = learn_filters()  # (64, 8*8*3) float32, about a second
+filters = learn_filters()  # (64, 8*8*3) float32, a few seconds
 print(filters.shape, filters.dtype)
 
 fig, ax = plt.subplots(figsize=(5, 5))
