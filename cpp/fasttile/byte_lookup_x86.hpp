@@ -11,6 +11,7 @@ namespace {
 struct PshufbBytes {
     static constexpr bool has_byte_lookup = true;
     static constexpr bool has_wide_lookup = false;
+    static constexpr bool has_pair_lookup = false;
     using Bytes = __m128i;
     static Bytes load_bytes(const unsigned char* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); }
     static void store_bytes(unsigned char* p, Bytes v) { _mm_storeu_si128(reinterpret_cast<__m128i*>(p), v); }

@@ -1,8 +1,9 @@
 // The lane-row layout (lane_rows.hpp) written once over the vector traits W, compiled
 // per instruction set like the other loops. W provides has_byte_lookup and, when true,
 // a 16-byte type Bytes with load_bytes, store_bytes, or_bytes and lookup(table, index)
-// (byte j = table[index[j]], 0 where index[j] has its top bit set). Without a lookup
-// (SSE2 before SSSE3) the scalar table's loop does the work.
+// (byte j = table[index[j]], 0 where index[j] has its top bit set), and the flags
+// has_wide_lookup and has_pair_lookup for the 64- and 32-byte forms below. Without a
+// lookup (SSE2 before SSSE3) the scalar table's loop does the work.
 #pragma once
 
 #include <cstdint>
@@ -58,20 +59,12 @@ void lane_rows_pairs(const unsigned char* levels, std::int64_t rows, const LaneR
 }
 
 template <class W>
-constexpr bool has_pair_lookup() {
-    if constexpr (requires { W::has_pair_lookup; })
-        return W::has_pair_lookup;
-    else
-        return false;
-}
-
-template <class W>
 void lane_rows(const unsigned char* levels, std::int64_t rows, const LaneRows& plan, unsigned char* out,
                std::int64_t out_stride) {
     static_assert(kLanes == 16, "a lookup table holds one position's sixteen lanes");
     if constexpr (W::has_wide_lookup) {
         lane_rows_wide<W>(levels, rows, plan, out, out_stride);
-    } else if constexpr (has_pair_lookup<W>()) {
+    } else if constexpr (W::has_pair_lookup) {
         lane_rows_pairs<W>(levels, rows, plan, out, out_stride);
     } else if constexpr (!W::has_byte_lookup) {
         scalar_loops().lane_rows(levels, rows, plan, out, out_stride);

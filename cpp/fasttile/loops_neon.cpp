@@ -59,6 +59,7 @@ struct Vec<float> {
     // 16-byte table lookups for the lane-row layout (tbl gives 0 for an index >= 16).
     static constexpr bool has_byte_lookup = true;
     static constexpr bool has_wide_lookup = false;
+    static constexpr bool has_pair_lookup = false;
     using Bytes = uint8x16_t;
     static Bytes load_bytes(const unsigned char* p) { return vld1q_u8(p); }
     static void store_bytes(unsigned char* p, Bytes v) { vst1q_u8(p, v); }

@@ -59,6 +59,7 @@ struct Vec<float> {
     // No byte lookup before SSSE3: the lane-row layout uses the scalar loop.
     static constexpr bool has_byte_lookup = false;
     static constexpr bool has_wide_lookup = false;
+    static constexpr bool has_pair_lookup = false;
     static constexpr bool has_f16 = false;
     static V from_f16(const unsigned char*) { return zero(); }
     static V from_bf16(const unsigned char* src) {  // bfloat16 bits are a float's top half
