@@ -116,6 +116,43 @@ def test_noise_in_padded_cells_is_stored(tmp_path):
     pngcheck(tmp_path / "noise.png")
 
 
+def _deflated_sample_bytes(monkeypatch) -> list:
+    """Bytes of each deflate call the PNG encoder makes, recorded."""
+    sizes: list = []
+    deflate_for_real = _deflate.raw_deflate
+
+    def recorded(data, level):
+        sizes.append(memoryview(data).nbytes)
+        return deflate_for_real(data, level)
+
+    monkeypatch.setattr(_deflate, "raw_deflate", recorded)
+    return sizes
+
+
+@pytest.mark.parametrize("kind", ["noise", "smooth"])
+def test_fast_screens_noise_bands_on_a_quarter_sample(monkeypatch, tmp_path, kind):
+    # A noise band (28x28 tiles, rows of 3.7 KB) is stored after three trials on a
+    # quarter of the full sample; a smooth band's screen shrinks, so the full sample
+    # decides and the band is deflated.
+    rng = np.random.default_rng(7)
+    bank = rng.standard_normal((8192, 784)) if kind == "noise" else smooth_bank(rng, 1024, 32)
+    image = fasttile.render(bank.astype(np.float32))
+    bands = len(png.band_source(image, band_bytes=png._BAND_BYTES).bands)
+    sizes = _deflated_sample_bytes(monkeypatch)
+    png.write_png(tmp_path / "one.png", image, threads=1)
+    assert np.array_equal(read_png(tmp_path / "one.png"), image)
+    pngcheck(tmp_path / "one.png")
+    per_band = [sizes[k : k + 3] for k in range(0, len(sizes), 7 if kind == "smooth" else 3)]
+    assert len(per_band) == bands and all(max(screen) < 40_000 for screen in per_band)  # 8 pieces of 4 KB
+    if kind == "noise":
+        assert len(sizes) == 3 * bands  # the screen alone: stored, no full trials, no band deflate
+        assert (tmp_path / "one.png").stat().st_size > image.nbytes
+    else:
+        assert len(sizes) == 7 * bands and min(sizes[3:6]) > 3 * max(sizes[:3])  # then the full sample
+        assert sum(sizes[6::7]) >= image.nbytes  # and the bands themselves
+        assert (tmp_path / "one.png").stat().st_size < 0.5 * image.nbytes
+
+
 def test_filter_sample_sees_padding_rows_at_their_share():
     band = np.random.default_rng(6).integers(0, 256, (165, 1 + 3 * 8449), dtype=np.uint8)
     band[::33, 1:] = 0  # a padding row every 33, the first one among them

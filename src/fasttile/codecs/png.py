@@ -42,6 +42,11 @@ _SAMPLE_BYTES = 1 << 17  # per band, to choose its filter
 # half or more and are deflated (docs/design.md, "PNG").
 _FAST_STORE_ABOVE = 0.8
 _FAST_STORE_MIN_BYTES = 1 << 20  # below this a band deflates in ~2 ms: storing gains no time
+# Before the full sample, "fast" tries the first quarter of it (its first 8 pieces: the
+# Weyl sequences make it a prefix) and stores the band when even that sample's best stays
+# above this: a noise band's trials then cost a quarter (docs/design.md, "PNG").
+_SCREEN_BYTES = _SAMPLE_BYTES // 4
+_FAST_SURE_STORE = 0.88
 
 ADAPTIVE = -1  # per row, the best of the five filters
 _FAST_CHOICES = (filters.NONE, filters.SUB, filters.UP)
@@ -126,8 +131,18 @@ class _Encoder:
     def _choose(self, rows: np.ndarray, above: np.ndarray) -> Optional[int]:
         """The filter that compresses a sample of the band's rows best, or None when
         nothing makes the sample shrink enough (store the band). "fast" tries None, Sub
-        and Up; "small" all five and the per-row adaptive choice."""
-        sample = _sample_pairs(rows, above, min(_SAMPLE_BYTES, max(8192, rows.nbytes // 8)), self.bpp)
+        and Up, on a quarter of the sample first when the band may be stored; "small"
+        all five and the per-row adaptive choice."""
+        fast_store = self.level == "fast" and rows.nbytes >= _FAST_STORE_MIN_BYTES
+        if fast_store and self._trial(rows, above, _SCREEN_BYTES)[1] >= _FAST_SURE_STORE:
+            return None
+        best, ratio = self._trial(rows, above, min(_SAMPLE_BYTES, max(8192, rows.nbytes // 8)))
+        return None if ratio >= (_FAST_STORE_ABOVE if fast_store else 1.0) else best
+
+    def _trial(self, rows: np.ndarray, above: np.ndarray, sample_bytes: int) -> tuple[int, float]:
+        """The level's filter that deflates a sample of the band smallest, and the
+        sample's deflated size under it as a share of the sample's size."""
+        sample = _sample_pairs(rows, above, sample_bytes, self.bpp)
         scratch = np.empty((len(sample), 1 + sample.shape[1]), np.uint8)
         unused_above = np.zeros(sample.shape[1], np.uint8)  # each piece's row above is in the sample
         kinds = _SMALL_CHOICES if self.level == "small" else _FAST_CHOICES
@@ -136,9 +151,7 @@ class _Encoder:
             filtered = self._apply(kind, sample, unused_above, scratch)[1::2]
             sizes[kind] = _size(deflate.raw_deflate(np.ascontiguousarray(filtered), self.level))
         best = min(sizes, key=sizes.__getitem__)
-        fast_store = self.level == "fast" and rows.nbytes >= _FAST_STORE_MIN_BYTES
-        store_above = _FAST_STORE_ABOVE if fast_store else 1.0
-        return None if sizes[best] >= store_above * scratch.nbytes / 2 else best
+        return best, sizes[best] / (scratch.nbytes / 2)
 
 
 def _size(pieces: Any) -> int:
