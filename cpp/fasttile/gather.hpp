@@ -81,6 +81,17 @@ inline void interleave_rgb(const unsigned char* row, std::int64_t plane_stride, 
     }
 }
 
+// interleave_rgb through the table for float (AVX2 and AVX-512 permute eight pixels at
+// a time there), directly for double.
+template <class T>
+inline void interleave_planes(const unsigned char* red, std::int64_t plane_stride, std::int64_t n, T* dst,
+                              const HotLoops& loops) {
+    if constexpr (std::is_same_v<T, float>)
+        loops.interleave_rgb_f32(red, plane_stride, n, dst);
+    else
+        interleave_rgb(red, plane_stride, n, dst);
+}
+
 // Tile at `p` (already offset to its unit and inner index), into buf as (y, x, c);
 // with `mean`, one value per pixel.
 template <class E, class T>
@@ -96,7 +107,7 @@ void gather_tile(const unsigned char* p, const TileSource& s, bool mean, T* buf,
     const bool rows_contiguous = s.s_x == C * es && (C == 1 || s.s_channel == es);
     const bool rgb_planes = std::is_same_v<E, T> && C == 3 && s.s_x == es;  // CHW: three planar rows
     if (rgb_planes && s.s_y == w * es) {  // three whole planes: one run, no tail per row
-        interleave_rgb(p, s.s_channel, h * w, buf);
+        interleave_planes(p, s.s_channel, h * w, buf, loops);
         return;
     }
     for (std::int64_t y = 0; y < h; ++y) {
@@ -107,7 +118,7 @@ void gather_tile(const unsigned char* p, const TileSource& s, bool mean, T* buf,
             continue;
         }
         if (rgb_planes) {
-            interleave_rgb(row, s.s_channel, w, dst);
+            interleave_planes(row, s.s_channel, w, dst, loops);
             continue;
         }
         for (std::int64_t x = 0; x < w; ++x)

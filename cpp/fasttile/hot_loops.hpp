@@ -88,6 +88,10 @@ struct HotLoops {
     // quantized in its stored plane order, interleaved into pixels. Null where the
     // instruction set has no byte lookup (SSE2): such tiles are interleaved as floats.
     void (*interleave_planes3)(const unsigned char* planes, std::int64_t n, unsigned char* out);
+    // out[3 * i + c] = float i of plane c for i < n, plane c starting c * plane_stride
+    // bytes after red, at any alignment: an RGB tile (or a row of one) stored as planes,
+    // read as values in (pixel, channel) order.
+    void (*interleave_rgb_f32)(const unsigned char* red, std::int64_t plane_stride, std::int64_t n, float* out);
     // The picture rows of a quantized lane batch (lane_rows.hpp): for each of `rows`
     // tile rows, kLanes * plan.unit bytes into out + row * out_stride (a buffer of
     // rows back to back, or the picture itself when the cells sit side by side).
@@ -131,12 +135,15 @@ struct HotLoops {
     // 64 slots (acc) in position order: acc[i % 64] += x[i] * x[i] in double, x[3 * j +
     // c] = planes[c][j] (plane_squares_avx512.hpp), planes at any alignment. Written for
     // AVX-512's two-table permute and null in the other tables, whose norms read such
-    // tiles as lanes.
+    // tiles through the tile reader, interleaved (interleave_rgb_f32).
     void (*plane_slot_squares_f32)(const float* const* planes, std::int64_t pixels, double* acc);
 };
 
 // Implementations, each defined in its own translation unit.
 const HotLoops& scalar_loops();
+// interleave_rgb_f32 without wide permutes (gather.hpp's interleave_rgb: SSE2 shuffles
+// on x86-64, one value at a time elsewhere), for the tables that have none.
+void interleave_rgb_portable(const unsigned char* red, std::int64_t plane_stride, std::int64_t n, float* out);
 #if defined(__x86_64__) || defined(_M_X64)
 const HotLoops& sse2_loops();
 const HotLoops& avx2_loops();

@@ -141,6 +141,7 @@ struct Vec<double> {
 #include "quantize_loops.hpp"  // ...
 #include "lane_rows_loops.hpp"  // ...
 #include "slot_sums_loops.hpp"  // ...
+#include "rgb_interleave_avx2.hpp"  // ...
 
 #pragma GCC pop_options
 
@@ -149,7 +150,11 @@ struct Vec<double> {
 namespace fasttile {
 
 const HotLoops& avx2_loops() {
-    static const HotLoops loops = make_loops<Vec<float>, Vec<double>>("avx2");
+    static const HotLoops loops = [] {
+        HotLoops table = make_loops<Vec<float>, Vec<double>>("avx2");
+        table.interleave_rgb_f32 = interleave_rgb_avx2;  // eight-lane permutes: AVX2's and AVX-512's
+        return table;
+    }();
     return loops;
 }
 

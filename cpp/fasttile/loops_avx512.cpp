@@ -164,6 +164,7 @@ struct Vec<double> {
 #include "slot_sums_loops.hpp"  // ...
 #include "nine_lanes_avx512.hpp"  // ...
 #include "plane_squares_avx512.hpp"  // ...
+#include "rgb_interleave_avx2.hpp"  // ...
 
 #pragma GCC pop_options
 
@@ -176,6 +177,7 @@ const HotLoops& avx512_loops() {
         HotLoops table = make_loops<Vec<float>, Vec<double>>("avx512");
         table.gather_nine_lanes_f32 = gather_nine_lanes;  // the two-table permutes are AVX-512's alone
         table.plane_slot_squares_f32 = plane_slot_squares;
+        table.interleave_rgb_f32 = interleave_rgb_avx2;
         return table;
     }();
     return loops;

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "element.hpp"
+#include "gather.hpp"
 #include "hot_loops.hpp"
 
 namespace fasttile {
@@ -153,6 +154,10 @@ void lane_finite_sums_scalar(const float* x, std::int64_t n, const double* shift
 
 }  // namespace
 
+void interleave_rgb_portable(const unsigned char* red, std::int64_t plane_stride, std::int64_t n, float* out) {
+    interleave_rgb(red, plane_stride, n, out);
+}
+
 const HotLoops& scalar_loops() {
     static const HotLoops loops{
         .name = "scalar",
@@ -174,6 +179,7 @@ const HotLoops& scalar_loops() {
         .widen_f16 = widen_f16_scalar,
         .widen_bf16 = widen_bf16_scalar,
         .interleave_planes3 = nullptr,  // the float gather interleaves instead
+        .interleave_rgb_f32 = interleave_rgb_portable,
         .lane_rows = lane_rows_scalar,
         .lane_squares_f32 = lane_squares_scalar,
         .slot_squares_f32 = slot_squares_scalar,

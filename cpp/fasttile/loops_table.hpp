@@ -31,6 +31,7 @@ HotLoops make_loops(const char* name) {
         .widen_f16 = widen_f16<F>,
         .widen_bf16 = widen_bf16<F>,
         .interleave_planes3 = interleave_planes3_or_null<F>(),
+        .interleave_rgb_f32 = interleave_rgb_portable,
         .lane_rows = lane_rows<F>,
         .lane_squares_f32 = lane_squares<D>,
         .slot_squares_f32 = slot_squares<D>,
