@@ -597,11 +597,11 @@ bool norms_row_by_row(const TileSource& s, int threads, double* norms) {
         while (queue.pop(&begin, &end))
             for (std::int64_t b = begin; b < end; ++b) {
                 const std::int64_t first = b * per_item, n = std::min(per_item, units - first);
-                for (std::int64_t t = 0; t < n * s.n_inner; ++t) {
-                    double* acc = slots.data() + t * kSlots;
-                    std::fill(acc, acc + kSlots, 0.0);
-                    deal(unit_origin(s, first + t / s.n_inner, t % s.n_inner), acc);
-                }
+                // One fill for the item's tiles: a fill of one tile's 64 slots became a
+                // `rep stos`, whose start-up cost about a tenth of M's norms on AVX2.
+                std::fill(slots.begin(), slots.begin() + n * s.n_inner * kSlots, 0.0);
+                for (std::int64_t t = 0; t < n * s.n_inner; ++t)
+                    deal(unit_origin(s, first + t / s.n_inner, t % s.n_inner), slots.data() + t * kSlots);
                 all_row_sums(slots.data(), n * s.n_inner, kSlots, tile_sums.data());
                 all_row_sums(tile_sums.data(), n, s.n_inner, norms + first);
             }
