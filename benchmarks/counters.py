@@ -1,0 +1,214 @@
+"""Where a render's time goes, in counts: instructions, and lines missed at each cache level.
+
+    python benchmarks/counters.py                    # S M T H L C, per-tile ranges
+    python benchmarks/counters.py --only S,M --order norm
+    python benchmarks/counters.py --only C,L --normalize global
+    python benchmarks/counters.py --only C,L --pages # instead: 4 KB pages against 2 MB pages
+
+The benchmark machines are virtual machines whose perf counts no hardware event
+("cycles <not supported>"), so this counts by simulation. Each workload is rendered
+on one thread under valgrind's cachegrind twice: with the simulated last level sized
+as this CPU's L2, then as its L3 (both read from /sys: cachegrind models two levels,
+and its own reading of the L3 on these machines was a 256 MB direct-mapped cache). In
+each case a process that renders n more times into out= (n at least 2, and enough to
+read 20 M values) is counted against one that renders 0 more times; the difference
+over n is one render.
+
+Cachegrind models neither the prefetchers nor the TLB. Its misses are lines fetched,
+not stalls: a miss the prefetcher hid costs bandwidth, not latency. Read per KB of
+bank, a streaming read fetches 16 lines; the L3 column's floor is the bank's lines
+plus the mosaic's (written lines are fetched first unless stored non-temporally,
+which cachegrind treats as plain stores). For the TLB, --pages (no valgrind) renders
+each bank from 4 KB pages and from 2 MB pages (numpy asks for transparent huge pages
+on large allocations), alternating: page size matters only as far as TLB misses do.
+In a virtual machine the host's pages bound the TLB's reach too, so an equal time
+rules out page walks inside the guest, not every TLB effect.
+
+Needs valgrind (apt-get install valgrind). Instructions per value are the kernel's
+whole cost per value read, Python's per-call checks included (a few thousand).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from workloads import BY_KEY, WORKLOADS  # noqa: E402
+
+import fasttile  # noqa: E402
+
+# Renders counted per workload: at least 2, and enough to read 20 M values, so that
+# what differs between two Python processes (a few thousand instructions with hashing
+# fixed) stays small against them.
+VALUES_COUNTED = 20_000_000
+_EVENTS = ("Ir", "Dr", "Dw", "D1mr", "D1mw", "DLmr", "DLmw")
+
+
+def cache_level(level: int) -> str:
+    """cachegrind's --D1/--LL spec (size,ways,line) of this CPU's data cache at `level`."""
+    root = "/sys/devices/system/cpu/cpu0/cache"
+    for index in sorted(os.listdir(root)):
+        path = os.path.join(root, index)
+        if not index.startswith("index"):
+            continue
+        fields = {n: open(os.path.join(path, n)).read().strip() for n in ("level", "type", "size")}
+        if int(fields["level"]) == level and fields["type"] in ("Data", "Unified"):
+            ways = open(os.path.join(path, "ways_of_associativity")).read().strip()
+            line = open(os.path.join(path, "coherency_line_size")).read().strip()
+            size = int(fields["size"].rstrip("K")) * 1024
+            return f"{size},{ways},{line}"
+    raise SystemExit(f"no level-{level} data cache listed under {root}")
+
+
+def run_child(bank_path: str, key: str, options: dict, renders: int, last_level: str) -> dict:
+    """cachegrind's totals for a process that loads the bank and renders 1 + `renders` times."""
+    with tempfile.NamedTemporaryFile(suffix=".cg") as out:
+        cmd = [
+            "valgrind", "--tool=cachegrind", "--cache-sim=yes", f"--D1={cache_level(1)}",
+            f"--LL={last_level}", f"--cachegrind-out-file={out.name}", sys.executable,
+            os.path.abspath(__file__), "--child", bank_path, key, json.dumps(options), str(renders),
+        ]  # fmt: skip
+        env = dict(os.environ, PYTHONHASHSEED="0")  # the same dict layouts in both processes
+        subprocess.run(cmd, check=True, capture_output=True, env=env)
+        return _summary(out.name)
+
+
+def _summary(path: str) -> dict:
+    names: list = []
+    with open(path) as f:
+        for line in f:
+            if line.startswith("events:"):
+                names = line.split()[1:]
+            elif line.startswith("summary:"):
+                return dict(zip(names, map(int, line.split()[1:])))
+    raise SystemExit(f"cachegrind wrote no summary to {path}")
+
+
+def per_render(bank_path: str, key: str, options: dict, last_level: str, renders: int) -> dict:
+    base = run_child(bank_path, key, options, 0, last_level)
+    more = run_child(bank_path, key, options, renders, last_level)
+    return {e: (more[e] - base[e]) / renders for e in _EVENTS}
+
+
+def child(bank_path: str, key: str, options: str, renders: int) -> None:
+    bank = np.load(bank_path)
+    kw = dict(BY_KEY[key].render_kwargs(), threads=1, **json.loads(options))
+    out = fasttile.render(bank, **kw)
+    for _ in range(renders):
+        fasttile.render(bank, out=out, **kw)
+
+
+def native_time(bank: np.ndarray, kw: dict, budget: float = 1.0) -> float:
+    """Median seconds of one-thread renders into out= (at least 3, within `budget`)."""
+    out = fasttile.render(bank, **kw)
+    times: list = []
+    while len(times) < 3 or (sum(times) < budget and len(times) < 200):
+        start = time.perf_counter()
+        fasttile.render(bank, out=out, **kw)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def count_workload(key: str, options: dict, workdir: str) -> dict:
+    bank = BY_KEY[key].make()
+    path = os.path.join(workdir, f"{key}.npy")
+    np.save(path, bank)
+    kw = dict(BY_KEY[key].render_kwargs(), threads=1, **options)
+    mosaic_bytes = fasttile.render(bank, **kw).nbytes
+    row = {"key": key, "values": bank.size, "kb": bank.nbytes / 1024, "mosaic_kb": mosaic_bytes / 1024}
+    row["seconds"] = native_time(bank, kw)
+    del bank
+    renders = max(2, -(-VALUES_COUNTED // row["values"]))
+    row["l2"] = per_render(path, key, options, cache_level(2), renders)
+    row["l3"] = per_render(path, key, options, cache_level(3), renders)
+    os.unlink(path)
+    return row
+
+
+def format_row(r: dict) -> str:
+    misses = lambda c: c["D1mr"] + c["D1mw"]  # noqa: E731
+    last = lambda c: c["DLmr"] + c["DLmw"]  # noqa: E731
+    floor = 16 * (r["kb"] + r["mosaic_kb"]) / r["kb"]
+    return (
+        f"{r['key']:<4}{r['seconds'] * 1e3:>10.2f} ms{r['l2']['Ir'] / r['values']:>10.1f}"
+        f"{r['l2']['Ir'] / (r['seconds'] * 1e9):>9.2f}{misses(r['l2']) / r['kb']:>10.1f}"
+        f"{last(r['l2']) / r['kb']:>10.1f}{last(r['l3']) / r['kb']:>10.1f}{floor:>9.1f}"
+    )
+
+
+HEADER = (
+    "workload  1 thread  instr/value instr/ns  L1 miss/KB  L2 miss/KB  L3 miss/KB  floor/KB\n"
+    "instr: instructions per value read (one render into out=, one thread, all of it: checks,\n"
+    "passes, drawing); instr/ns: instructions per nanosecond of the native render (cycles are\n"
+    "not countable here); misses per KB of bank: lines fetched into L1 (reads and writes), and\n"
+    "lines a cache the size of this CPU's L2, then L3, would fetch; floor: the bank's 16 lines\n"
+    "per KB plus the mosaic's lines, per KB of bank: the L3's least for a bank it cannot hold."
+)
+
+
+def pages_experiment(key: str, options: dict, rounds: int = 7) -> str:
+    """Renders (all threads) from a bank on 2 MB pages and from one on 4 KB pages, alternating."""
+    from numpy._core import multiarray
+
+    w = BY_KEY[key]
+    kw = dict(w.render_kwargs(), **options)
+    banks = {}
+    for huge in (True, False):
+        multiarray._set_madvise_hugepage(huge)
+        banks[huge] = w.make()
+    multiarray._set_madvise_hugepage(True)
+    out = fasttile.render(banks[True], **kw)
+    if not np.array_equal(out, fasttile.render(banks[False], **kw)):
+        raise SystemExit(f"{key}: the two banks rendered differently")
+    times: dict = {True: [], False: []}
+    for _ in range(rounds):
+        for huge in (True, False):
+            start = time.perf_counter()
+            fasttile.render(banks[huge], out=out, **kw)
+            times[huge].append(time.perf_counter() - start)
+    med = {h: statistics.median(t) * 1e3 for h, t in times.items()}
+    on_pages = f"{med[True]:>10.2f} ms on 2 MB pages{med[False]:>10.2f} ms on 4 KB pages"
+    return f"{key:<4}{on_pages} (medians of {rounds}, all threads)"
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        return child(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--only", default="S,M,T,H,L,C")
+    p.add_argument("--order", default=None, help='e.g. "norm"')
+    p.add_argument("--normalize", default=None, help='e.g. "global"')
+    p.add_argument("--pages", action="store_true", help="instead: time 4 KB pages against 2 MB pages")
+    args = p.parse_args()
+    keys = [k for k in args.only.split(",") if k]
+    unknown = [k for k in keys if k not in BY_KEY]
+    if unknown:
+        raise SystemExit(f"unknown workload {unknown}; choose from {[w.key for w in WORKLOADS]} (--only)")
+    options = {k: v for k, v in (("order", args.order), ("normalize", args.normalize)) if v}
+    path = fasttile.simd_info()["path"]
+    print(f"fasttile {fasttile.__version__}, {path} path; options {options or 'per-tile'}")
+    if args.pages:
+        for key in keys:
+            print(pages_experiment(key, options), flush=True)
+        return
+    if shutil.which("valgrind") is None:
+        raise SystemExit("counters.py needs valgrind's cachegrind: apt-get install valgrind (or use --pages)")
+    print(HEADER)
+    with tempfile.TemporaryDirectory() as workdir:
+        for key in keys:
+            print(format_row(count_workload(key, options, workdir)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
