@@ -4,6 +4,7 @@
     python benchmarks/counters.py --only S,M --order norm
     python benchmarks/counters.py --only C,L --normalize global
     python benchmarks/counters.py --only C,L --pages # instead: 4 KB pages against 2 MB pages
+    FASTTILE_SIMD=avx2 python benchmarks/counters.py # on an AVX-512 CPU (valgrind has no AVX-512)
 
 The benchmark machines are virtual machines whose perf counts no hardware event
 ("cycles <not supported>"), so this counts by simulation. Each workload is rendered
@@ -20,12 +21,15 @@ bank, a streaming read fetches 16 lines; the L3 column's floor is the bank's lin
 plus the mosaic's (written lines are fetched first unless stored non-temporally,
 which cachegrind treats as plain stores). For the TLB, --pages (no valgrind) renders
 each bank from 4 KB pages and from 2 MB pages (numpy asks for transparent huge pages
-on large allocations), alternating: page size matters only as far as TLB misses do.
+on large allocations), in alternating order, and says how much of each bank the
+kernel put on huge pages: page size matters only as far as TLB misses do. A bank of
+a few MB fits the reach of a 2,048-entry L2 TLB even on 4 KB pages.
 In a virtual machine the host's pages bound the TLB's reach too, so an equal time
 rules out page walks inside the guest, not every TLB effect.
 
-Needs valgrind (apt-get install valgrind). Instructions per value are the kernel's
-whole cost per value read, Python's per-call checks included (a few thousand).
+Needs valgrind (apt-get install valgrind); the banks are saved to TMPDIR for the
+counted processes to load (805 MB for L and C). Instructions per value are the whole
+cost per value read, Python's per-call checks included (a few thousand a call).
 """
 
 from __future__ import annotations
@@ -52,39 +56,59 @@ import fasttile  # noqa: E402
 # what differs between two Python processes (a few thousand instructions with hashing
 # fixed) stays small against them.
 VALUES_COUNTED = 20_000_000
-_EVENTS = ("Ir", "Dr", "Dw", "D1mr", "D1mw", "DLmr", "DLmw")
+_EVENTS = ("Ir", "D1mr", "D1mw", "DLmr", "DLmw")
+_CACHES = "/sys/devices/system/cpu/cpu0/cache"
 
 
-def cache_level(level: int) -> str:
-    """cachegrind's --D1/--LL spec (size,ways,line) of this CPU's data cache at `level`."""
-    root = "/sys/devices/system/cpu/cpu0/cache"
-    for index in sorted(os.listdir(root)):
-        path = os.path.join(root, index)
-        if not index.startswith("index"):
-            continue
-        fields = {n: open(os.path.join(path, n)).read().strip() for n in ("level", "type", "size")}
-        if int(fields["level"]) == level and fields["type"] in ("Data", "Unified"):
-            ways = open(os.path.join(path, "ways_of_associativity")).read().strip()
-            line = open(os.path.join(path, "coherency_line_size")).read().strip()
-            size = int(fields["size"].rstrip("K")) * 1024
-            return f"{size},{ways},{line}"
-    raise SystemExit(f"no level-{level} data cache listed under {root}")
+def _read(directory: str, name: str) -> str:
+    with open(os.path.join(directory, name)) as f:
+        return f.read().strip()
+
+
+def cache_level(level: int) -> tuple[int, int, int]:
+    """(size, ways, line bytes) of this CPU's data cache at `level`, from /sys."""
+    try:
+        indexes = sorted(i for i in os.listdir(_CACHES) if i.startswith("index"))
+    except OSError:
+        raise SystemExit(
+            f"counters.py reads the cache sizes from {_CACHES}, which this system lacks"
+        ) from None
+    for index in indexes:
+        d = os.path.join(_CACHES, index)
+        if int(_read(d, "level")) == level and _read(d, "type") in ("Data", "Unified"):
+            size = int(_read(d, "size").rstrip("K")) * 1024
+            return size, int(_read(d, "ways_of_associativity")), int(_read(d, "coherency_line_size"))
+    raise SystemExit(f"no level-{level} data cache listed under {_CACHES}")
+
+
+def cachegrind_spec(level: int) -> str:
+    return ",".join(map(str, cache_level(level)))
 
 
 def run_child(bank_path: str, key: str, options: dict, renders: int, last_level: str) -> dict:
-    """cachegrind's totals for a process that loads the bank and renders 1 + `renders` times."""
+    """cachegrind's totals for a process that loads the bank and renders 1 + `renders`
+    times, on the SIMD path this process takes (valgrind runs no AVX-512)."""
     with tempfile.NamedTemporaryFile(suffix=".cg") as out:
         cmd = [
-            "valgrind", "--tool=cachegrind", "--cache-sim=yes", f"--D1={cache_level(1)}",
+            "valgrind", "--tool=cachegrind", "--cache-sim=yes", f"--D1={cachegrind_spec(1)}",
             f"--LL={last_level}", f"--cachegrind-out-file={out.name}", sys.executable,
             os.path.abspath(__file__), "--child", bank_path, key, json.dumps(options), str(renders),
         ]  # fmt: skip
         env = dict(os.environ, PYTHONHASHSEED="0")  # the same dict layouts in both processes
-        subprocess.run(cmd, check=True, capture_output=True, env=env)
+        done = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        if done.returncode != 0:
+            raise SystemExit(f"{key}: the counted process failed:\n{done.stderr[-2000:]}")
+        path = fasttile.simd_info()["path"]
+        if done.stdout.strip() != path:
+            raise SystemExit(
+                f"under valgrind the kernel takes the {done.stdout.strip()} path, here {path}: "
+                f"run with FASTTILE_SIMD={done.stdout.strip()} so the times and counts are of one path"
+            )
         return _summary(out.name)
 
 
 def _summary(path: str) -> dict:
+    """The totals on a cachegrind file's summary line, by the names on its events line."""
     names: list = []
     with open(path) as f:
         for line in f:
@@ -107,6 +131,7 @@ def child(bank_path: str, key: str, options: str, renders: int) -> None:
     out = fasttile.render(bank, **kw)
     for _ in range(renders):
         fasttile.render(bank, out=out, **kw)
+    print(fasttile.simd_info()["path"])
 
 
 def native_time(bank: np.ndarray, kw: dict, budget: float = 1.0) -> float:
@@ -130,21 +155,34 @@ def count_workload(key: str, options: dict, workdir: str) -> dict:
     row["seconds"] = native_time(bank, kw)
     del bank
     renders = max(2, -(-VALUES_COUNTED // row["values"]))
-    row["l2"] = per_render(path, key, options, cache_level(2), renders)
-    row["l3"] = per_render(path, key, options, cache_level(3), renders)
+    row["l2"] = per_render(path, key, options, cachegrind_spec(2), renders)
+    row["l3"] = per_render(path, key, options, cachegrind_spec(3), renders)
     os.unlink(path)
     return row
 
 
+def l1_misses(counts: dict) -> float:
+    return counts["D1mr"] + counts["D1mw"]
+
+
+def last_level_misses(counts: dict) -> float:
+    return counts["DLmr"] + counts["DLmw"]
+
+
 def format_row(r: dict) -> str:
-    misses = lambda c: c["D1mr"] + c["D1mw"]  # noqa: E731
-    last = lambda c: c["DLmr"] + c["DLmw"]  # noqa: E731
-    floor = 16 * (r["kb"] + r["mosaic_kb"]) / r["kb"]
+    lines_per_kb = 1024 / cache_level(1)[2]
+    floor = lines_per_kb * (r["kb"] + r["mosaic_kb"]) / r["kb"]
     return (
         f"{r['key']:<4}{r['seconds'] * 1e3:>10.2f} ms{r['l2']['Ir'] / r['values']:>10.1f}"
-        f"{r['l2']['Ir'] / (r['seconds'] * 1e9):>9.2f}{misses(r['l2']) / r['kb']:>10.1f}"
-        f"{last(r['l2']) / r['kb']:>10.1f}{last(r['l3']) / r['kb']:>10.1f}{floor:>9.1f}"
+        f"{r['l2']['Ir'] / (r['seconds'] * 1e9):>9.2f}{_per_kb(l1_misses(r['l2']), r['kb'])}"
+        f"{_per_kb(last_level_misses(r['l2']), r['kb'])}{_per_kb(last_level_misses(r['l3']), r['kb'])}"
+        f"{floor:>9.1f}"
     )
+
+
+def _per_kb(count: float, kb: float) -> str:
+    per_kb = count / kb
+    return f"{0.0 if abs(per_kb) < 0.05 else per_kb:>10.1f}"  # differencing noise, not "-0.0"
 
 
 HEADER = (
@@ -152,34 +190,63 @@ HEADER = (
     "instr: instructions per value read (one render into out=, one thread, all of it: checks,\n"
     "passes, drawing); instr/ns: instructions per nanosecond of the native render (cycles are\n"
     "not countable here); misses per KB of bank: lines fetched into L1 (reads and writes), and\n"
-    "lines a cache the size of this CPU's L2, then L3, would fetch; floor: the bank's 16 lines\n"
-    "per KB plus the mosaic's lines, per KB of bank: the L3's least for a bank it cannot hold."
+    "lines a cache the size of this CPU's L2, then L3, would fetch; floor: the bank's lines\n"
+    "(16 per KB) plus the mosaic's, per KB of bank: the L3's least for a bank it cannot hold."
 )
 
 
-def pages_experiment(key: str, options: dict, rounds: int = 7) -> str:
-    """Renders (all threads) from a bank on 2 MB pages and from one on 4 KB pages, alternating."""
-    from numpy._core import multiarray
+def _madvise_switch():
+    """numpy's switch for asking transparent huge pages on allocations of 4 MB or more
+    (private: numpy._core from numpy 2, numpy.core before); it returns the old setting."""
+    try:
+        from numpy._core import multiarray
+    except ImportError:
+        from numpy.core import multiarray
+    switch = getattr(multiarray, "_set_madvise_hugepage", None)
+    if switch is None:
+        raise SystemExit("--pages needs numpy's _set_madvise_hugepage, which this numpy lacks")
+    return switch
 
+
+def _anon_huge_mb() -> float:
+    with open("/proc/self/smaps_rollup") as f:
+        for line in f:
+            if line.startswith("AnonHugePages:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _bank_on_pages(w, huge: bool) -> tuple[np.ndarray, float]:
+    """The workload's bank, allocated with huge pages asked for or not, and how many MB
+    of it the kernel put on huge pages (THP "always" gives them unasked, "never" not at all)."""
+    switch = _madvise_switch()
+    before_setting, before_mb = switch(huge), _anon_huge_mb()
+    try:
+        bank = w.make()
+    finally:
+        switch(before_setting)
+    return bank, _anon_huge_mb() - before_mb
+
+
+def pages_experiment(key: str, options: dict, rounds: int = 7) -> str:
+    """Renders (all threads) from a bank on 2 MB pages and from one on 4 KB pages, in
+    alternating order."""
     w = BY_KEY[key]
     kw = dict(w.render_kwargs(), **options)
-    banks = {}
-    for huge in (True, False):
-        multiarray._set_madvise_hugepage(huge)
-        banks[huge] = w.make()
-    multiarray._set_madvise_hugepage(True)
-    out = fasttile.render(banks[True], **kw)
-    if not np.array_equal(out, fasttile.render(banks[False], **kw)):
+    banks = {huge: _bank_on_pages(w, huge) for huge in (True, False)}
+    out = fasttile.render(banks[True][0], **kw)
+    if not np.array_equal(out, fasttile.render(banks[False][0], **kw)):
         raise SystemExit(f"{key}: the two banks rendered differently")
     times: dict = {True: [], False: []}
-    for _ in range(rounds):
-        for huge in (True, False):
+    for r in range(rounds):
+        for huge in (True, False) if r % 2 == 0 else (False, True):
             start = time.perf_counter()
-            fasttile.render(banks[huge], out=out, **kw)
+            fasttile.render(banks[huge][0], out=out, **kw)
             times[huge].append(time.perf_counter() - start)
     med = {h: statistics.median(t) * 1e3 for h, t in times.items()}
-    on_pages = f"{med[True]:>10.2f} ms on 2 MB pages{med[False]:>10.2f} ms on 4 KB pages"
-    return f"{key:<4}{on_pages} (medians of {rounds}, all threads)"
+    total = banks[True][0].nbytes / 2**20
+    sizes = f"{banks[True][1]:.0f} and {banks[False][1]:.0f} of {total:.0f} MB on huge pages"
+    return f"{key:<4}{med[True]:>10.2f} ms asking 2 MB pages{med[False]:>10.2f} ms on 4 KB ({sizes})"
 
 
 def main() -> None:
