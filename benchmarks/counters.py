@@ -48,6 +48,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from compare import median_time  # noqa: E402
 from workloads import BY_KEY, WORKLOADS  # noqa: E402
 
 import fasttile  # noqa: E402
@@ -58,6 +59,8 @@ import fasttile  # noqa: E402
 VALUES_COUNTED = 20_000_000
 _EVENTS = ("Ir", "D1mr", "D1mw", "DLmr", "DLmw")
 _CACHES = "/sys/devices/system/cpu/cpu0/cache"
+# The counted process loads the bank from a .npy, which keeps no bfloat16 (L16).
+COUNTABLE = [w.key for w in WORKLOADS if w.dtype == "float32"]
 
 
 def _read(directory: str, name: str) -> str:
@@ -94,7 +97,10 @@ def run_child(bank_path: str, key: str, options: dict, renders: int, last_level:
             f"--LL={last_level}", f"--cachegrind-out-file={out.name}", sys.executable,
             os.path.abspath(__file__), "--child", bank_path, key, json.dumps(options), str(renders),
         ]  # fmt: skip
-        env = dict(os.environ, PYTHONHASHSEED="0")  # the same dict layouts in both processes
+        # the same dict layouts in both processes, and no thread spinning for a time that
+        # valgrind's slowness stretches: the kernel's idle workers, OpenBLAS's
+        quiet = {"PYTHONHASHSEED": "0", "FASTTILE_SPIN_US": "0", "OPENBLAS_NUM_THREADS": "1"}
+        env = dict(os.environ, **quiet)
         done = subprocess.run(cmd, capture_output=True, text=True, env=env)
         if done.returncode != 0:
             raise SystemExit(f"{key}: the counted process failed:\n{done.stderr[-2000:]}")
@@ -134,26 +140,26 @@ def child(bank_path: str, key: str, options: str, renders: int) -> None:
     print(fasttile.simd_info()["path"])
 
 
-def native_time(bank: np.ndarray, kw: dict, budget: float = 1.0) -> float:
-    """Median seconds of one-thread renders into out= (at least 3, within `budget`)."""
+def timed_and_saved(key: str, options: dict, path: str) -> dict:
+    """The bank saved to `path` for the counted processes, its sizes, and the median time
+    of one-thread renders into out= here (the bank is freed on return)."""
+    bank = BY_KEY[key].make()
+    np.save(path, bank)
+    kw = dict(BY_KEY[key].render_kwargs(), threads=1, **options)
     out = fasttile.render(bank, **kw)
-    times: list = []
-    while len(times) < 3 or (sum(times) < budget and len(times) < 200):
-        start = time.perf_counter()
-        fasttile.render(bank, out=out, **kw)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    seconds = median_time(lambda: fasttile.render(bank, out=out, **kw), repeat=200, budget=1.0)[0]
+    return {
+        "key": key,
+        "values": bank.size,
+        "kb": bank.nbytes / 1024,
+        "mosaic_kb": out.nbytes / 1024,
+        "seconds": seconds,
+    }
 
 
 def count_workload(key: str, options: dict, workdir: str) -> dict:
-    bank = BY_KEY[key].make()
     path = os.path.join(workdir, f"{key}.npy")
-    np.save(path, bank)
-    kw = dict(BY_KEY[key].render_kwargs(), threads=1, **options)
-    mosaic_bytes = fasttile.render(bank, **kw).nbytes
-    row = {"key": key, "values": bank.size, "kb": bank.nbytes / 1024, "mosaic_kb": mosaic_bytes / 1024}
-    row["seconds"] = native_time(bank, kw)
-    del bank
+    row = timed_and_saved(key, options, path)
     renders = max(2, -(-VALUES_COUNTED // row["values"]))
     row["l2"] = per_render(path, key, options, cachegrind_spec(2), renders)
     row["l3"] = per_render(path, key, options, cachegrind_spec(3), renders)
@@ -253,15 +259,15 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         return child(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--only", default="S,M,T,H,L,C")
+    p.add_argument("--only", default=",".join(COUNTABLE))
     p.add_argument("--order", default=None, help='e.g. "norm"')
     p.add_argument("--normalize", default=None, help='e.g. "global"')
     p.add_argument("--pages", action="store_true", help="instead: time 4 KB pages against 2 MB pages")
     args = p.parse_args()
     keys = [k for k in args.only.split(",") if k]
-    unknown = [k for k in keys if k not in BY_KEY]
+    unknown = [k for k in keys if k not in COUNTABLE]
     if unknown:
-        raise SystemExit(f"unknown workload {unknown}; choose from {[w.key for w in WORKLOADS]} (--only)")
+        raise SystemExit(f"workload {unknown} cannot be counted; choose from {COUNTABLE} (--only)")
     options = {k: v for k, v in (("order", args.order), ("normalize", args.normalize)) if v}
     path = fasttile.simd_info()["path"]
     print(f"fasttile {fasttile.__version__}, {path} path; options {options or 'per-tile'}")
